@@ -1,0 +1,33 @@
+/* Runs every suite; the last line is "N passed, M failed". */
+#include <stdlib.h>
+
+#include "test.h"
+
+int bh_t_checks_failed;
+static int passed, failed;
+
+void bh_t_run(const char *name, void (*fn)(void)) {
+  bh_t_checks_failed = 0;
+  fn();
+  if (bh_t_checks_failed) {
+    failed++;
+    printf("FAIL %s (%d checks)\n", name, bh_t_checks_failed);
+  } else {
+    passed++;
+    printf("ok   %s\n", name);
+  }
+  fflush(stdout);
+}
+
+int main(void) {
+  suite_eth();
+  suite_mactable();
+  suite_replay();
+  suite_wire();
+  suite_aead();
+  suite_keypair();
+  suite_forward();
+  suite_fuzz_smoke();
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

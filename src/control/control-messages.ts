@@ -1,0 +1,28 @@
+// Messages on the authenticated control channel (transport subtype 2): small JSON objects.
+// Pure encode/decode; anything malformed, oversized or unknown decodes to null (a counted drop).
+
+export const MAX_CONTROL_MESSAGE = 1200;
+
+export type ControlMessage =
+  | { t: 'hello'; name: string }      // joiner -> inviter, repeated until 'welcome'
+  | { t: 'welcome'; name: string };   // inviter -> joiner, after persisting the joiner
+
+const NAME_RE = /^[A-Za-z0-9._-]{1,32}$/;
+
+export function encodeControl(m: ControlMessage): Buffer {
+  const b = Buffer.from(JSON.stringify(m), 'utf8');
+  if (b.length > MAX_CONTROL_MESSAGE) throw new RangeError('control message too large');
+  return b;
+}
+
+export function decodeControl(data: Uint8Array): ControlMessage | null {
+  if (data.length === 0 || data.length > MAX_CONTROL_MESSAGE) return null;
+  let v: unknown;
+  try { v = JSON.parse(Buffer.from(data).toString('utf8')); } catch { return null; }
+  if (typeof v !== 'object' || v === null) return null;
+  const o = v as Record<string, unknown>;
+  if ((o.t === 'hello' || o.t === 'welcome') && typeof o.name === 'string' && NAME_RE.test(o.name)) {
+    return { t: o.t, name: o.name };
+  }
+  return null;
+}

@@ -1,0 +1,202 @@
+// `bridgehead up`: the only impure glue. Wires config -> native data plane -> handshake driver ->
+// session timers -> control socket -> pino, and tears it all down on SIGTERM/SIGINT.
+//
+//   data plane events ──> handshake driver (Noise) ──> installKeypair / sendRaw
+//                     ──> session step() ───────────> initiate / keepalive / give-up / wipe
+//   tick (250 ms) ──> dp.stats() per peer ──> session step()
+//   control socket ──> status / reload
+
+import { randomInt } from 'node:crypto';
+import pino from 'pino';
+import * as crypto from '../control/crypto';
+import { step, type SessionAction, type SessionEvent } from '../control/session';
+import { loadConfig, loadPrivateKey } from '../config/store';
+import type { Config } from '../config/types';
+import { loadDataPlane } from '../dataplane/native';
+import type { DataPlane, NativeEvent } from '../dataplane/types';
+import { startControlServer } from './control-socket';
+import { DropCounters } from './drop-counters';
+import { Enrollments } from './enrollments';
+import { HandshakeDriver, fmt } from './handshake-driver';
+import { attachToBridge } from './link';
+import { PeerRegistry, type PeerEntry } from './peer-registry';
+import { syncPeersFromConfig } from './peer-sync';
+import { buildStatus } from './status';
+import { handleControlMessage } from './control-channel';
+
+export interface DaemonOptions { configDir: string; logLevel?: string }
+
+const TICK_MS = 250;
+
+export async function runDaemon(opts: DaemonOptions): Promise<number> {
+  await crypto.ready();
+  const config = loadConfig(opts.configDir);
+  const privateKey = loadPrivateKey(opts.configDir);
+  const identity = { privateKey, publicKey: crypto.publicKey(privateKey) };
+  const log = pino({ level: opts.logLevel ?? config.logLevel, base: { name: config.name } });
+  const startedMs = Date.now();
+  const drops = new DropCounters();
+  const registry = new PeerRegistry();
+  const now = () => Date.now();
+
+  let dp: DataPlane;
+  // Events are queued by the native side and delivered here in order; `driver` is set below
+  // before the data plane starts, so no event can arrive before it exists.
+  let onEvent: (ev: NativeEvent) => void = () => undefined;
+  try {
+    const { DataPlane: NativeDataPlane } = loadDataPlane();
+    dp = new NativeDataPlane({
+      tap: { name: config.tap },
+      listen: config.listen,
+      macTableCapacity: config.macTableCapacity,
+      macAgeMs: config.macAgeS * 1000,
+      eventQueueCapacity: 1024,
+      onEvent: (ev: NativeEvent) => onEvent(ev),
+    });
+  } catch (e) {
+    log.error({ err: (e as Error).message }, 'cannot start the data plane');
+    process.stderr.write(`bridgehead: cannot start the data plane: ${(e as Error).message}\n`);
+    return 1;
+  }
+
+  const enrollments = new Enrollments({ configDir: opts.configDir, log, registry });
+  const runActions = (peer: PeerEntry, actions: SessionAction[], nowMs: number): void => {
+    for (const a of actions) {
+      switch (a.kind) {
+        case 'initiate':
+          if (driver.initiate(peer, nowMs)) log.debug({ peer: peer.name, reason: a.reason }, 'handshake started');
+          break;
+        case 'keepalive':
+          dp.sendKeepalive(peer.id);
+          break;
+        case 'give-up':
+          log.warn({ peer: peer.name }, 'handshake did not complete within 90 s; giving up until there is traffic');
+          registry.setPending(peer, null);
+          break;
+        case 'wipe-keys':
+          dp.expireKeypairs(peer.id);
+          log.info({ peer: peer.name }, 'session keys wiped after 540 s without a handshake');
+          break;
+      }
+    }
+  };
+  const feed = (peer: PeerEntry, ev: SessionEvent, nowMs: number): void => {
+    const r = step(peer.session, ev, nowMs);
+    peer.session = r.state;
+    runActions(peer, r.actions, nowMs);
+  };
+
+  const driver = new HandshakeDriver({
+    identity, registry, dp, drops, invites: enrollments, log,
+    onResponded: (peer, t) => feed(peer, { kind: 'responded' }, t),
+    onInitiatedKeypair: (peer, t) => {
+      feed(peer, { kind: 'initiated-keypair' }, t);
+      log.info({ peer: peer.name }, 'tunnel up');
+    },
+  });
+
+  onEvent = (ev: NativeEvent): void => {
+    const t = now();
+    try {
+      switch (ev.type) {
+        case 'handshake':
+          driver.onDatagram(ev.from, ev.data, t);
+          break;
+        case 'keypair-confirmed': {
+          const peer = registry.get(ev.peer);
+          if (!peer) break;
+          feed(peer, { kind: 'keypair-confirmed' }, t);
+          if (peer.provisional) enrollments.confirm(peer, t);
+          log.info({ peer: peer.name }, 'tunnel up');
+          break;
+        }
+        case 'endpoint': {
+          const peer = registry.get(ev.peer);
+          if (!peer) break;
+          peer.endpoint = ev.endpoint;
+          log.info({ peer: peer.name, endpoint: fmt(ev.endpoint) }, 'peer endpoint changed');
+          break;
+        }
+        case 'need-handshake': {
+          const peer = registry.get(ev.peer);
+          if (peer) feed(peer, { kind: 'need-handshake', canInitiate: peer.endpoint !== null }, t);
+          break;
+        }
+        case 'control': {
+          const peer = registry.get(ev.peer);
+          if (peer) handleControlMessage({ peer, data: ev.data, dp, drops, log, config, enrollments });
+          break;
+        }
+      }
+    } catch (e) {
+      drops.add('event_handler_error');
+      log.error({ err: (e as Error).message, event: ev.type }, 'event handler failed');
+    }
+  };
+
+  try {
+    await syncPeersFromConfig({ config, registry, dp, log });
+    dp.start();
+    if (config.bridge) await attachToBridge(dp.tapName, config.bridge);
+  } catch (e) {
+    dp.stop();
+    log.error({ err: (e as Error).message }, 'startup failed');
+    process.stderr.write(`bridgehead: ${(e as Error).message}\n`);
+    return 1;
+  }
+
+  let server: { close(): Promise<void> };
+  try {
+    server = await startControlServer(`${opts.configDir}/bridgehead.sock`, {
+      status: () => buildStatus({ config, identity, registry, dp, drops, startedMs, nowMs: now() }),
+      reload: async () => {
+        const fresh = loadConfig(opts.configDir);
+        return syncPeersFromConfig({ config: fresh, registry, dp, log });
+      },
+    });
+  } catch (e) {
+    dp.stop();
+    process.stderr.write(`bridgehead: ${(e as Error).message}\n`);
+    return 1;
+  }
+
+  log.info({ tap: dp.tapName, bridge: config.bridge, listen: `${config.listen.address}:${dp.port}`,
+    publicKey: Buffer.from(identity.publicKey).toString('base64'), peers: registry.all().length }, 'bridgehead up');
+  for (const peer of registry.all()) feed(peer, { kind: 'start', canInitiate: peer.endpoint !== null }, now());
+
+  const timer = setInterval(() => {
+    const t = now();
+    const stats = dp.stats();
+    for (const peer of registry.all()) {
+      if (enrollments.expireIfStale(peer, t, dp)) continue;
+      const ps = stats.peers.find((p) => p.id === peer.id);
+      feed(peer, {
+        kind: 'tick', rxBytes: ps?.rxBytes ?? 0, txBytes: ps?.txBytes ?? 0,
+        sendCounter: ps?.currentKey ? BigInt(ps.currentKey.sendCounter) : null,
+        canInitiate: peer.endpoint !== null && !peer.provisional,
+        persistentKeepaliveMs: peer.persistentKeepaliveMs, jitterMs: randomInt(0, 334),
+      }, t);
+    }
+  }, TICK_MS);
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, 'stopping');
+      clearInterval(timer);
+      void server.close().finally(() => {
+        dp.stop(); // removes the TAP, zeroes the session keys
+        for (const p of registry.all()) p.psk.fill(0);
+        identity.privateKey.fill(0);
+        log.info('stopped');
+        resolve(0);
+      });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+export type { Config };

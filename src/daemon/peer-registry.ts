@@ -1,0 +1,82 @@
+// The daemon's view of its peers: configuration, current endpoint, session timers, the handshake
+// we have in flight, and the last initiation timestamp seen (replay protection). Bounded: peers
+// come from the config (validated) plus at most MAX_PROVISIONAL enrollments in progress.
+
+import { initialSession, type SessionState } from '../control/session';
+import type { Endpoint } from '../dataplane/types';
+
+export const MAX_PROVISIONAL = 8;
+export const PROVISIONAL_TTL_MS = 30_000;
+const FIRST_PROVISIONAL_ID = 60_000;
+
+export interface PendingInitiation {
+  localIndex: number;
+  state: unknown;               // the handshake module's InitiatorPending
+  enrollment: boolean;
+}
+
+export interface PeerEntry {
+  id: number;                   // data-plane peer id
+  name: string;
+  publicKey: Uint8Array;
+  publicKeyB64: string;
+  psk: Uint8Array;
+  configuredEndpoint: string | null;   // "host:port" from the config
+  endpoint: Endpoint | null;           // what the data plane uses now
+  persistentKeepaliveMs: number;
+  session: SessionState;
+  pending: PendingInitiation | null;
+  lastTimestamp: Uint8Array | null;
+  /** Enrollment through an invite that is not confirmed yet. */
+  provisional: { inviteId: string; createdMs: number } | null;
+}
+
+export class PeerRegistry {
+  private readonly byId = new Map<number, PeerEntry>();
+  private readonly byKey = new Map<string, PeerEntry>();
+  private readonly pendingByIndex = new Map<number, PeerEntry>();
+  private nextStaticId = 1;
+  private nextProvisionalId = FIRST_PROVISIONAL_ID;
+
+  all(): PeerEntry[] { return [...this.byId.values()]; }
+  get(id: number): PeerEntry | undefined { return this.byId.get(id); }
+  byPublicKey(key: Uint8Array): PeerEntry | undefined { return this.byKey.get(b64(key)); }
+  byPendingIndex(index: number): PeerEntry | undefined { return this.pendingByIndex.get(index); }
+  provisionalCount(): number { return this.all().filter((p) => p.provisional).length; }
+
+  add(p: Omit<PeerEntry, 'id' | 'session' | 'pending' | 'lastTimestamp' | 'publicKeyB64'>): PeerEntry {
+    const keyB64 = b64(p.publicKey);
+    if (this.byKey.has(keyB64)) throw new Error(`peer with public key ${keyB64} already present`);
+    const id = p.provisional ? this.allocProvisionalId() : this.nextStaticId++;
+    const entry: PeerEntry = { ...p, id, publicKeyB64: keyB64, session: initialSession(), pending: null,
+      lastTimestamp: null };
+    this.byId.set(id, entry);
+    this.byKey.set(keyB64, entry);
+    return entry;
+  }
+
+  remove(id: number): void {
+    const p = this.byId.get(id);
+    if (!p) return;
+    this.setPending(p, null);
+    this.byId.delete(id);
+    this.byKey.delete(p.publicKeyB64);
+  }
+
+  setPending(p: PeerEntry, pending: PendingInitiation | null): void {
+    if (p.pending) this.pendingByIndex.delete(p.pending.localIndex);
+    p.pending = pending;
+    if (pending) this.pendingByIndex.set(pending.localIndex, p);
+  }
+
+  private allocProvisionalId(): number {
+    for (let i = 0; i < 5000; i++) {
+      const id = this.nextProvisionalId;
+      this.nextProvisionalId = id >= 65_000 ? FIRST_PROVISIONAL_ID : id + 1;
+      if (!this.byId.has(id)) return id;
+    }
+    throw new Error('no free provisional peer id');
+  }
+}
+
+export function b64(bytes: Uint8Array): string { return Buffer.from(bytes).toString('base64'); }

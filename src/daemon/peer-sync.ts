@@ -1,0 +1,51 @@
+// Brings the registry and the data plane in line with the peers of the config file: at start, and
+// on `reload` (a join done while the daemon runs). Hostnames in endpoints are resolved here.
+
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { parseHostPort } from '../config/validate';
+import type { Config } from '../config/types';
+import type { DataPlane, Endpoint } from '../dataplane/types';
+import type { PeerRegistry } from './peer-registry';
+
+interface Log { info(o: object, msg: string): void; warn(o: object, msg: string): void }
+
+export async function resolveEndpoint(hostPort: string): Promise<Endpoint> {
+  const { host, port } = parseHostPort(hostPort);
+  if (isIP(host)) return { address: host, port };
+  const r = await lookup(host);
+  return { address: r.address, port };
+}
+
+export async function syncPeersFromConfig(d: { config: Config; registry: PeerRegistry; dp: DataPlane; log: Log }):
+  Promise<{ added: string[]; removed: string[] }> {
+  const added: string[] = [];
+  const removed: string[] = [];
+  const wanted = new Set(d.config.peers.map((p) => p.publicKey));
+  for (const peer of d.registry.all()) {
+    if (!peer.provisional && !wanted.has(peer.publicKeyB64)) {
+      d.dp.removePeer(peer.id);
+      d.registry.remove(peer.id);
+      removed.push(peer.name);
+    }
+  }
+  for (const pc of d.config.peers) {
+    const existing = d.registry.byPublicKey(Buffer.from(pc.publicKey, 'base64'));
+    if (existing) continue;
+    let endpoint: Endpoint | null = null;
+    if (pc.endpoint) {
+      try { endpoint = await resolveEndpoint(pc.endpoint); } catch (e) {
+        d.log.warn({ peer: pc.name, endpoint: pc.endpoint, err: (e as Error).message }, 'cannot resolve peer endpoint');
+      }
+    }
+    const peer = d.registry.add({
+      name: pc.name, publicKey: new Uint8Array(Buffer.from(pc.publicKey, 'base64')),
+      psk: new Uint8Array(Buffer.from(pc.psk, 'base64')), configuredEndpoint: pc.endpoint, endpoint,
+      persistentKeepaliveMs: pc.persistentKeepaliveS * 1000, provisional: null,
+    });
+    d.dp.addPeer(peer.id, endpoint ?? undefined);
+    added.push(pc.name);
+  }
+  if (added.length || removed.length) d.log.info({ added, removed }, 'peers updated from config');
+  return { added, removed };
+}

@@ -1,0 +1,31 @@
+// The status snapshot the daemon returns over the control socket (`status` method) and
+// `bridgehead status` prints. Plain JSON: numbers, strings, nulls.
+
+export interface PeerStatus {
+  name: string;
+  publicKey: string;              // base64
+  endpoint: string | null;        // "host:port" currently used, null when unknown
+  state: 'up' | 'handshaking' | 'down';
+  lastHandshakeAgeMs: number | null;   // null: never
+  rxBytes: number;
+  txBytes: number;
+  rxFrames: number;
+  txFrames: number;
+  lastRxAgeMs: number | null;
+  lastTxAgeMs: number | null;
+}
+
+export interface StatusSnapshot {
+  name: string;
+  publicKey: string;
+  listen: string;                 // "addr:port"
+  tap: string;
+  bridge: string | null;
+  uptimeMs: number;
+  peers: PeerStatus[];
+  totals: { rxDatagrams: number; rxBytes: number; txDatagrams: number; txBytes: number;
+            tapRxFrames: number; tapTxFrames: number; floods: number };
+  drops: Record<string, number>;  // reason -> count (data plane and control plane)
+  macTable: { size: number; capacity: number; learned: number; moved: number; full: number; aged: number };
+  events: { dropped: number };
+}

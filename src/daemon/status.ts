@@ -1,0 +1,51 @@
+// Builds the status snapshot (`bridgehead status`) from the data plane's counters and the
+// control plane's view of each peer.
+
+import type { Config } from '../config/types';
+import { sessionIsUp } from '../control/session';
+import type { DataPlane } from '../dataplane/types';
+import type { DropCounters } from './drop-counters';
+import { fmt } from './handshake-driver';
+import type { PeerRegistry } from './peer-registry';
+import type { PeerStatus, StatusSnapshot } from './status-types';
+
+export function buildStatus(d: {
+  config: Config; identity: { publicKey: Uint8Array }; registry: PeerRegistry; dp: DataPlane;
+  drops: DropCounters; startedMs: number; nowMs: number;
+}): StatusSnapshot {
+  const s = d.dp.stats();
+  const age = (ms: number) => (ms < 0 ? null : ms);
+  const peers: PeerStatus[] = d.registry.all().filter((p) => !p.provisional).map((p) => {
+    const ps = s.peers.find((x) => x.id === p.id);
+    const up = sessionIsUp(p.session, d.nowMs) && ps?.currentKey != null;
+    return {
+      name: p.name,
+      publicKey: p.publicKeyB64,
+      endpoint: p.endpoint ? fmt(p.endpoint) : null,
+      state: up ? 'up' : p.pending ? 'handshaking' : 'down',
+      lastHandshakeAgeMs: p.session.lastHandshakeMs === null ? null : d.nowMs - p.session.lastHandshakeMs,
+      rxBytes: ps?.rxBytes ?? 0, txBytes: ps?.txBytes ?? 0,
+      rxFrames: ps?.rxFrames ?? 0, txFrames: ps?.txFrames ?? 0,
+      lastRxAgeMs: ps ? age(ps.lastRxMs) : null, lastTxAgeMs: ps ? age(ps.lastTxMs) : null,
+    };
+  });
+  const drops: Record<string, number> = { ...s.drops };
+  for (const [k, v] of Object.entries(d.drops.snapshot())) drops[k] = (drops[k] ?? 0) + v;
+  return {
+    name: d.config.name,
+    publicKey: Buffer.from(d.identity.publicKey).toString('base64'),
+    listen: d.config.listen.address.includes(':') ? `[${d.config.listen.address}]:${d.dp.port}` : `${d.config.listen.address}:${d.dp.port}`,
+    tap: d.dp.tapName,
+    bridge: d.config.bridge,
+    uptimeMs: d.nowMs - d.startedMs,
+    peers,
+    totals: {
+      rxDatagrams: s.global.rxDatagrams, rxBytes: s.global.rxBytes, txDatagrams: s.global.txDatagrams,
+      txBytes: s.global.txBytes, tapRxFrames: s.global.tapRxFrames, tapTxFrames: s.global.tapTxFrames,
+      floods: s.global.floods,
+    },
+    drops,
+    macTable: s.macTable,
+    events: { dropped: s.global.eventsDropped },
+  };
+}
