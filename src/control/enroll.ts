@@ -8,7 +8,7 @@
 // It uses the native data plane in socketpair mode (no TAP, no root) on an ephemeral UDP port, so
 // the handshake and the control channel run through exactly the code the daemon uses.
 
-import { loadConfig, loadPrivateKey, saveConfig } from '../config/store';
+import { loadConfig, loadPrivateKey, updateConfig } from '../config/store';
 import { callControl } from '../daemon/control-socket';
 import { resolveEndpoint } from '../daemon/peer-sync';
 import { loadDataPlane } from '../dataplane/native';
@@ -51,17 +51,18 @@ export async function joinWithToken(opts: JoinOptions): Promise<JoinResult> {
   const welcome = await handshakeAndHello(identity, token.inviterPublicKey, token.inviteId, psk, endpoints,
     config.name, opts.timeoutMs);
 
-  const fresh = loadConfig(opts.configDir);
-  const taken = new Set(fresh.peers.map((p) => p.name));
   const base = NAME_RE.test(token.inviterName) ? token.inviterName : welcome.name;
   let name = base;
-  for (let i = 2; taken.has(name); i++) name = `${base.slice(0, 28)}-${i}`;
   const endpoint = token.endpoints[endpoints.indexOf(welcome.via)] ?? token.endpoints[0];
-  fresh.peers.push({
-    name, publicKey: inviterKey, endpoint, psk: Buffer.from(psk).toString('base64'),
-    persistentKeepaliveS: 25, addedAt: new Date().toISOString(),
+  updateConfig(opts.configDir, (c) => {
+    const taken = new Set(c.peers.map((p) => p.name));
+    for (let i = 2; taken.has(name); i++) name = `${base.slice(0, 28)}-${i}`;
+    c.peers.push({
+      name, publicKey: inviterKey, endpoint, psk: Buffer.from(psk).toString('base64'),
+      persistentKeepaliveS: 25, addedAt: new Date().toISOString(),
+    });
+    return c;
   });
-  saveConfig(opts.configDir, fresh);
   psk.fill(0);
   privateKey.fill(0);
   // A daemon that is already running picks the new peer up without a restart.

@@ -13,6 +13,7 @@
 
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import { oneLine } from '../util/value-error';
 
 export type ControlHandler = (params: unknown) => Promise<unknown> | unknown;
 export type ControlHandlers = Record<string, ControlHandler>;
@@ -50,10 +51,6 @@ export class ControlError extends Error {
 
 function errCode(e: unknown): string | undefined {
   return e && typeof e === 'object' && 'code' in e ? String((e as { code: unknown }).code) : undefined;
-}
-
-function oneLine(s: string): string {
-  return s.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 }
 
 function checkPathLength(path: string): void {
@@ -153,9 +150,13 @@ export async function startControlServer(
   const server = net.createServer({ allowHalfOpen: false, pauseOnConnect: false });
   server.maxConnections = maxClients + 8; // hard kernel-side stop; the soft limit below answers first
 
+  const everyone = new Set<net.Socket>(); // served and refused, so close() can end them all
   server.on('connection', (sock) => {
+    everyone.add(sock);
+    sock.on('close', () => everyone.delete(sock));
     if (clients.size >= maxClients) {
       sock.on('error', () => undefined);
+      sock.resume(); // discard input, but read so that the client's EOF closes the socket
       sock.end(`${JSON.stringify({ id: null, error: `too many control clients (max ${maxClients})` })}\n`);
       setTimeout(() => sock.destroy(), 1000).unref();
       return;
@@ -181,7 +182,7 @@ export async function startControlServer(
       if (closed) return closed;
       closed = new Promise<void>((resolve) => {
         server.close(() => resolve());
-        for (const c of clients) c.destroy();
+        for (const c of everyone) c.destroy();
         clients.clear();
       }).then(() => {
         // net.Server unlinks its own socket on close; make sure, but only if it is still ours.

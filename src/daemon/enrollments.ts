@@ -4,7 +4,7 @@
 // peer is persisted. Provisional peers that never confirm are dropped after PROVISIONAL_TTL_MS.
 
 import { findInvite, markInviteUsed } from '../config/invites';
-import { loadConfig, loadInvites, saveConfig, saveInvites } from '../config/store';
+import { loadConfig, loadInvites, updateConfig, updateInvites } from '../config/store';
 import { pairPsk } from '../control/token';
 import type { DataPlane } from '../dataplane/types';
 import type { InviteLookup } from './handshake-driver';
@@ -23,28 +23,34 @@ export class Enrollments implements InviteLookup {
     return { ok: true, psk: pairPsk(Buffer.from(r.invite.secret, 'base64')) };
   }
 
-  /** Persists a provisional peer whose session is now proven; idempotent. */
+  /** Persists a provisional peer whose session is now proven; idempotent. Both files are
+   *  updated under the config directory's lock, so a concurrent `bridgehead invite` loses nothing. */
   confirm(peer: PeerEntry, nowMs: number, name?: string): void {
     if (!peer.provisional) return;
     const inviteId = peer.provisional.inviteId;
-    const list = loadInvites(this.d.configDir);
-    const check = findInvite(list, inviteId, nowMs);
-    if (!check.ok) {
+    let refused: string | null = null;
+    updateInvites(this.d.configDir, (list) => {
+      const check = findInvite(list, inviteId, nowMs);
+      if (!check.ok) { refused = check.reason; return list; }
+      return markInviteUsed(list, inviteId, peer.publicKeyB64, nowMs);
+    });
+    if (refused) {
       // Another enrollment consumed it first (or it expired meanwhile): this one is not accepted.
-      this.d.log.warn({ peer: peer.name, reason: check.reason }, 'enrollment refused at confirmation');
+      this.d.log.warn({ peer: peer.name, reason: refused }, 'enrollment refused at confirmation');
       return;
     }
-    const config = loadConfig(this.d.configDir);
-    const taken = new Set(config.peers.map((p) => p.name));
     let finalName = name ?? peer.name;
-    for (let i = 2; taken.has(finalName); i++) finalName = `${(name ?? peer.name).slice(0, 28)}-${i}`;
-    saveInvites(this.d.configDir, markInviteUsed(list, inviteId, peer.publicKeyB64, nowMs));
-    config.peers.push({
-      name: finalName, publicKey: peer.publicKeyB64, endpoint: null,
-      psk: Buffer.from(peer.psk).toString('base64'), persistentKeepaliveS: 0,
-      addedAt: new Date(nowMs).toISOString(),
+    updateConfig(this.d.configDir, (config) => {
+      const taken = new Set(config.peers.map((p) => p.name));
+      for (let i = 2; taken.has(finalName); i++) finalName = `${(name ?? peer.name).slice(0, 28)}-${i}`;
+      config.peers = config.peers.filter((p) => p.publicKey !== peer.publicKeyB64);
+      config.peers.push({
+        name: finalName, publicKey: peer.publicKeyB64, endpoint: null,
+        psk: Buffer.from(peer.psk).toString('base64'), persistentKeepaliveS: 0,
+        addedAt: new Date(nowMs).toISOString(),
+      });
+      return config;
     });
-    saveConfig(this.d.configDir, config);
     peer.name = finalName;
     peer.provisional = null;
     this.d.log.info({ peer: finalName, publicKey: peer.publicKeyB64 }, 'peer enrolled with an invite and saved');
@@ -52,13 +58,12 @@ export class Enrollments implements InviteLookup {
 
   /** Renames an enrolled peer (the joiner's 'hello' carries its name). */
   rename(peer: PeerEntry, name: string): void {
-    if (peer.name === name) return;
-    const config = loadConfig(this.d.configDir);
-    const entry = config.peers.find((p) => p.publicKey === peer.publicKeyB64);
-    if (!entry || config.peers.some((p) => p.name === name)) return;
-    entry.name = name;
-    saveConfig(this.d.configDir, config);
-    peer.name = name;
+    if (peer.name === name || loadConfig(this.d.configDir).peers.some((p) => p.name === name)) return;
+    updateConfig(this.d.configDir, (config) => {
+      const entry = config.peers.find((p) => p.publicKey === peer.publicKeyB64);
+      if (entry && !config.peers.some((p) => p.name === name)) { entry.name = name; peer.name = name; }
+      return config;
+    });
   }
 
   expireIfStale(peer: PeerEntry, nowMs: number, dp: DataPlane): boolean {

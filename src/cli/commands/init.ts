@@ -1,0 +1,40 @@
+// bridgehead init: create the config directory, config and static X25519 key pair.
+
+import { Option } from 'commander';
+import { parseIfName, parseListen, parseName, parseHostPort, formatHostPort } from '../../config/validate';
+import { DEFAULT_TAP } from '../../config/config';
+import { configOption, valueParser } from '../options';
+import { initAction, InitOptions } from '../actions/init';
+import type { CommandSpec } from './types';
+
+export const initCommand: CommandSpec = {
+  name: 'init',
+  define(parent, io, ctx, run) {
+    return parent
+      .command('init')
+      .summary('create this appliance\'s identity (config + X25519 key pair)')
+      .description(
+        'Create the config directory, bridgehead.json and a static X25519 key pair (private.key, mode 0600), ' +
+          'and print the public key. Refuses to replace an existing identity unless --force is given.',
+      )
+      .addOption(configOption(io))
+      .addOption(new Option('--name <NAME>', 'appliance name, 1..32 of [A-Za-z0-9._-]').argParser(valueParser('--name', parseName)).makeOptionMandatory())
+      .addOption(
+        new Option('--listen <IP:PORT>', 'UDP address to listen on, e.g. 0.0.0.0:51820 or [::]:51820')
+          .argParser(valueParser('--listen', parseListen))
+          .makeOptionMandatory(),
+      )
+      .addOption(
+        new Option('--endpoint <HOST:PORT>', 'address peers use to reach us (needed for invites when --listen is a wildcard)').argParser(
+          valueParser('--endpoint', (s) => {
+            const hp = parseHostPort(s);
+            return formatHostPort(hp.host, hp.port);
+          }),
+        ),
+      )
+      .addOption(new Option('--tap <IFNAME>', 'TAP interface name').default(DEFAULT_TAP).argParser(valueParser('--tap', parseIfName)))
+      .addOption(new Option('--bridge <IFNAME>', 'Linux bridge to attach the TAP to').argParser(valueParser('--bridge', parseIfName)))
+      .option('--force', 'replace an existing identity (existing peers must pair again)', false)
+      .action(run(async (opts: InitOptions) => initAction(opts, ctx)));
+  },
+};

@@ -1,0 +1,111 @@
+// Text rendering of a StatusSnapshot for `bridgehead status`, in the style of `wg show`.
+// Pure: the snapshot in, the text out (ends with a newline). Strings that came from the network
+// (peer names, endpoints) are stripped of control characters before they reach a terminal.
+
+import type { PeerStatus, StatusSnapshot } from '../daemon/status-types';
+import { formatDurationLong } from '../util/duration';
+
+/** "512 B", "1.50 KiB", "3.25 MiB", ... like wg. */
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n) || n < 0) return '?';
+  const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  if (n < 1024) return `${Math.floor(n)} B`;
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(2)} ${units[u]}`;
+}
+
+/** "1 minute, 5 seconds ago", "just now", "never". */
+export function formatAgo(ms: number | null): string {
+  if (ms === null || ms === undefined) return 'never';
+  if (!Number.isFinite(ms) || ms < 0) return '?';
+  if (ms < 1000) return 'just now';
+  return `${formatDurationLong(ms)} ago`;
+}
+
+function num(n: unknown): string {
+  return typeof n === 'number' && Number.isFinite(n) ? String(n) : '?';
+}
+
+function plural(n: unknown, word: string): string {
+  return `${num(n)} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function clean(s: unknown): string {
+  if (s === null || s === undefined) return '-';
+  // eslint-disable-next-line no-control-regex
+  return String(s).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
+
+function isObj(x: unknown): x is Record<string, unknown> {
+  return x !== null && typeof x === 'object' && !Array.isArray(x);
+}
+
+/** Structural check of a daemon reply before printing it. */
+export function isStatusSnapshot(x: unknown): x is StatusSnapshot {
+  return (
+    isObj(x) &&
+    typeof x.name === 'string' &&
+    Array.isArray(x.peers) &&
+    x.peers.every(isObj) &&
+    isObj(x.totals) &&
+    isObj(x.drops) &&
+    isObj(x.macTable) &&
+    isObj(x.events)
+  );
+}
+
+function formatPeer(p: PeerStatus): string[] {
+  const lines = [`peer: ${clean(p.name)}`];
+  lines.push(`  public key: ${clean(p.publicKey)}`);
+  lines.push(`  endpoint: ${p.endpoint ? clean(p.endpoint) : '(unknown)'}`);
+  lines.push(`  state: ${clean(p.state)}`);
+  lines.push(`  latest handshake: ${formatAgo(p.lastHandshakeAgeMs)}`);
+  lines.push(
+    `  transfer: ${formatBytes(p.rxBytes)} received (${plural(p.rxFrames, 'frame')}), ` +
+      `${formatBytes(p.txBytes)} sent (${plural(p.txFrames, 'frame')})`,
+  );
+  if (p.lastRxAgeMs !== null && p.lastRxAgeMs !== undefined) lines.push(`  last received: ${formatAgo(p.lastRxAgeMs)}`);
+  return lines;
+}
+
+export function formatStatus(s: StatusSnapshot): string {
+  const out: string[] = [];
+  out.push(`interface: ${clean(s.tap)}${s.bridge ? ` (bridge ${clean(s.bridge)})` : ''}`);
+  out.push(`  name: ${clean(s.name)}`);
+  out.push(`  public key: ${clean(s.publicKey)}`);
+  out.push(`  listening: ${clean(s.listen)}`);
+  out.push(`  uptime: ${typeof s.uptimeMs === 'number' ? formatDurationLong(s.uptimeMs) : '?'}`);
+  const t = s.totals;
+  out.push(
+    `  transfer: ${formatBytes(t.rxBytes)} received (${plural(t.rxDatagrams, 'datagram')}), ` +
+      `${formatBytes(t.txBytes)} sent (${plural(t.txDatagrams, 'datagram')})`,
+  );
+  out.push(`  tap: ${num(t.tapRxFrames)} frames read, ${num(t.tapTxFrames)} frames written, ${num(t.floods)} flooded`);
+  const m = s.macTable;
+  out.push(
+    `  mac table: ${num(m.size)}/${num(m.capacity)} entries ` +
+      `(learned ${num(m.learned)}, moved ${num(m.moved)}, aged ${num(m.aged)}, full ${num(m.full)})`,
+  );
+  out.push(`  events dropped: ${num(s.events.dropped)}`);
+
+  if (s.peers.length === 0) {
+    out.push('', 'peers: none (pair with "bridgehead invite" / "bridgehead join")');
+  }
+  for (const p of s.peers) out.push('', ...formatPeer(p));
+
+  const drops = Object.entries(s.drops)
+    .filter(([, n]) => typeof n === 'number' && n > 0)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  out.push('');
+  if (drops.length === 0) out.push('drops: none');
+  else {
+    out.push('drops:');
+    for (const [reason, n] of drops) out.push(`  ${clean(reason)}: ${n}`);
+  }
+  return `${out.join('\n')}\n`;
+}

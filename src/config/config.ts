@@ -1,0 +1,268 @@
+// bridgehead.json: types, defaults, validation (parseConfig) and canonical formatting
+// (formatConfig). Pure: no file system, no clock. Every error is one ConfigError line of the
+// form `<source>: <field path>: <problem>: <value>`; unknown fields are errors so that typos
+// never pass silently.
+
+import { ConfigError } from './errors';
+import {
+  LOG_LEVELS,
+  LogLevel,
+  ValueError,
+  formatHostPort,
+  isWildcardAddress,
+  parseBase64Key,
+  parseHostPort,
+  parseIfName,
+  parseIsoTime,
+  parseName,
+  parsePublicKey,
+  quote,
+} from './validate';
+import { isIP } from 'node:net';
+
+export const CONFIG_VERSION = 1;
+export const DEFAULT_TAP = 'bh0';
+export const DEFAULT_MAC_TABLE_CAPACITY = 4096;
+export const MAC_TABLE_CAPACITY_MIN = 16;
+export const MAC_TABLE_CAPACITY_MAX = 1_048_576;
+export const DEFAULT_MAC_AGE_S = 300;
+export const MAC_AGE_S_MIN = 10;
+export const MAC_AGE_S_MAX = 86_400;
+export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
+export const DEFAULT_PERSISTENT_KEEPALIVE_S = 25;
+export const PERSISTENT_KEEPALIVE_S_MAX = 65_535;
+export const MAX_PEERS = 1024;
+
+export interface PeerConfig {
+  name: string;
+  publicKey: string; // base64, 32 bytes
+  endpoint: string | null; // "host:port"
+  psk: string; // base64, 32 bytes
+  persistentKeepaliveS: number; // 0 = off
+  addedAt: string; // ISO-8601
+}
+
+export interface Config {
+  version: 1;
+  name: string;
+  listen: { address: string; port: number };
+  endpoint: string | null; // "host:port" others use to reach us
+  tap: string;
+  bridge: string | null;
+  peers: PeerConfig[];
+  macTableCapacity: number;
+  macAgeS: number;
+  logLevel: LogLevel;
+}
+
+const TOP_KEYS = ['version', 'name', 'listen', 'endpoint', 'tap', 'bridge', 'macTableCapacity', 'macAgeS', 'logLevel', 'peers'] as const;
+const LISTEN_KEYS = ['address', 'port'] as const;
+const PEER_KEYS = ['name', 'publicKey', 'endpoint', 'psk', 'persistentKeepaliveS', 'addedAt'] as const;
+
+type Obj = Record<string, unknown>;
+
+class Checker {
+  constructor(private readonly source: string) {}
+
+  fail(path: string, problem: string, value?: unknown): never {
+    const where = path ? `${path}: ` : '';
+    const v = arguments.length >= 3 ? `: ${quote(value)}` : '';
+    throw new ConfigError(`${this.source}: ${where}${problem}${v}`);
+  }
+
+  object(value: unknown, path: string, keys: readonly string[]): Obj {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      this.fail(path, 'expected a JSON object', value);
+    }
+    for (const k of Object.keys(value as Obj)) {
+      if (!keys.includes(k)) {
+        this.fail(path ? `${path}.${k}` : k, `unknown field (known: ${keys.join(', ')})`);
+      }
+    }
+    return value as Obj;
+  }
+
+  has(o: Obj, key: string): boolean {
+    return Object.prototype.hasOwnProperty.call(o, key) && o[key] !== undefined;
+  }
+
+  required(o: Obj, key: string, path: string): unknown {
+    if (!this.has(o, key)) this.fail(path, 'missing');
+    return o[key];
+  }
+
+  string(value: unknown, path: string): string {
+    if (typeof value !== 'string') this.fail(path, 'expected a string', value);
+    return value as string;
+  }
+
+  /** Run a string validator, turning its ValueError into a ConfigError for this field. */
+  check<T>(value: unknown, path: string, fn: (s: string) => T): T {
+    const s = this.string(value, path);
+    try {
+      return fn(s);
+    } catch (e) {
+      if (e instanceof ValueError) this.fail(path, e.message, s);
+      throw e;
+    }
+  }
+
+  integer(value: unknown, path: string, min: number, max: number): number {
+    if (typeof value !== 'number' || !Number.isInteger(value)) this.fail(path, 'expected an integer', value);
+    const n = value as number;
+    if (n < min || n > max) this.fail(path, `must be ${min}..${max}`, n);
+    return n;
+  }
+}
+
+function canonicalEndpoint(s: string): string {
+  const hp = parseHostPort(s);
+  return formatHostPort(hp.host, hp.port);
+}
+
+function parsePeer(c: Checker, raw: unknown, path: string): PeerConfig {
+  const o = c.object(raw, path, PEER_KEYS);
+  const name = c.check(c.required(o, 'name', `${path}.name`), `${path}.name`, parseName);
+  const publicKey = c.required(o, 'publicKey', `${path}.publicKey`);
+  c.check(publicKey, `${path}.publicKey`, parsePublicKey);
+  const psk = c.required(o, 'psk', `${path}.psk`);
+  if (typeof psk !== 'string') c.fail(`${path}.psk`, 'expected a string');
+  try {
+    parseBase64Key(psk as string, 32);
+  } catch (e) {
+    // A secret: the value is never echoed.
+    if (e instanceof ValueError) c.fail(`${path}.psk`, `${e.message} (value not shown)`);
+    throw e;
+  }
+  let endpoint: string | null = null;
+  if (c.has(o, 'endpoint') && o.endpoint !== null) {
+    endpoint = c.check(o.endpoint, `${path}.endpoint`, canonicalEndpoint);
+  }
+  const persistentKeepaliveS = c.has(o, 'persistentKeepaliveS')
+    ? c.integer(o.persistentKeepaliveS, `${path}.persistentKeepaliveS`, 0, PERSISTENT_KEEPALIVE_S_MAX)
+    : endpoint !== null
+      ? DEFAULT_PERSISTENT_KEEPALIVE_S
+      : 0;
+  const addedAtRaw = c.required(o, 'addedAt', `${path}.addedAt`);
+  c.check(addedAtRaw, `${path}.addedAt`, parseIsoTime);
+  return {
+    name,
+    publicKey: publicKey as string,
+    endpoint,
+    psk: psk as string,
+    persistentKeepaliveS,
+    addedAt: addedAtRaw as string,
+  };
+}
+
+/**
+ * Validate a parsed bridgehead.json and fill in defaults. `source` labels error messages (the
+ * store passes the file's path).
+ */
+export function parseConfig(raw: unknown, source = 'bridgehead.json'): Config {
+  const c = new Checker(source);
+  const o = c.object(raw, '', TOP_KEYS);
+
+  const version = c.required(o, 'version', 'version');
+  if (version !== CONFIG_VERSION) c.fail('version', `unsupported version (expected ${CONFIG_VERSION})`, version);
+
+  const name = c.check(c.required(o, 'name', 'name'), 'name', (s) => parseName(s));
+
+  const l = c.object(c.required(o, 'listen', 'listen'), 'listen', LISTEN_KEYS);
+  const address = c.check(c.required(l, 'address', 'listen.address'), 'listen.address', (s) => {
+    if (isIP(s) === 0) throw new ValueError('not an IP address (use 0.0.0.0 or :: for all addresses)');
+    return s;
+  });
+  const port = c.integer(c.required(l, 'port', 'listen.port'), 'listen.port', 1, 65535);
+
+  let endpoint: string | null = null;
+  if (c.has(o, 'endpoint') && o.endpoint !== null) endpoint = c.check(o.endpoint, 'endpoint', canonicalEndpoint);
+
+  const tap = c.has(o, 'tap') ? c.check(o.tap, 'tap', parseIfName) : DEFAULT_TAP;
+  let bridge: string | null = null;
+  if (c.has(o, 'bridge') && o.bridge !== null) bridge = c.check(o.bridge, 'bridge', parseIfName);
+  if (bridge !== null && bridge === tap) c.fail('bridge', 'must differ from tap', bridge);
+
+  const macTableCapacity = c.has(o, 'macTableCapacity')
+    ? c.integer(o.macTableCapacity, 'macTableCapacity', MAC_TABLE_CAPACITY_MIN, MAC_TABLE_CAPACITY_MAX)
+    : DEFAULT_MAC_TABLE_CAPACITY;
+  const macAgeS = c.has(o, 'macAgeS') ? c.integer(o.macAgeS, 'macAgeS', MAC_AGE_S_MIN, MAC_AGE_S_MAX) : DEFAULT_MAC_AGE_S;
+  let logLevel: LogLevel = DEFAULT_LOG_LEVEL;
+  if (c.has(o, 'logLevel')) {
+    const s = c.string(o.logLevel, 'logLevel');
+    if (!(LOG_LEVELS as readonly string[]).includes(s)) c.fail('logLevel', `must be one of ${LOG_LEVELS.join(', ')}`, s);
+    logLevel = s as LogLevel;
+  }
+
+  const peers: PeerConfig[] = [];
+  if (c.has(o, 'peers')) {
+    if (!Array.isArray(o.peers)) c.fail('peers', 'expected an array', o.peers);
+    const list = o.peers as unknown[];
+    if (list.length > MAX_PEERS) c.fail('peers', `at most ${MAX_PEERS} peers`, list.length);
+    const names = new Map<string, number>();
+    const keys = new Map<string, number>();
+    list.forEach((p, i) => {
+      const peer = parsePeer(c, p, `peers[${i}]`);
+      const dupName = names.get(peer.name);
+      if (dupName !== undefined) c.fail(`peers[${i}].name`, `duplicate of peers[${dupName}].name`, peer.name);
+      const dupKey = keys.get(peer.publicKey);
+      if (dupKey !== undefined) c.fail(`peers[${i}].publicKey`, `duplicate of peers[${dupKey}].publicKey`, peer.publicKey);
+      names.set(peer.name, i);
+      keys.set(peer.publicKey, i);
+      peers.push(peer);
+    });
+  }
+
+  return { version: 1, name, listen: { address, port }, endpoint, tap, bridge, peers, macTableCapacity, macAgeS, logLevel };
+}
+
+/** Canonical text of a config: fixed key order, two-space JSON, trailing newline. */
+export function formatConfig(c: Config): string {
+  const ordered = {
+    version: c.version,
+    name: c.name,
+    listen: { address: c.listen.address, port: c.listen.port },
+    endpoint: c.endpoint,
+    tap: c.tap,
+    bridge: c.bridge,
+    macTableCapacity: c.macTableCapacity,
+    macAgeS: c.macAgeS,
+    logLevel: c.logLevel,
+    peers: c.peers.map((p) => ({
+      name: p.name,
+      publicKey: p.publicKey,
+      endpoint: p.endpoint,
+      psk: p.psk,
+      persistentKeepaliveS: p.persistentKeepaliveS,
+      addedAt: p.addedAt,
+    })),
+  };
+  return `${JSON.stringify(ordered, null, 2)}\n`;
+}
+
+/** A fresh config with defaults (what `bridgehead init` writes). */
+export function newConfig(opts: {
+  name: string;
+  listen: { address: string; port: number };
+  endpoint?: string | null;
+  tap?: string;
+  bridge?: string | null;
+}): Config {
+  return parseConfig({
+    version: 1,
+    name: opts.name,
+    listen: opts.listen,
+    endpoint: opts.endpoint ?? null,
+    tap: opts.tap ?? DEFAULT_TAP,
+    bridge: opts.bridge ?? null,
+    peers: [],
+  });
+}
+
+/** The "host:port" peers should use to reach us, or null when we cannot tell (wildcard listen
+ *  and no configured endpoint). */
+export function advertisedEndpoint(c: Config): string | null {
+  if (c.endpoint !== null) return c.endpoint;
+  if (isWildcardAddress(c.listen.address)) return null;
+  return formatHostPort(c.listen.address, c.listen.port);
+}

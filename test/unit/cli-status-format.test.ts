@@ -1,0 +1,89 @@
+// The text form of `bridgehead status` (pure formatter).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatAgo, formatBytes, formatStatus, isStatusSnapshot } from '../../src/cli/status-format';
+import { SAMPLE_STATUS } from './cli-status-fixture';
+
+test('formatBytes uses binary units like wg', () => {
+  assert.equal(formatBytes(0), '0 B');
+  assert.equal(formatBytes(1023), '1023 B');
+  assert.equal(formatBytes(1024), '1.00 KiB');
+  assert.equal(formatBytes(1536), '1.50 KiB');
+  assert.equal(formatBytes(1024 * 1024), '1.00 MiB');
+  assert.equal(formatBytes(5.5 * 1024 ** 3), '5.50 GiB');
+  assert.equal(formatBytes(2 * 1024 ** 4), '2.00 TiB');
+  assert.equal(formatBytes(-1), '?');
+  assert.equal(formatBytes(Number.NaN), '?');
+});
+
+test('formatAgo', () => {
+  assert.equal(formatAgo(null), 'never');
+  assert.equal(formatAgo(400), 'just now');
+  assert.equal(formatAgo(1000), '1 second ago');
+  assert.equal(formatAgo(65_400), '1 minute, 5 seconds ago');
+  assert.equal(formatAgo(2 * 86_400_000 + 3_600_000), '2 days, 1 hour ago');
+  assert.equal(formatAgo(-5), '?');
+});
+
+test('formatStatus renders the snapshot like wg show', () => {
+  const expected = [
+    'interface: bh0 (bridge br0)',
+    '  name: site-a',
+    '  public key: AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=',
+    '  listening: 0.0.0.0:51820',
+    '  uptime: 1 hour, 2 minutes, 3 seconds',
+    '  transfer: 1.34 MiB received (1300 datagrams), 900 B sent (40 datagrams)',
+    '  tap: 41 frames read, 1234 frames written, 3 flooded',
+    '  mac table: 12/4096 entries (learned 40, moved 1, aged 28, full 0)',
+    '  events dropped: 0',
+    '',
+    'peer: site-b',
+    '  public key: AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=',
+    '  endpoint: 198.18.0.2:51820',
+    '  state: up',
+    '  latest handshake: 1 minute, 5 seconds ago',
+    '  transfer: 1.21 MiB received (1234 frames), 3.40 KiB sent (1 frame)',
+    '  last received: 2 seconds ago',
+    '',
+    'peer: dr-2',
+    '  public key: AwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwM=',
+    '  endpoint: (unknown)',
+    '  state: down',
+    '  latest handshake: never',
+    '  transfer: 0 B received (0 frames), 0 B sent (0 frames)',
+    '',
+    'drops:',
+    '  short: 7',
+    '  auth_failed: 2',
+    '  key_expired: 2',
+    '',
+  ].join('\n');
+  assert.equal(formatStatus(SAMPLE_STATUS), expected);
+});
+
+test('formatStatus: no peers, no drops, no bridge; control characters are neutralised', () => {
+  const s = {
+    ...SAMPLE_STATUS,
+    bridge: null,
+    peers: [],
+    drops: { replay: 0 },
+    events: { dropped: 17 },
+  };
+  const text = formatStatus(s);
+  assert.match(text, /^interface: bh0\n/);
+  assert.match(text, /\n {2}events dropped: 17\n/);
+  assert.match(text, /\npeers: none/);
+  assert.match(text, /\ndrops: none\n$/);
+  assert.ok(!text.includes('replay'), 'zero counters are not shown');
+
+  const evil = formatStatus({ ...SAMPLE_STATUS, peers: [{ ...SAMPLE_STATUS.peers[0], name: 'x\u001b[2J\nroot' }] });
+  assert.ok(!evil.includes('\u001b'));
+  assert.match(evil, /\npeer: x\?\[2J\?root\n/);
+});
+
+test('isStatusSnapshot rejects replies that are not snapshots', () => {
+  assert.equal(isStatusSnapshot(SAMPLE_STATUS), true);
+  for (const bad of [null, 1, 'x', [], {}, { ...SAMPLE_STATUS, peers: null }, { ...SAMPLE_STATUS, drops: [] }, { ...SAMPLE_STATUS, peers: [1] }]) {
+    assert.equal(isStatusSnapshot(bad), false, JSON.stringify(bad));
+  }
+});
