@@ -137,12 +137,14 @@ export class HandshakeDriver {
     this.d.dp.setEndpoint(peer.id, peer.endpoint);
   }
 
-  /** A random 32-bit index not used by this peer's last few handshakes (the data plane keeps
-   *  at most three keypairs per peer). */
+  /** A random 32-bit index not used by any peer's last few handshakes (the data plane keeps at
+   *  most three keypairs per peer and refuses a duplicate index). */
   private allocIndex(peerId: number): number {
     const recent = this.liveIndices.get(peerId) ?? [];
+    const inUse = (i: number) => [...this.liveIndices.values()].some((l) => l.includes(i)) ||
+      this.d.registry.byPendingIndex(i) !== undefined;
     let idx: number;
-    do { idx = randomInt(1, 0xffffffff); } while (recent.includes(idx) || this.d.registry.byPendingIndex(idx));
+    do { idx = randomInt(1, 0xffffffff); } while (inUse(idx));
     recent.push(idx);
     if (recent.length > 4) recent.shift();
     this.liveIndices.set(peerId, recent);

@@ -1,0 +1,175 @@
+/* dp: data-plane instance life cycle (see dp.h). Control operations are in dp_ctl.c, the
+ * pipelines in dp_tx.c / dp_rx.c. */
+#include "dp.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "../core/bh_aead.h"
+#include "tap_linux.h"
+#include "udp.h"
+
+static uint64_t random_seed(void) {
+  uint64_t s = 0;
+  int fd = open("/dev/urandom", 0);
+  if (fd >= 0) {
+    if (read(fd, &s, sizeof s) != (ssize_t)sizeof s) s = 0;
+    close(fd);
+  }
+  return s ^ bh_now_ns();
+}
+
+static void close_fd(int *fd) {
+  if (*fd >= 0) close(*fd);
+  *fd = -1;
+}
+
+#define FAIL(e, s)     \
+  do {                 \
+    *err = (e);        \
+    *step = (s);       \
+    bh_dp_destroy(dp); \
+    return NULL;       \
+  } while (0)
+
+bh_dp *bh_dp_create(const bh_dp_config *cfg, int *err, const char **step) {
+  bh_dp *dp = aligned_alloc(64, (sizeof *dp + 63) & ~(size_t)63);
+  if (!dp) {
+    *err = -ENOMEM;
+    *step = "allocate";
+    return NULL;
+  }
+  memset(dp, 0, sizeof *dp);
+  dp->tap_fd = dp->test_fd = dp->udp_fd = dp->wake_fd = -1;
+  dp->state = BH_DP_CREATED;
+  pthread_rwlockattr_t ra;
+  pthread_rwlockattr_init(&ra);
+  /* Two reader threads hold the lock almost continuously under load: writers must not starve. */
+  pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+  pthread_rwlock_init(&dp->peers_lock, &ra);
+  pthread_rwlockattr_destroy(&ra);
+  pthread_mutex_init(&dp->mac_lock, NULL);
+  dp->mac_age_ns = cfg->mac_age_ns;
+
+  if (bh_peers_init(&dp->peers) < 0) FAIL(-ENOMEM, "allocate peer table");
+  if (bh_evring_init(&dp->events, cfg->event_capacity) < 0) FAIL(-ENOMEM, "allocate event queue");
+  dp->mac = bh_mactable_new_seeded(cfg->mac_capacity, cfg->mac_age_ns, random_seed());
+  if (!dp->mac) FAIL(-ENOMEM, "allocate MAC table");
+  dp->aead_tx = bh_aead_new();
+  dp->aead_rx = bh_aead_new();
+  dp->aead_js = bh_aead_new();
+  if (!dp->aead_tx || !dp->aead_rx || !dp->aead_js) FAIL(-ENOMEM, "EVP ChaCha20-Poly1305 context");
+  dp->tx = bh_dp_tx_state_new();
+  dp->rx = bh_dp_rx_state_new();
+  if (!dp->tx || !dp->rx) FAIL(-ENOMEM, "allocate batch buffers");
+  dp->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (dp->wake_fd < 0) FAIL(-errno, "eventfd");
+
+  int rc;
+  if (cfg->tap_name) {
+    rc = bh_tap_open(cfg->tap_name, dp->tap_name, step);
+    if (rc < 0) FAIL(rc, *step);
+    dp->tap_fd = rc;
+  } else {
+    rc = bh_tap_socketpair(&dp->tap_fd, &dp->test_fd, step);
+    if (rc < 0) FAIL(rc, *step);
+    dp->tap_is_socket = 1;
+  }
+  rc = bh_udp_open(cfg->listen_address, cfg->listen_port, &dp->udp_family, &dp->port, step);
+  if (rc < 0) FAIL(rc, *step);
+  dp->udp_fd = rc;
+  return dp;
+}
+
+void bh_dp_set_notify(bh_dp *dp, bh_notify_fn fn, void *ctx) {
+  dp->notify = fn;
+  dp->notify_ctx = ctx;
+}
+
+static int spawn(pthread_t *t, void *(*fn)(void *), bh_dp *dp) {
+  /* Data-plane threads never handle signals: block them all while creating (inherited mask). */
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  int rc = pthread_create(t, NULL, fn, dp);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  return -rc;
+}
+
+int bh_dp_start(bh_dp *dp, const char **step) {
+  if (dp->state != BH_DP_CREATED) {
+    *step = "start";
+    return -EALREADY;
+  }
+  int rc = spawn(&dp->tx_thread, bh_dp_tx_main, dp);
+  if (rc < 0) {
+    *step = "pthread_create (tx)";
+    return rc;
+  }
+  dp->tx_started = 1;
+  rc = spawn(&dp->rx_thread, bh_dp_rx_main, dp);
+  if (rc < 0) {
+    *step = "pthread_create (rx)";
+    bh_dp_stop(dp);
+    return rc;
+  }
+  dp->rx_started = 1;
+  dp->state = BH_DP_RUNNING;
+  return 0;
+}
+
+void bh_dp_stop(bh_dp *dp) {
+  if (!dp || dp->state == BH_DP_STOPPED) return;
+  atomic_store(&dp->stopping, 1);
+  if (dp->wake_fd >= 0) {
+    uint64_t one = 1;
+    ssize_t w = write(dp->wake_fd, &one, sizeof one);
+    (void)w;
+  }
+  if (dp->tx_started) pthread_join(dp->tx_thread, NULL);
+  if (dp->rx_started) pthread_join(dp->rx_thread, NULL);
+  dp->tx_started = dp->rx_started = 0;
+  close_fd(&dp->tap_fd); /* a non-persistent TAP disappears with its last fd */
+  close_fd(&dp->test_fd);
+  close_fd(&dp->udp_fd);
+  close_fd(&dp->wake_fd);
+  pthread_rwlock_wrlock(&dp->peers_lock);
+  bh_peers_expire_all(&dp->peers); /* bh_keypair_wipe = OPENSSL_cleanse */
+  pthread_rwlock_unlock(&dp->peers_lock);
+  dp->state = BH_DP_STOPPED;
+}
+
+void bh_dp_destroy(bh_dp *dp) {
+  if (!dp) return;
+  bh_dp_stop(dp);
+  bh_peers_free(&dp->peers);
+  bh_evring_free(&dp->events);
+  bh_mactable_free(dp->mac);
+  bh_aead_free(dp->aead_tx);
+  bh_aead_free(dp->aead_rx);
+  bh_aead_free(dp->aead_js);
+  free(dp->tx);
+  free(dp->rx);
+  pthread_rwlock_destroy(&dp->peers_lock);
+  pthread_mutex_destroy(&dp->mac_lock);
+  free(dp);
+}
+
+int bh_dp_emit(bh_dp *dp, const bh_event *ev, const uint8_t *data, uint32_t len) {
+  int rc = bh_evring_push(&dp->events, ev, data, len);
+  if (rc == BH_EVRING_NOTIFY && dp->notify) dp->notify(dp->notify_ctx);
+  return rc;
+}
+
+void bh_dp_need_handshake(bh_dp *dp, bh_peer *peer, uint64_t now_ns) {
+  uint64_t last = atomic_load_explicit(&peer->last_need_ns, memory_order_relaxed);
+  if (last != 0 && now_ns - last < BH_NEED_HANDSHAKE_INTERVAL_NS) return;
+  if (!atomic_compare_exchange_strong(&peer->last_need_ns, &last, now_ns ? now_ns : 1)) return;
+  bh_event ev = {.type = BH_EV_NEED_HANDSHAKE, .peer = peer->id};
+  bh_dp_emit(dp, &ev, NULL, 0);
+}

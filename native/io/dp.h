@@ -1,0 +1,101 @@
+/* dp: one data-plane instance: the TAP (or test socketpair), the UDP socket, the peer table, the
+ * MAC table, the event ring, and two pthreads (dp_tx.c: TAP -> UDP, dp_rx.c: UDP -> TAP).
+ *
+ * Locking:  peers_lock (rwlock, writer-preferring): data threads take it for reading once per
+ *           batch; the JS thread writes (config/keys), and the RX thread writes briefly for the
+ *           rare key promotion / endpoint roaming. A keypair's replay window is touched only by
+ *           the RX thread; send counters are atomic.
+ *           mac_lock (mutex): bh_mactable, held only around the forwarding decisions of a batch.
+ *           Never held together with peers_lock.
+ * Life cycle: bh_dp_create (opens fds) -> bh_dp_start (threads) -> bh_dp_stop (join, close,
+ *           wipe keys; idempotent) -> bh_dp_destroy. */
+#ifndef BH_DP_H
+#define BH_DP_H
+
+#include <net/if.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "../core/bh_mactable.h"
+#include "endpoint.h"
+#include "evring.h"
+#include "peers.h"
+#include "stats.h"
+
+#define BH_FRAME_MAX (1518 + 4) /* largest Ethernet frame accepted from the TAP (802.1Q + FCS-less) */
+#define BH_FRAME_MIN 14
+#define BH_BATCH 64             /* frames per TAP drain batch, datagrams per recvmmsg */
+#define BH_TX_OUT 128           /* sealed datagrams per sendmmsg */
+#define BH_RX_BUF 2048          /* receive buffer per datagram; larger ones are 'bad_size' */
+#define BH_CONTROL_MAX BH_FRAME_MAX
+#define BH_NEED_HANDSHAKE_INTERVAL_NS 1000000000ULL
+#define BH_EPOLL_TIMEOUT_MS 100 /* idle wake-up for MAC aging */
+
+typedef void (*bh_notify_fn)(void *ctx); /* "the event ring went non-empty" (any thread) */
+
+typedef struct {
+  const char *tap_name; /* NULL = socketpair mode */
+  const char *listen_address;
+  uint16_t listen_port;
+  uint32_t mac_capacity;
+  uint64_t mac_age_ns;
+  uint32_t event_capacity;
+} bh_dp_config;
+
+typedef enum { BH_DP_CREATED, BH_DP_RUNNING, BH_DP_STOPPED } bh_dp_state;
+
+struct bh_tx_state;
+struct bh_rx_state;
+
+typedef struct bh_dp {
+  bh_counters ctr_tx, ctr_rx, ctr_js; /* first: 64-byte aligned blocks */
+  int tap_fd, test_fd, udp_fd, wake_fd, udp_family, tap_is_socket;
+  char tap_name[IFNAMSIZ];
+  uint16_t port;
+  bh_dp_state state;
+  atomic_int stopping;
+
+  pthread_rwlock_t peers_lock;
+  bh_peers peers;
+  pthread_mutex_t mac_lock;
+  bh_mactable *mac;
+  uint64_t mac_age_ns;
+
+  bh_evring events;
+  bh_notify_fn notify;
+  void *notify_ctx;
+
+  struct bh_aead *aead_tx, *aead_rx, *aead_js;
+  struct bh_tx_state *tx;
+  struct bh_rx_state *rx;
+  pthread_t tx_thread, rx_thread;
+  int tx_started, rx_started;
+} bh_dp;
+
+static inline uint64_t bh_now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Returns NULL and sets *err (negative errno) and *step (what failed) on failure. */
+bh_dp *bh_dp_create(const bh_dp_config *cfg, int *err, const char **step);
+void bh_dp_set_notify(bh_dp *dp, bh_notify_fn fn, void *ctx); /* before start */
+int bh_dp_start(bh_dp *dp, const char **step);                 /* 0 or -errno */
+void bh_dp_stop(bh_dp *dp);                                     /* idempotent */
+void bh_dp_destroy(bh_dp *dp);                                  /* stops first */
+
+/* Shared by the loops: queue an event (data copied); returns BH_EVRING_FULL if dropped. */
+int bh_dp_emit(bh_dp *dp, const bh_event *ev, const uint8_t *data, uint32_t len);
+/* A packet for `peer` could not be sealed: 'need-handshake' at most once per second. */
+void bh_dp_need_handshake(bh_dp *dp, bh_peer *peer, uint64_t now_ns);
+
+/* Thread bodies (dp_tx.c, dp_rx.c) and their per-thread buffers. */
+void *bh_dp_tx_main(void *arg);
+void *bh_dp_rx_main(void *arg);
+struct bh_tx_state *bh_dp_tx_state_new(void);
+struct bh_rx_state *bh_dp_rx_state_new(void);
+
+#endif

@@ -1,0 +1,212 @@
+/* dp_ctl: JS-thread operations on a data plane (see dp_ctl.h). */
+#include "dp_ctl.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "../core/bh_aead.h"
+
+int bh_dp_add_peer(bh_dp *dp, uint16_t id, const bh_endpoint *ep) {
+  pthread_rwlock_wrlock(&dp->peers_lock);
+  int rc = bh_peers_add(&dp->peers, id, ep);
+  pthread_rwlock_unlock(&dp->peers_lock);
+  return rc;
+}
+
+int bh_dp_remove_peer(bh_dp *dp, uint16_t id) {
+  pthread_rwlock_wrlock(&dp->peers_lock);
+  int rc = bh_peers_remove(&dp->peers, id);
+  pthread_rwlock_unlock(&dp->peers_lock);
+  if (rc == 0) {
+    pthread_mutex_lock(&dp->mac_lock);
+    bh_mactable_forget_port(dp->mac, id);
+    pthread_mutex_unlock(&dp->mac_lock);
+  }
+  return rc;
+}
+
+int bh_dp_set_endpoint(bh_dp *dp, uint16_t id, const bh_endpoint *ep) {
+  pthread_rwlock_wrlock(&dp->peers_lock);
+  bh_peer *p = bh_peers_get(&dp->peers, id);
+  if (p) p->ep = *ep;
+  pthread_rwlock_unlock(&dp->peers_lock);
+  return p ? 0 : -ENOENT;
+}
+
+int bh_dp_install_keypair(bh_dp *dp, uint16_t id, const bh_keypair_params *kp) {
+  uint64_t now = bh_now_ns();
+  pthread_rwlock_wrlock(&dp->peers_lock);
+  bh_peer *p = bh_peers_get(&dp->peers, id);
+  int rc = p ? bh_peers_install(&dp->peers, p, kp, now) : -ENOENT;
+  if (rc == 0 && kp->initiator) atomic_store(&p->last_need_ns, 0); /* a new session re-arms the event */
+  pthread_rwlock_unlock(&dp->peers_lock);
+  return rc;
+}
+
+int bh_dp_expire_keypairs(bh_dp *dp, uint16_t id) {
+  pthread_rwlock_wrlock(&dp->peers_lock);
+  bh_peer *p = bh_peers_get(&dp->peers, id);
+  if (p) bh_peers_expire(&dp->peers, p);
+  pthread_rwlock_unlock(&dp->peers_lock);
+  return p ? 0 : -ENOENT;
+}
+
+static int send_one(bh_dp *dp, const bh_endpoint *ep, const uint8_t *data, size_t len) {
+  if (dp->udp_fd < 0) return -EBADF;
+  ssize_t w;
+  do w = sendto(dp->udp_fd, data, len, MSG_DONTWAIT, &ep->u.sa, ep->len);
+  while (w < 0 && errno == EINTR);
+  if (w < 0) {
+    int e = errno;
+    BH_DROP(&dp->ctr_js, UDP_SEND_FAILED);
+    return -e;
+  }
+  BH_COUNT(&dp->ctr_js, TX_DATAGRAMS, 1);
+  BH_COUNT(&dp->ctr_js, TX_BYTES, (uint64_t)w);
+  return 0;
+}
+
+int bh_dp_send_raw(bh_dp *dp, const bh_endpoint *ep, const uint8_t *data, size_t len) {
+  return send_one(dp, ep, data, len);
+}
+
+int bh_dp_send_sealed(bh_dp *dp, uint16_t id, uint8_t subtype, const uint8_t *data, size_t len) {
+  uint8_t out[BH_DATA_HDR + BH_CONTROL_MAX + BH_TAG];
+  if (len > BH_CONTROL_MAX) return -EMSGSIZE;
+  uint64_t now = bh_now_ns();
+  int rc;
+  pthread_rwlock_rdlock(&dp->peers_lock);
+  bh_peer *p = bh_peers_get(&dp->peers, id);
+  if (!p) {
+    rc = -ENOENT;
+  } else if (!p->current || !bh_keypair_usable(p->current, now) || p->ep.len == 0) {
+    /* the caller sees `false`; no 'need-handshake' for JS-initiated sends */
+    if (p->current && !bh_keypair_usable(p->current, now))
+      BH_DROP(&dp->ctr_js, KEY_EXPIRED);
+    else
+      BH_DROP(&dp->ctr_js, NO_SESSION);
+    rc = -ENOTCONN;
+  } else {
+    long r = bh_keypair_seal(p->current, dp->aead_js, subtype, data, len, out, now);
+    if (r < 0) {
+      BH_DROP(&dp->ctr_js, KEY_EXPIRED);
+      rc = -ENOTCONN;
+    } else {
+      rc = send_one(dp, &p->ep, out, (size_t)r);
+      if (rc == 0) {
+        atomic_fetch_add_explicit(&p->tx_bytes, (uint64_t)r, memory_order_relaxed);
+        atomic_store_explicit(&p->last_tx_ns, now, memory_order_relaxed);
+      }
+    }
+  }
+  pthread_rwlock_unlock(&dp->peers_lock);
+  return rc;
+}
+
+void bh_dp_stats_get(bh_dp *dp, bh_dp_stats *out) {
+  memset(out, 0, sizeof *out);
+  const bh_counters *blocks[3] = {&dp->ctr_tx, &dp->ctr_rx, &dp->ctr_js};
+  for (int b = 0; b < 3; b++) {
+    for (int i = 0; i < BH_G__COUNT; i++) out->g[i] += bh_ctr_get(&blocks[b]->g[i]);
+    for (int i = 0; i < BH_DROP__COUNT; i++) out->drop[i] += bh_ctr_get(&blocks[b]->drop[i]);
+  }
+  out->events_dropped = bh_evring_dropped(&dp->events);
+  pthread_mutex_lock(&dp->mac_lock);
+  out->mac_size = bh_mactable_size(dp->mac);
+  out->mac_capacity = bh_mactable_capacity(dp->mac);
+  out->mac = bh_mactable_counters_get(dp->mac);
+  pthread_mutex_unlock(&dp->mac_lock);
+}
+
+static int64_t ms_since(uint64_t now, uint64_t then) {
+  if (then == 0) return -1;
+  return now > then ? (int64_t)((now - then) / 1000000ULL) : 0;
+}
+
+uint32_t bh_dp_peer_stats_get(bh_dp *dp, bh_dp_peer_stats *out) {
+  uint64_t now = bh_now_ns();
+  pthread_rwlock_rdlock(&dp->peers_lock);
+  uint32_t n = dp->peers.count;
+  for (uint32_t i = 0; i < n; i++) {
+    const bh_peer *p = dp->peers.list[i];
+    bh_dp_peer_stats *o = &out[i];
+    memset(o, 0, sizeof *o);
+    o->id = p->id;
+    o->ep = p->ep;
+    o->rx_bytes = atomic_load_explicit(&p->rx_bytes, memory_order_relaxed);
+    o->tx_bytes = atomic_load_explicit(&p->tx_bytes, memory_order_relaxed);
+    o->rx_frames = atomic_load_explicit(&p->rx_frames, memory_order_relaxed);
+    o->tx_frames = atomic_load_explicit(&p->tx_frames, memory_order_relaxed);
+    o->last_rx_ms = ms_since(now, atomic_load_explicit(&p->last_rx_ns, memory_order_relaxed));
+    o->last_tx_ms = ms_since(now, atomic_load_explicit(&p->last_tx_ns, memory_order_relaxed));
+    if (p->current) {
+      o->has_key = 1;
+      o->key_local_index = p->current->local_index;
+      o->key_age_ms = (uint64_t)ms_since(now, p->current->created_ns ? p->current->created_ns : now);
+      o->key_send_counter = atomic_load_explicit(&p->current->send_counter, memory_order_relaxed);
+    }
+  }
+  pthread_rwlock_unlock(&dp->peers_lock);
+  return n;
+}
+
+typedef struct {
+  bh_dp_mac_entry *v;
+  uint32_t n, cap;
+  uint64_t now, age_ns;
+} mac_snap;
+
+static void mac_visit(void *ctx, const uint8_t mac[6], bh_port port, uint64_t last_seen_ns) {
+  mac_snap *s = ctx;
+  uint64_t age = s->now > last_seen_ns ? s->now - last_seen_ns : 0;
+  if (age >= s->age_ns || s->n >= s->cap) return; /* aged but not yet swept */
+  bh_dp_mac_entry *e = &s->v[s->n++];
+  memcpy(e->mac, mac, 6);
+  e->port = port;
+  e->age_ms = age / 1000000ULL;
+}
+
+bh_dp_mac_entry *bh_dp_mac_snapshot(bh_dp *dp, uint32_t *n) {
+  mac_snap s = {.now = bh_now_ns(), .age_ns = dp->mac_age_ns};
+  *n = 0;
+  pthread_mutex_lock(&dp->mac_lock);
+  s.cap = bh_mactable_size(dp->mac);
+  s.v = s.cap ? malloc((size_t)s.cap * sizeof *s.v) : NULL;
+  if (s.v) bh_mactable_foreach(dp->mac, mac_visit, &s);
+  pthread_mutex_unlock(&dp->mac_lock);
+  *n = s.n;
+  return s.v;
+}
+
+static int wait_fd(int fd, short events, int timeout_ms) {
+  struct pollfd pfd = {.fd = fd, .events = events};
+  int r;
+  do r = poll(&pfd, 1, timeout_ms);
+  while (r < 0 && errno == EINTR);
+  return r;
+}
+
+int bh_dp_test_write(bh_dp *dp, const uint8_t *frame, size_t len, int timeout_ms) {
+  if (dp->test_fd < 0) return -EBADF;
+  for (int tries = 0; tries < 2; tries++) {
+    ssize_t w = send(dp->test_fd, frame, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (w == (ssize_t)len) return 0;
+    if (w >= 0) return -EIO;
+    if (errno != EAGAIN && errno != EINTR) return -errno;
+    if (wait_fd(dp->test_fd, POLLOUT, timeout_ms) <= 0) return -EAGAIN;
+  }
+  return -EAGAIN;
+}
+
+long bh_dp_test_read(bh_dp *dp, uint8_t *buf, size_t cap, int timeout_ms) {
+  if (dp->test_fd < 0) return -EBADF;
+  int r = wait_fd(dp->test_fd, POLLIN, timeout_ms);
+  if (r < 0) return -errno;
+  if (r == 0) return 0;
+  ssize_t n = recv(dp->test_fd, buf, cap, MSG_DONTWAIT);
+  if (n < 0) return errno == EAGAIN ? 0 : -errno;
+  return (long)n;
+}

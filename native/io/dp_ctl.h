@@ -1,0 +1,58 @@
+/* dp_ctl: the operations the JS thread performs on a data plane (configuration, keys, sends,
+ * snapshots, test hooks). Each takes the locks it needs; none blocks for long. Errors are
+ * negative errno values: -ENOENT unknown peer, -EEXIST duplicate, -ENOSPC table full,
+ * -ENOTCONN no usable key or endpoint, others from the kernel. */
+#ifndef BH_DP_CTL_H
+#define BH_DP_CTL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dp.h"
+
+int bh_dp_add_peer(bh_dp *dp, uint16_t id, const bh_endpoint *ep /* NULL: none yet */);
+int bh_dp_remove_peer(bh_dp *dp, uint16_t id); /* also forgets its MACs */
+int bh_dp_set_endpoint(bh_dp *dp, uint16_t id, const bh_endpoint *ep);
+int bh_dp_install_keypair(bh_dp *dp, uint16_t id, const bh_keypair_params *kp);
+int bh_dp_expire_keypairs(bh_dp *dp, uint16_t id);
+
+int bh_dp_send_raw(bh_dp *dp, const bh_endpoint *ep, const uint8_t *data, size_t len);
+/* subtype CONTROL or KEEPALIVE with the peer's current key; len <= BH_CONTROL_MAX. */
+int bh_dp_send_sealed(bh_dp *dp, uint16_t id, uint8_t subtype, const uint8_t *data, size_t len);
+
+typedef struct {
+  uint64_t g[BH_G__COUNT];
+  uint64_t drop[BH_DROP__COUNT];
+  uint64_t events_dropped;
+  uint32_t mac_size, mac_capacity;
+  bh_mactable_counters mac;
+} bh_dp_stats;
+
+typedef struct {
+  uint16_t id;
+  bh_endpoint ep;
+  uint64_t rx_bytes, tx_bytes, rx_frames, tx_frames;
+  int64_t last_rx_ms, last_tx_ms; /* -1 = never */
+  int has_key;
+  uint32_t key_local_index;
+  uint64_t key_age_ms, key_send_counter;
+} bh_dp_peer_stats;
+
+typedef struct {
+  uint8_t mac[6];
+  uint16_t port;
+  uint64_t age_ms;
+} bh_dp_mac_entry;
+
+void bh_dp_stats_get(bh_dp *dp, bh_dp_stats *out);
+/* Fills up to BH_MAX_PEERS entries; returns the count. */
+uint32_t bh_dp_peer_stats_get(bh_dp *dp, bh_dp_peer_stats *out);
+/* malloc'd snapshot of the live (not aged) MAC entries; NULL with *n = 0 when empty or OOM. */
+bh_dp_mac_entry *bh_dp_mac_snapshot(bh_dp *dp, uint32_t *n);
+
+/* Socketpair-mode test hooks (the test's end of the "TAP"). write: 0 or -errno (waits up to
+ * timeout_ms for room). read: frame length, 0 on timeout, or -errno. */
+int bh_dp_test_write(bh_dp *dp, const uint8_t *frame, size_t len, int timeout_ms);
+long bh_dp_test_read(bh_dp *dp, uint8_t *buf, size_t cap, int timeout_ms);
+
+#endif

@@ -1,0 +1,218 @@
+/* dp_tx: the transmit pipeline, TAP -> peers. One pthread.
+ *
+ *   epoll(TAP fd, wake eventfd) --readable--> now = CLOCK_MONOTONIC (once per batch)
+ *     -> read() up to BH_BATCH frames until EAGAIN                  (tapRxFrames)
+ *     -> length check: < 14 tap_frame_short, > BH_FRAME_MAX tap_frame_oversize
+ *     -> [mac_lock]  bh_forward_from_tap: learn src as local; UNICAST(peer) / FLOOD /
+ *                    DROP_LOCAL (local_destination) / DROP_INVALID (tap_frame_invalid)
+ *     -> [peers read lock]  for each destination peer (flood: every peer, one copy each):
+ *          no current key -> no_session, current key too old / used up -> key_expired,
+ *            both + 'need-handshake' (<= 1/s/peer); no endpoint -> no_session
+ *          bh_keypair_seal(subtype FRAME) into an out slot
+ *          out slots full (BH_TX_OUT) or end of batch -> one sendmmsg
+ *     -> per-datagram accounting (txDatagrams/txBytes, peer txBytes/txFrames/lastTx)
+ *   Every ~100 ms (also when idle): bh_mactable_expire with a bounded budget.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../core/bh_forward.h"
+#include "dp.h"
+
+#define OUT_SIZE (BH_DATA_HDR + BH_FRAME_MAX + BH_TAG)
+#define EXPIRE_INTERVAL_NS 100000000ULL
+#define EXPIRE_BUDGET 4096
+#define SEND_WAIT_MS 10
+#define ERROR_BACKOFF_NS 10000000L
+
+typedef struct bh_tx_state {
+  uint8_t frame[BH_BATCH][BH_FRAME_MAX + 1]; /* +1: a read that fills it was oversize */
+  uint16_t len[BH_BATCH];
+  uint8_t action[BH_BATCH];
+  bh_port port[BH_BATCH];
+  uint8_t out[BH_TX_OUT][OUT_SIZE];
+  struct mmsghdr msg[BH_TX_OUT];
+  struct iovec iov[BH_TX_OUT];
+  bh_endpoint dst[BH_TX_OUT];
+  bh_peer *peer[BH_TX_OUT];
+  unsigned n_out;
+} bh_tx_state;
+
+struct bh_tx_state *bh_dp_tx_state_new(void) { return calloc(1, sizeof(bh_tx_state)); }
+
+static void account(bh_dp *dp, bh_tx_state *s, unsigned i, uint64_t now) {
+  size_t len = s->iov[i].iov_len;
+  bh_peer *p = s->peer[i];
+  BH_COUNT(&dp->ctr_tx, TX_DATAGRAMS, 1);
+  BH_COUNT(&dp->ctr_tx, TX_BYTES, len);
+  atomic_fetch_add_explicit(&p->tx_bytes, len, memory_order_relaxed);
+  atomic_fetch_add_explicit(&p->tx_frames, 1, memory_order_relaxed);
+  atomic_store_explicit(&p->last_tx_ns, now, memory_order_relaxed);
+}
+
+/* sendmmsg everything queued. Called with the peers read lock held (s->peer[] stays valid). */
+static void flush(bh_dp *dp, bh_tx_state *s, uint64_t now) {
+  unsigned done = 0;
+  int waited = 0;
+  for (unsigned i = 0; i < s->n_out; i++) {
+    memset(&s->msg[i].msg_hdr, 0, sizeof s->msg[i].msg_hdr);
+    s->msg[i].msg_hdr.msg_name = &s->dst[i].u;
+    s->msg[i].msg_hdr.msg_namelen = s->dst[i].len;
+    s->msg[i].msg_hdr.msg_iov = &s->iov[i];
+    s->msg[i].msg_hdr.msg_iovlen = 1;
+  }
+  while (done < s->n_out) {
+    int r = sendmmsg(dp->udp_fd, s->msg + done, s->n_out - done, MSG_DONTWAIT);
+    if (r > 0) {
+      for (unsigned i = done; i < done + (unsigned)r; i++) account(dp, s, i, now);
+      done += (unsigned)r;
+      continue;
+    }
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0 && (errno == EAGAIN || errno == ENOBUFS)) {
+      if (!waited) { /* socket buffer full: wait once, briefly, then give up on the rest */
+        struct pollfd pfd = {.fd = dp->udp_fd, .events = POLLOUT};
+        (void)poll(&pfd, 1, SEND_WAIT_MS);
+        waited = 1;
+        continue;
+      }
+      bh_ctr_add(&dp->ctr_tx.drop[BH_DROP_UDP_SEND_FAILED], s->n_out - done);
+      break;
+    }
+    BH_DROP(&dp->ctr_tx, UDP_SEND_FAILED); /* this datagram is unsendable (e.g. bad address): skip */
+    done++;
+  }
+  s->n_out = 0;
+}
+
+/* Seal one frame for one peer into the next out slot. Peers read lock held. */
+static void seal_to(bh_dp *dp, bh_tx_state *s, bh_peer *p, const uint8_t *frame, size_t len, uint64_t now) {
+  bh_keypair *kp = p->current;
+  if (!kp || !bh_keypair_usable(kp, now)) {
+    if (kp)
+      BH_DROP(&dp->ctr_tx, KEY_EXPIRED); /* older than 180 s or past the message limit */
+    else
+      BH_DROP(&dp->ctr_tx, NO_SESSION);
+    bh_dp_need_handshake(dp, p, now);
+    return;
+  }
+  if (p->ep.len == 0) {
+    BH_DROP(&dp->ctr_tx, NO_SESSION);
+    return;
+  }
+  if (s->n_out == BH_TX_OUT) flush(dp, s, now);
+  unsigned i = s->n_out;
+  long r = bh_keypair_seal(kp, dp->aead_tx, BH_SUB_FRAME, frame, len, s->out[i], now);
+  if (r < 0) {
+    if (r == BH_KP_ERR_EXPIRED) {
+      BH_DROP(&dp->ctr_tx, KEY_EXPIRED);
+      bh_dp_need_handshake(dp, p, now);
+    } else {
+      BH_DROP(&dp->ctr_tx, UDP_SEND_FAILED);
+    }
+    return;
+  }
+  s->iov[i].iov_base = s->out[i];
+  s->iov[i].iov_len = (size_t)r;
+  s->dst[i] = p->ep;
+  s->peer[i] = p;
+  s->n_out++;
+}
+
+static unsigned read_batch(bh_dp *dp, bh_tx_state *s, int *failed) {
+  unsigned n = 0;
+  while (n < BH_BATCH) {
+    ssize_t r = dp->tap_is_socket ? recv(dp->tap_fd, s->frame[n], sizeof s->frame[n], MSG_DONTWAIT)
+                                  : read(dp->tap_fd, s->frame[n], sizeof s->frame[n]);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      *failed = errno != EAGAIN && errno != EWOULDBLOCK; /* e.g. the TAP was deleted under us */
+      break;
+    }
+    s->len[n++] = (uint16_t)r;
+    if (r == 0) break; /* empty datagram, or EOF of the test socketpair: do not spin here */
+  }
+  return n;
+}
+
+static void process_batch(bh_dp *dp, bh_tx_state *s, unsigned n, uint64_t now) {
+  BH_COUNT(&dp->ctr_tx, TAP_RX_FRAMES, n);
+  pthread_mutex_lock(&dp->mac_lock);
+  for (unsigned i = 0; i < n; i++) {
+    if (s->len[i] < BH_FRAME_MIN) {
+      s->action[i] = BH_FWD_DROP_INVALID;
+      BH_DROP(&dp->ctr_tx, TAP_FRAME_SHORT);
+    } else if (s->len[i] > BH_FRAME_MAX) {
+      s->action[i] = BH_FWD_DROP_INVALID;
+      BH_DROP(&dp->ctr_tx, TAP_FRAME_OVERSIZE);
+    } else {
+      s->action[i] = (uint8_t)bh_forward_from_tap(dp->mac, s->frame[i], s->len[i], now, &s->port[i]);
+      if (s->action[i] == BH_FWD_DROP_INVALID) BH_DROP(&dp->ctr_tx, TAP_FRAME_INVALID);
+      if (s->action[i] == BH_FWD_DROP_LOCAL) BH_DROP(&dp->ctr_tx, LOCAL_DESTINATION);
+    }
+  }
+  pthread_mutex_unlock(&dp->mac_lock);
+
+  pthread_rwlock_rdlock(&dp->peers_lock);
+  for (unsigned i = 0; i < n; i++) {
+    if (s->action[i] == BH_FWD_UNICAST) {
+      bh_peer *p = bh_peers_get(&dp->peers, s->port[i]);
+      if (p)
+        seal_to(dp, s, p, s->frame[i], s->len[i], now);
+      else
+        BH_DROP(&dp->ctr_tx, NO_SESSION); /* peer removed since the MAC was learned */
+    } else if (s->action[i] == BH_FWD_FLOOD) {
+      BH_COUNT(&dp->ctr_tx, FLOODS, 1);
+      for (uint32_t k = 0; k < dp->peers.count; k++) seal_to(dp, s, dp->peers.list[k], s->frame[i], s->len[i], now);
+    }
+  }
+  if (s->n_out) flush(dp, s, now);
+  pthread_rwlock_unlock(&dp->peers_lock);
+}
+
+void *bh_dp_tx_main(void *arg) {
+  bh_dp *dp = arg;
+  bh_tx_state *s = dp->tx;
+  int ep = epoll_create1(EPOLL_CLOEXEC);
+  if (ep < 0) return NULL;
+  struct epoll_event ev = {.events = EPOLLIN, .data.fd = dp->tap_fd};
+  epoll_ctl(ep, EPOLL_CTL_ADD, dp->tap_fd, &ev);
+  ev.data.fd = dp->wake_fd;
+  epoll_ctl(ep, EPOLL_CTL_ADD, dp->wake_fd, &ev);
+  uint64_t last_expire = 0;
+
+  while (!atomic_load_explicit(&dp->stopping, memory_order_relaxed)) {
+    struct epoll_event got[2];
+    int k = epoll_wait(ep, got, 2, BH_EPOLL_TIMEOUT_MS);
+    if (k < 0 && errno != EINTR) break;
+    uint64_t now = bh_now_ns();
+    if (now - last_expire >= EXPIRE_INTERVAL_NS) {
+      pthread_mutex_lock(&dp->mac_lock);
+      bh_mactable_expire(dp->mac, now, EXPIRE_BUDGET);
+      pthread_mutex_unlock(&dp->mac_lock);
+      last_expire = now;
+    }
+    for (;;) { /* drain the TAP, one batch (and one clock read) at a time */
+      if (atomic_load_explicit(&dp->stopping, memory_order_relaxed)) break;
+      int failed = 0;
+      unsigned n = read_batch(dp, s, &failed);
+      if (failed && n == 0) { /* persistent error with level-triggered epoll: do not spin */
+        struct timespec ts = {0, ERROR_BACKOFF_NS};
+        nanosleep(&ts, NULL);
+        break;
+      }
+      if (n == 0) break;
+      process_batch(dp, s, n, now);
+      if (n < BH_BATCH) break;
+      now = bh_now_ns();
+    }
+  }
+  close(ep);
+  return NULL;
+}

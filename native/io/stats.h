@@ -1,0 +1,65 @@
+/* stats: data-plane counters. Each thread (TX, RX, JS) owns one bh_counters block and is its only
+ * writer (relaxed load+store, no RMW, no shared cache lines); readers sum the blocks. Drop
+ * reasons are the names of docs/INTERNALS.md section 2 (+ two documented extras). */
+#ifndef BH_STATS_H
+#define BH_STATS_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+typedef enum {
+  BH_G_RX_DATAGRAMS,
+  BH_G_RX_BYTES,
+  BH_G_TX_DATAGRAMS,
+  BH_G_TX_BYTES,
+  BH_G_TAP_RX_FRAMES,
+  BH_G_TAP_TX_FRAMES,
+  BH_G_FLOODS,
+  BH_G_HANDSHAKE_QUEUED,
+  BH_G__COUNT
+} bh_global_ctr;
+
+#define BH_DROP_REASONS(X)                     \
+  X(SHORT, "short")                            \
+  X(BAD_TYPE, "bad_type")                      \
+  X(BAD_SIZE, "bad_size")                      \
+  X(UNKNOWN_INDEX, "unknown_index")            \
+  X(AUTH_FAILED, "auth_failed")                \
+  X(REPLAY, "replay")                          \
+  X(KEY_EXPIRED, "key_expired")                \
+  X(BAD_SUBTYPE, "bad_subtype")                \
+  X(NO_SESSION, "no_session")                  \
+  X(TAP_FRAME_SHORT, "tap_frame_short")        \
+  X(TAP_FRAME_OVERSIZE, "tap_frame_oversize")  \
+  X(TAP_FRAME_INVALID, "tap_frame_invalid")    \
+  X(LOCAL_DESTINATION, "local_destination")    \
+  X(PEER_FRAME_INVALID, "peer_frame_invalid")  \
+  X(TAP_WRITE_FAILED, "tap_write_failed")      \
+  X(UDP_SEND_FAILED, "udp_send_failed")        \
+  X(HANDSHAKE_QUEUE_FULL, "handshake_queue_full")
+
+typedef enum {
+#define BH_X(id, name) BH_DROP_##id,
+  BH_DROP_REASONS(BH_X)
+#undef BH_X
+  BH_DROP__COUNT
+} bh_drop_reason;
+
+extern const char *const bh_drop_names[BH_DROP__COUNT];
+
+typedef struct {
+  _Alignas(64) _Atomic uint64_t g[BH_G__COUNT];
+  _Atomic uint64_t drop[BH_DROP__COUNT];
+} bh_counters;
+
+/* Single-writer increment (the owning thread only). */
+static inline void bh_ctr_add(_Atomic uint64_t *c, uint64_t n) {
+  atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n, memory_order_relaxed);
+}
+static inline uint64_t bh_ctr_get(const _Atomic uint64_t *c) {
+  return atomic_load_explicit((_Atomic uint64_t *)c, memory_order_relaxed);
+}
+#define BH_DROP(ctrs, reason) bh_ctr_add(&(ctrs)->drop[BH_DROP_##reason], 1)
+#define BH_COUNT(ctrs, id, n) bh_ctr_add(&(ctrs)->g[BH_G_##id], (n))
+
+#endif

@@ -1,0 +1,87 @@
+/* tap_linux: TAP device and test socketpair (see tap_linux.h). */
+#include "tap_linux.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+static int link_up(const char *ifname) {
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return -errno;
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
+  int rc = 0;
+  if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) {
+    rc = -errno;
+  } else if (!(ifr.ifr_flags & IFF_UP)) {
+    ifr.ifr_flags |= IFF_UP;
+    if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) rc = -errno;
+  }
+  close(s);
+  return rc;
+}
+
+int bh_tap_open(const char *name, char out_name[IFNAMSIZ], const char **step) {
+  size_t n = strlen(name);
+  if (n == 0 || n >= IFNAMSIZ) {
+    *step = "tap name length";
+    return -EINVAL;
+  }
+  int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    *step = "open /dev/net/tun";
+    return -errno;
+  }
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+  memcpy(ifr.ifr_name, name, n);
+  if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+    int e = errno;
+    close(fd);
+    *step = "ioctl TUNSETIFF";
+    return -e;
+  }
+  memcpy(out_name, ifr.ifr_name, IFNAMSIZ);
+  out_name[IFNAMSIZ - 1] = 0;
+  int rc = link_up(out_name);
+  if (rc < 0) {
+    close(fd);
+    *step = "ioctl SIOCSIFFLAGS (link up)";
+    return rc;
+  }
+  return fd;
+}
+
+int bh_tap_socketpair(int *dp_fd, int *test_fd, const char **step) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+    *step = "socketpair(AF_UNIX, SOCK_SEQPACKET)";
+    return -errno;
+  }
+  /* Data-plane end: reads use MSG_DONTWAIT/EAGAIN via O_NONBLOCK, but writes must be able to wait
+   * a little for the test to read (AF_UNIX datagram queues are short: net.unix.max_dgram_qlen).
+   * So the end stays blocking and gets a send timeout; reads use recv(MSG_DONTWAIT). */
+  struct timeval tv = {.tv_sec = 0, .tv_usec = BH_TAP_SP_SNDTIMEO_MS * 1000};
+  int big = 1 << 20;
+  if (setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) < 0) {
+    int e = errno;
+    close(sv[0]);
+    close(sv[1]);
+    *step = "setsockopt SO_SNDTIMEO";
+    return -e;
+  }
+  for (int i = 0; i < 2; i++) {
+    (void)setsockopt(sv[i], SOL_SOCKET, SO_SNDBUF, &big, sizeof big); /* best effort */
+    (void)setsockopt(sv[i], SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+  }
+  *dp_fd = sv[0];
+  *test_fd = sv[1];
+  return 0;
+}

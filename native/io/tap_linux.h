@@ -1,0 +1,21 @@
+/* tap_linux: the local side of the data plane. Either a real Linux TAP device (IFF_TAP|IFF_NO_PI,
+ * non-blocking, link set up; removed when the fd is closed) or, for tests without root, a
+ * SOCK_SEQPACKET socketpair whose one end plays the TAP. Both preserve frame boundaries. */
+#ifndef BH_TAP_LINUX_H
+#define BH_TAP_LINUX_H
+
+#include <net/if.h>
+#include <stddef.h>
+
+/* Opens /dev/net/tun and creates the TAP `name` (may contain "%d"; 1..IFNAMSIZ-1 chars), sets
+ * it non-blocking and brings the link up. Returns the fd and writes the kernel's actual name into
+ * out_name; on failure returns -errno and *step names the call that failed. */
+int bh_tap_open(const char *name, char out_name[IFNAMSIZ], const char **step);
+
+/* Socketpair mode: *dp_fd is the data plane's end (non-blocking reads; writes wait at most
+ * BH_TAP_SP_SNDTIMEO_MS so a test that stops reading cannot wedge the data plane), *test_fd is
+ * the test's end ("the wire"). Returns 0 or -errno. */
+#define BH_TAP_SP_SNDTIMEO_MS 100
+int bh_tap_socketpair(int *dp_fd, int *test_fd, const char **step);
+
+#endif

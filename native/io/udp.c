@@ -1,0 +1,62 @@
+/* udp: open and bind the tunnel socket (see udp.h). */
+#include "udp.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "endpoint.h"
+
+static void set_buf(int fd, int force_opt, int opt, int size) {
+  if (setsockopt(fd, SOL_SOCKET, force_opt, &size, sizeof size) == 0) return; /* needs CAP_NET_ADMIN */
+  (void)setsockopt(fd, SOL_SOCKET, opt, &size, sizeof size);                 /* capped by net.core.*mem_max */
+}
+
+int bh_udp_open(const char *address, uint16_t port, int *family, uint16_t *bound_port, const char **step) {
+  bh_endpoint ep;
+  int fam = AF_INET;
+  if (bh_endpoint_parse(&ep, address, port, AF_INET) != 0) {
+    fam = AF_INET6;
+    if (bh_endpoint_parse(&ep, address, port, AF_INET6) != 0) {
+      *step = "address";
+      return -EINVAL;
+    }
+  }
+  int fd = socket(fam, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    *step = "socket";
+    return -errno;
+  }
+  if (fam == AF_INET6) {
+    int off = 0; /* dual-stack: "::" also receives IPv4 (v4-mapped) */
+    if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) < 0) {
+      int e = errno;
+      close(fd);
+      *step = "setsockopt IPV6_V6ONLY";
+      return -e;
+    }
+  }
+  set_buf(fd, SO_RCVBUFFORCE, SO_RCVBUF, BH_UDP_SOCKBUF);
+  set_buf(fd, SO_SNDBUFFORCE, SO_SNDBUF, BH_UDP_SOCKBUF);
+  if (bind(fd, &ep.u.sa, ep.len) < 0) {
+    int e = errno;
+    close(fd);
+    *step = "bind";
+    return -e;
+  }
+  bh_endpoint got;
+  memset(&got, 0, sizeof got);
+  got.len = sizeof got.u;
+  if (getsockname(fd, &got.u.sa, &got.len) < 0) {
+    int e = errno;
+    close(fd);
+    *step = "getsockname";
+    return -e;
+  }
+  char tmp[BH_ADDRSTRLEN];
+  *bound_port = bh_endpoint_format(&got, tmp);
+  *family = fam;
+  return fd;
+}

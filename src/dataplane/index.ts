@@ -1,0 +1,3 @@
+// The data plane: the typed native addon (see types.ts and docs/INTERNALS.md section 2).
+export * from './types';
+export { loadNative, loadDataPlane, addonPath, findPackageRoot } from './native';

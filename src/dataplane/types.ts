@@ -1,0 +1,155 @@
+// The JavaScript interface of the native addon (build/Release/bridgehead.node), exactly as
+// docs/INTERNALS.md section 2 specifies it. The implementation is native/napi/.
+
+export interface Endpoint {
+  address: string;
+  port: number;
+}
+
+export type TapOptions = { name: string } | { socketpair: true };
+
+export interface DataPlaneOptions {
+  /** Real TAP (TUNSETIFF IFF_TAP|IFF_NO_PI; name may contain %d) or, for tests, a socketpair. */
+  tap: TapOptions;
+  /** UDP bind; port 0 = ephemeral (see DataPlane.port). '::' is dual-stack. */
+  listen: Endpoint;
+  /** Default 4096 (1 .. 2^20). */
+  macTableCapacity?: number;
+  /** Default 300000. */
+  macAgeMs?: number;
+  /** Default 1024 (1 .. 65536). */
+  eventQueueCapacity?: number;
+  onEvent: (ev: NativeEvent) => void;
+}
+
+export interface KeypairInstall {
+  localIndex: number;
+  remoteIndex: number;
+  sendKey: Uint8Array; // 32 bytes
+  recvKey: Uint8Array; // 32 bytes
+  /** true: becomes 'current' at once; false: 'next' until a packet authenticates with it. */
+  initiator: boolean;
+}
+
+export type NativeEvent =
+  | { type: 'handshake'; from: Endpoint; data: Buffer }
+  | { type: 'control'; peer: number; data: Buffer }
+  | { type: 'keypair-confirmed'; peer: number; localIndex: number }
+  | { type: 'endpoint'; peer: number; endpoint: Endpoint }
+  | { type: 'need-handshake'; peer: number };
+
+export type DropReason =
+  | 'short'
+  | 'bad_type'
+  | 'bad_size'
+  | 'unknown_index'
+  | 'auth_failed'
+  | 'replay'
+  | 'key_expired'
+  | 'bad_subtype'
+  | 'no_session'
+  | 'tap_frame_short'
+  | 'tap_frame_oversize'
+  | 'tap_frame_invalid' // frame from the TAP with a group or all-zero source MAC
+  | 'local_destination'
+  | 'peer_frame_invalid' // authenticated frame from a peer that is not valid Ethernet
+  | 'tap_write_failed'
+  | 'udp_send_failed'
+  | 'handshake_queue_full';
+
+export const DROP_REASONS: readonly DropReason[] = [
+  'short', 'bad_type', 'bad_size', 'unknown_index', 'auth_failed', 'replay', 'key_expired',
+  'bad_subtype', 'no_session', 'tap_frame_short', 'tap_frame_oversize', 'tap_frame_invalid',
+  'local_destination', 'peer_frame_invalid', 'tap_write_failed', 'udp_send_failed',
+  'handshake_queue_full',
+];
+
+export interface GlobalStats {
+  rxDatagrams: number;
+  rxBytes: number;
+  txDatagrams: number;
+  txBytes: number;
+  tapRxFrames: number;
+  tapTxFrames: number;
+  floods: number;
+  eventsDropped: number;
+  handshakeQueued: number;
+}
+
+export interface MacTableStats {
+  size: number;
+  capacity: number;
+  learned: number;
+  moved: number;
+  full: number;
+  aged: number;
+}
+
+export interface PeerStats {
+  id: number;
+  endpoint: Endpoint | null;
+  rxBytes: number;
+  txBytes: number;
+  rxFrames: number;
+  txFrames: number;
+  /** ms since the last authenticated packet, -1 never */
+  lastRxMs: number;
+  /** ms since the last packet sent, -1 never */
+  lastTxMs: number;
+  currentKey: { localIndex: number; ageMs: number; sendCounter: number } | null;
+}
+
+export interface DataPlaneStats {
+  global: GlobalStats;
+  drops: Record<DropReason, number> & { [reason: string]: number };
+  macTable: MacTableStats;
+  peers: PeerStats[];
+}
+
+export interface MacEntry {
+  mac: string;
+  /** 0 = local (the TAP side) */
+  peer: number;
+  ageMs: number;
+}
+
+export interface DataPlane {
+  /** actual interface name ('' for socketpair) */
+  readonly tapName: string;
+  /** actual bound UDP port */
+  readonly port: number;
+  start(): void;
+  /** joins threads, closes TAP (removing it) and socket, zeroes keys; idempotent */
+  stop(): void;
+  /** id 1..65535 */
+  addPeer(id: number, endpoint?: Endpoint): void;
+  /** forgets keys, endpoint and its MACs (unknown id: no-op) */
+  removePeer(id: number): void;
+  setEndpoint(id: number, endpoint: Endpoint): void;
+  installKeypair(id: number, kp: KeypairInstall): void;
+  /** drop all keys of a peer (give-up, removal) */
+  expireKeypairs(id: number): void;
+  /** handshake datagrams built in JS */
+  sendRaw(endpoint: Endpoint, data: Uint8Array): boolean;
+  /** subtype 2 with the current key */
+  sendControl(id: number, data: Uint8Array): boolean;
+  /** subtype 1 with the current key */
+  sendKeepalive(id: number): boolean;
+  stats(): DataPlaneStats;
+  macTable(): MacEntry[];
+  /** test hook (socketpair mode only): as if the frame arrived on the TAP */
+  testWriteFrame(frame: Uint8Array): void;
+  /** test hook (socketpair mode only): a frame the data plane wrote to the TAP, or null */
+  testReadFrame(timeoutMs: number): Buffer | null;
+}
+
+export interface DataPlaneConstructor {
+  new (opts: DataPlaneOptions): DataPlane;
+}
+
+export interface NativeAddon {
+  DataPlane: DataPlaneConstructor;
+  /** the data plane's ChaCha20-Poly1305 (RFC 8439), for vector tests: returns ct || tag */
+  aeadSeal(key: Uint8Array, nonce12: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Buffer;
+  aeadOpen(key: Uint8Array, nonce12: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Buffer | null;
+}
