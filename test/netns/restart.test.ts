@@ -1,0 +1,70 @@
+// Daemon restarts: kill -9 or SIGTERM one side, start it again with `bridgehead up`; traffic
+// must come back within a bounded time without touching the other side.
+import { describe, before, after } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { NetnsSuite } from './lib/suite';
+import { ADDR } from './lib/topology';
+import { Appliance, Sites, pairSites } from './lib/bridgehead';
+import { sleep, waitFor } from './lib/proc';
+
+const S = NetnsSuite.create(__filename, 'rst');
+const T = S.topo;
+let sites: Sites | null = null;
+
+// The tenant initiates as soon as it starts.  After a provider restart the tenant (behind NAT,
+// unreachable for the provider) must notice that its session is gone: keepalive 10 s + retry 5 s
+// (DESIGN.md section 3) plus margin.
+const TENANT_RESTART_MS = 20000;
+const PROVIDER_RESTART_MS = 45000;
+
+async function restartCase(which: 'tenant' | 'provider', sig: 'SIGKILL' | 'SIGTERM'): Promise<void> {
+  if (!sites) throw new Error('not paired');
+  const victim: Appliance = sites[which];
+  const other: Appliance = which === 'tenant' ? sites.provider : sites.tenant;
+  // A failed earlier case may have left a side stopped: bring it back first (not the case under test).
+  for (const a of [sites.tenant, sites.provider]) {
+    if (!a.daemon?.running) { a.start(); await a.waitReady(20000); }
+  }
+  await T.waitForPing('t1', ADDR.p1, PROVIDER_RESTART_MS);
+  const otherPid = other.daemon!.pid;
+  assert.equal((await T.ping('t1', ADDR.p1, { count: 2, intervalS: 0.2, deadlineS: 5 })).received, 2, 'works before');
+
+  const { exit, forced } = await victim.stop(sig, 10000);
+  assert.ok(!forced, `${which} did not exit within 10 s of ${sig}`);
+  if (sig === 'SIGTERM') assert.deepEqual(exit, { code: 0, signal: null }, `${which} exit after SIGTERM`);
+  else assert.equal(exit.signal, 'SIGKILL');
+  await waitFor(`${which}'s TAP ${victim.tap} gone with its process`, 3000, async () => (await T.link(victim.node, victim.tap)) === null);
+  const down = await T.ping('t1', ADDR.p1, { count: 1, deadlineS: 2 });
+  assert.equal(down.received, 0, 'no path while one side is down');
+
+  await sleep(1000);
+  const t0 = Date.now();
+  victim.start();
+  await victim.waitReady(20000);
+  const bound = which === 'tenant' ? TENANT_RESTART_MS : PROVIDER_RESTART_MS;
+  await T.waitForPing('t1', ADDR.p1, bound);
+  const took = Date.now() - t0;
+  process.stdout.write(`# ${which} restart after ${sig}: traffic back after ${took} ms\n`);
+
+  assert.equal(other.daemon!.pid, otherPid, `the ${which === 'tenant' ? 'provider' : 'tenant'} was not restarted`);
+  assert.ok(other.daemon!.running, 'the other side is still running');
+  const p = await T.ping('t1', ADDR.p1, { count: 5, intervalS: 0.2, deadlineS: 10 });
+  assert.equal(p.received, 5, p.raw);
+  assert.deepEqual(p.ttls, Array(5).fill(64));
+  for (const a of [sites.tenant, sites.provider]) {
+    const st = await a.status();
+    assert.equal(st.peers.length, 1, `${a.name} peers`);
+    assert.equal(st.peers[0].state, 'up', `${a.name}: peer state ${st.peers[0].state}`);
+  }
+}
+
+describe('restart: one side restarts, the other is left alone, traffic comes back', () => {
+  before(() => S.setup(), { timeout: 90000 });
+  after(() => S.teardown(), { timeout: 90000 });
+
+  S.it('pair the sites', 120000, async () => { sites = await pairSites(S); });
+  S.it('tenant kill -9, then bridgehead up again', 90000, () => restartCase('tenant', 'SIGKILL'));
+  S.it('tenant SIGTERM (exit 0), then bridgehead up again', 90000, () => restartCase('tenant', 'SIGTERM'));
+  S.it('provider kill -9, then bridgehead up again: the tenant re-handshakes', 120000, () => restartCase('provider', 'SIGKILL'));
+  S.it('provider SIGTERM (exit 0), then bridgehead up again: the tenant re-handshakes', 120000, () => restartCase('provider', 'SIGTERM'));
+});
