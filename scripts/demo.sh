@@ -229,8 +229,10 @@ grep -qi "lladdr $P1_MAC" <<<"$LAST_OUT" || fail "t1's neighbour entry for $P1_I
 ok "t1's neighbour table: $P1_IP is at $P1_MAC, p1's own MAC"
 run t1 arping -c 3 -W 0.3 -w 5 -i eth0 "$P1_IP"
 n=$(grep -ci "from $P1_MAC ($P1_IP)" <<<"$LAST_OUT")
-[ "$n" -ge 3 ] || fail "arping: expected 3 replies from $P1_MAC, got $n"
-ok "$n ARP replies from $P1_MAC"
+others=$(grep -io 'bytes from [0-9a-f:]*' <<<"$LAST_OUT" | grep -vi "$P1_MAC" || true)
+[ -z "$others" ] || fail "arping: replies from another MAC: $others"
+[ "$n" -ge 1 ] || fail "arping: no reply from $P1_MAC"
+ok "$n of 3 ARP requests answered, every answer from $P1_MAC"
 
 step "iperf3: 3 seconds of TCP from t1 to p1 through the tunnel"
 show p1 timeout 20 iperf3 -s -1 -B "$P1_IP" "  &"

@@ -159,7 +159,6 @@ table ip bhnat {
 }
 EOF
     if [ -n "$NAT_UDP_TIMEOUT" ]; then
-      nsx nat modprobe -q nf_conntrack 2>/dev/null || true
       sysctl_ns nat "net.netfilter.nf_conntrack_udp_timeout=$NAT_UDP_TIMEOUT" \
         "net.netfilter.nf_conntrack_udp_timeout_stream=$NAT_UDP_TIMEOUT"
     fi

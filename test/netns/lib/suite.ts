@@ -59,6 +59,9 @@ export class NetnsSuite {
     this.cleanedUp = true;
     killTrackedSync('SIGKILL');
     this.topo.downSync();
+    if (this.work && !this.failed && !this.setupError && process.env.BH_KEEP_LOGS !== '1') {
+      try { fs.rmSync(this.work, { recursive: true, force: true }); } catch { /* best effort */ }
+    }
   }
 
   /** Fresh topology + work dir. Errors are kept and re-thrown by every test (clear failure). */
