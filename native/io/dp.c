@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../core/bh_aead.h"
@@ -172,4 +174,9 @@ void bh_dp_need_handshake(bh_dp *dp, bh_peer *peer, uint64_t now_ns) {
   if (!atomic_compare_exchange_strong(&peer->last_need_ns, &last, now_ns ? now_ns : 1)) return;
   bh_event ev = {.type = BH_EV_NEED_HANDSHAKE, .peer = peer->id};
   bh_dp_emit(dp, &ev, NULL, 0);
+}
+
+void bh_dp_thread_setup(const char *name) {
+  pthread_setname_np(pthread_self(), name);
+  (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), BH_THREAD_NICE);
 }

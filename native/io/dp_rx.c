@@ -201,6 +201,7 @@ static void process_batch(bh_dp *dp, bh_rx_state *s, unsigned n, uint64_t now) {
 }
 
 void *bh_dp_rx_main(void *arg) {
+  bh_dp_thread_setup("bh-rx");
   bh_dp *dp = arg;
   bh_rx_state *s = dp->rx;
   int ep = epoll_create1(EPOLL_CLOEXEC);

@@ -177,6 +177,7 @@ static void process_batch(bh_dp *dp, bh_tx_state *s, unsigned n, uint64_t now) {
 }
 
 void *bh_dp_tx_main(void *arg) {
+  bh_dp_thread_setup("bh-tx");
   bh_dp *dp = arg;
   bh_tx_state *s = dp->tx;
   int ep = epoll_create1(EPOLL_CLOEXEC);
