@@ -5,12 +5,11 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import sodium = require('libsodium-wrappers');
 
-import { findPackageRoot } from '../../src/dataplane/native';
 import { addon } from './harness';
+import { sharedVector } from '../vectors';
 
 interface Case {
   tcId: number;
@@ -30,7 +29,7 @@ interface Group {
   tests: Case[];
 }
 
-const file = path.join(findPackageRoot(), '..', 'shared', 'vectors', 'wycheproof-chacha20-poly1305.json');
+const file = sharedVector('wycheproof-chacha20-poly1305.json');
 const groups: Group[] = JSON.parse(fs.readFileSync(file, 'utf8')).testGroups;
 const all = groups.flatMap((g) => g.tests.map((t) => ({ g, t })));
 const usable = all.filter(({ g }) => g.ivSize === 96 && g.keySize === 256 && g.tagSize === 128);

@@ -4,21 +4,12 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as nodeCrypto from 'node:crypto';
 
 import { aeadOpen, aeadSeal, hash, hkdf, hmac, mac, publicKey, ready } from '../../src/control/crypto';
 import { HandshakeState, NoiseError, PROTOCOL_NAME } from '../../src/control/noise';
+import { sharedVector } from '../vectors';
 
-function repoRoot(): string {
-  let dir = __dirname;
-  for (;;) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error(`no package.json above ${__dirname}`);
-    dir = up;
-  }
-}
 
 interface Vector {
   protocol_name: string;
@@ -43,7 +34,7 @@ const kp = (privHex: string) => {
 };
 
 function loadVector(): Vector {
-  const file = path.resolve(repoRoot(), '../shared/vectors/noise-cacophony.json');
+  const file = sharedVector('noise-cacophony.json');
   // No skip: a missing vector file or entry is a failure.
   assert.ok(fs.existsSync(file), `Noise test vector file missing: ${file}`);
   const all = JSON.parse(fs.readFileSync(file, 'utf8')) as { vectors: Vector[] };

@@ -5,19 +5,10 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 
 import { LowOrderPointError, dh, generateKeyPair, publicKey, ready } from '../../src/control/crypto';
+import { sharedVector } from '../vectors';
 
-function repoRoot(): string {
-  let dir = __dirname;
-  for (;;) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error(`no package.json above ${__dirname}`);
-    dir = up;
-  }
-}
 
 interface Case {
   tcId: number;
@@ -29,7 +20,7 @@ interface Case {
   result: 'valid' | 'acceptable' | 'invalid';
 }
 
-const file = path.resolve(repoRoot(), '../shared/vectors/wycheproof-x25519.json');
+const file = sharedVector('wycheproof-x25519.json');
 // Loaded at module level so the counts can go into the test names; a missing file fails loudly.
 const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as { numberOfTests: number; testGroups: { tests: Case[] }[] };
 const cases = doc.testGroups.flatMap((g) => g.tests);
