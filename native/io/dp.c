@@ -85,6 +85,9 @@ bh_dp *bh_dp_create(const bh_dp_config *cfg, int *err, const char **step) {
   rc = bh_udp_open(cfg->listen_address, cfg->listen_port, &dp->udp_family, &dp->port, step);
   if (rc < 0) FAIL(rc, *step);
   dp->udp_fd = rc;
+  /* UDP GSO/GRO flags (stats global.udpGso/udpGro), before the threads that read them start */
+  atomic_store(&dp->ctr_tx.g[BH_G_UDP_GSO], (uint64_t)bh_udp_gso_probe(rc));
+  atomic_store(&dp->ctr_rx.g[BH_G_UDP_GRO], (uint64_t)bh_udp_gro_enable(rc));
   return dp;
 }
 

@@ -1,8 +1,12 @@
 /* dp_rx: the receive pipeline, peers -> TAP. One pthread.
  *
  *   epoll(UDP fd, wake eventfd) --readable--> now = CLOCK_MONOTONIC (once per batch)
- *     -> recvmmsg up to BH_BATCH datagrams                      (rxDatagrams/rxBytes)
- *     -> [peers read lock] per datagram: truncated -> bad_size; bh_wire_classify:
+ *     -> recvmmsg up to BH_BATCH buffers: BH_RX_BUF each, or with UDP_GRO (udp.h) RX_GRO_BUF each,
+ *        where a buffer with a UDP_GRO cmsg holds several datagrams of that size from one source
+ *        (the last may be shorter; rxGroBuffers)
+ *     -> split into per-datagram views; every step below runs per view, in passes of at most
+ *        RX_VIEWS views                                          (rxDatagrams/rxBytes)
+ *     -> [peers read lock] per datagram: truncated or > BH_RX_BUF -> bad_size; bh_wire_classify:
  *          SHORT / BAD_TYPE / BAD_SIZE -> drop by reason
  *          HANDSHAKE -> 'handshake' event with the bytes (handshakeQueued / handshake_queue_full)
  *          DATA -> receiver index -> keypair (unknown_index)
@@ -15,6 +19,8 @@
  *     -> write() each frame to the TAP                          (tapTxFrames / tap_write_failed)
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -25,38 +31,79 @@
 #include "../core/bh_wire.h"
 #include "dp.h"
 
-enum { RX_NONE = 0, RX_FRAME = 1, RX_CONTROL = 2 };
+#ifndef SOL_UDP
+#define SOL_UDP 17
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
+
+enum { RX_NONE = 0, RX_FRAME = 1, RX_CONTROL = 2, RX_OVERSIZE = 3 };
+
+#define RX_GRO_BUF 65536        /* one coalesced buffer (a UDP payload is < 64 KiB) */
+#define RX_VIEWS (BH_BATCH * 16) /* datagrams per processing pass; a batch may take several */
 
 typedef struct bh_rx_state {
-  uint8_t buf[BH_BATCH][BH_RX_BUF];
   struct mmsghdr msg[BH_BATCH];
   struct iovec iov[BH_BATCH];
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } ctl[BH_BATCH];
   bh_endpoint src[BH_BATCH];
-  uint8_t kind[BH_BATCH];
-  uint16_t peer[BH_BATCH];
-  uint16_t pt_len[BH_BATCH];
-  struct { uint16_t peer; uint32_t local_index; } promote[BH_BATCH];
+  /* per datagram (view) of the current pass */
+  uint8_t *dg[RX_VIEWS];
+  uint32_t dg_len[RX_VIEWS];
+  uint8_t dg_src[RX_VIEWS]; /* index into src[] */
+  uint8_t kind[RX_VIEWS];
+  uint16_t peer[RX_VIEWS];
+  uint16_t pt_len[RX_VIEWS];
+  struct { uint16_t peer; uint32_t local_index; } promote[RX_VIEWS];
   unsigned n_promote;
-  struct { uint16_t peer; unsigned src; } roam[BH_BATCH];
+  struct { uint16_t peer; unsigned src; } roam[RX_VIEWS];
   unsigned n_roam;
+  /* Receive buffers, allocated once (4 MiB of lazily mapped zero pages; only pages that data
+   * lands in are touched): BH_BATCH x BH_RX_BUF without GRO, BH_BATCH x RX_GRO_BUF with it. */
+  _Alignas(64) uint8_t buf[BH_BATCH * RX_GRO_BUF];
 } bh_rx_state;
+
+_Static_assert(BH_BATCH <= 256, "dg_src is a uint8_t");
 
 struct bh_rx_state *bh_dp_rx_state_new(void) { return calloc(1, sizeof(bh_rx_state)); }
 
 static int recv_batch(bh_dp *dp, bh_rx_state *s) {
+  int gro = bh_ctr_get(&dp->ctr_rx.g[BH_G_UDP_GRO]) != 0;
+  size_t stride = gro ? RX_GRO_BUF : BH_RX_BUF;
   for (unsigned i = 0; i < BH_BATCH; i++) {
-    s->iov[i].iov_base = s->buf[i];
-    s->iov[i].iov_len = BH_RX_BUF;
+    s->iov[i].iov_base = s->buf + i * stride;
+    s->iov[i].iov_len = stride;
     memset(&s->msg[i], 0, sizeof s->msg[i]);
     s->msg[i].msg_hdr.msg_name = &s->src[i].u;
     s->msg[i].msg_hdr.msg_namelen = sizeof s->src[i].u;
     s->msg[i].msg_hdr.msg_iov = &s->iov[i];
     s->msg[i].msg_hdr.msg_iovlen = 1;
+    if (gro) {
+      s->msg[i].msg_hdr.msg_control = s->ctl[i].buf;
+      s->msg[i].msg_hdr.msg_controllen = sizeof s->ctl[i].buf;
+    }
   }
   int n;
   do n = recvmmsg(dp->udp_fd, s->msg, BH_BATCH, MSG_DONTWAIT, NULL);
   while (n < 0 && errno == EINTR);
   return n < 0 ? 0 : n;
+}
+
+/* The UDP_GRO cmsg: the size of each coalesced datagram, 0 if the buffer holds just one. */
+static size_t gro_segment_size(struct msghdr *h) {
+  if (!h->msg_control || h->msg_controllen == 0) return 0;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
+    if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+      int v;
+      memcpy(&v, CMSG_DATA(c), sizeof v);
+      return v > 0 ? (size_t)v : 0;
+    }
+  }
+  return 0;
 }
 
 static void drop_open_error(bh_dp *dp, long r) {
@@ -71,13 +118,13 @@ static void drop_open_error(bh_dp *dp, long r) {
 /* One transport data packet; peers read lock held. */
 static void rx_data(bh_dp *dp, bh_rx_state *s, unsigned i, size_t len, uint64_t now) {
   bh_peer *p = NULL;
-  bh_keypair *kp = bh_peers_by_index(&dp->peers, bh_wire_data_receiver(s->buf[i]), &p);
+  bh_keypair *kp = bh_peers_by_index(&dp->peers, bh_wire_data_receiver(s->dg[i]), &p);
   if (!kp || !p) {
     BH_DROP(&dp->ctr_rx, UNKNOWN_INDEX);
     return;
   }
   uint8_t subtype = 0;
-  long r = bh_keypair_open(kp, dp->aead_rx, s->buf[i], len, s->buf[i] + BH_DATA_HDR, &subtype, now);
+  long r = bh_keypair_open(kp, dp->aead_rx, s->dg[i], len, s->dg[i] + BH_DATA_HDR, &subtype, now);
   if (r < 0) {
     drop_open_error(dp, r);
     return;
@@ -86,7 +133,7 @@ static void rx_data(bh_dp *dp, bh_rx_state *s, unsigned i, size_t len, uint64_t 
   atomic_fetch_add_explicit(&p->rx_bytes, len, memory_order_relaxed);
   atomic_store_explicit(&p->last_rx_ns, now, memory_order_relaxed);
   if (kp == p->next) s->promote[s->n_promote++] = (typeof(s->promote[0])){p->id, kp->local_index};
-  if (!bh_endpoint_equal(&p->ep, &s->src[i])) s->roam[s->n_roam++] = (typeof(s->roam[0])){p->id, i};
+  if (!bh_endpoint_equal(&p->ep, &s->src[s->dg_src[i]])) s->roam[s->n_roam++] = (typeof(s->roam[0])){p->id, s->dg_src[i]};
   switch (subtype) {
     case BH_SUB_FRAME:
       atomic_fetch_add_explicit(&p->rx_frames, 1, memory_order_relaxed);
@@ -101,8 +148,8 @@ static void rx_data(bh_dp *dp, bh_rx_state *s, unsigned i, size_t len, uint64_t 
 }
 
 static void rx_handshake(bh_dp *dp, bh_rx_state *s, unsigned i, size_t len) {
-  bh_event ev = {.type = BH_EV_HANDSHAKE, .ep = s->src[i]};
-  if (bh_dp_emit(dp, &ev, s->buf[i], (uint32_t)len) == BH_EVRING_FULL)
+  bh_event ev = {.type = BH_EV_HANDSHAKE, .ep = s->src[s->dg_src[i]]};
+  if (bh_dp_emit(dp, &ev, s->dg[i], (uint32_t)len) == BH_EVRING_FULL)
     BH_DROP(&dp->ctr_rx, HANDSHAKE_QUEUE_FULL);
   else
     BH_COUNT(&dp->ctr_rx, HANDSHAKE_QUEUED, 1);
@@ -152,21 +199,20 @@ static void tap_write(bh_dp *dp, const uint8_t *frame, size_t len, int *may_wait
   BH_DROP(&dp->ctr_rx, TAP_WRITE_FAILED);
 }
 
-static void process_batch(bh_dp *dp, bh_rx_state *s, unsigned n, uint64_t now) {
+/* One pass over n datagram views (split_batch). */
+static void process_views(bh_dp *dp, bh_rx_state *s, unsigned n, uint64_t now) {
   unsigned frames = 0;
   pthread_rwlock_rdlock(&dp->peers_lock);
   for (unsigned i = 0; i < n; i++) {
-    size_t len = s->msg[i].msg_len;
-    s->kind[i] = RX_NONE;
+    size_t len = s->dg_len[i];
     BH_COUNT(&dp->ctr_rx, RX_DATAGRAMS, 1);
     BH_COUNT(&dp->ctr_rx, RX_BYTES, len);
-    s->src[i].len = s->msg[i].msg_hdr.msg_namelen;
-    if (s->src[i].u.sa.sa_family == AF_INET6) s->src[i].u.in6.sin6_flowinfo = 0;
-    if (s->msg[i].msg_hdr.msg_flags & MSG_TRUNC) {
+    if (s->kind[i] == RX_OVERSIZE) {
+      s->kind[i] = RX_NONE;
       BH_DROP(&dp->ctr_rx, BAD_SIZE);
       continue;
     }
-    switch (bh_wire_classify(s->buf[i], len)) {
+    switch (bh_wire_classify(s->dg[i], len)) {
       case BH_WIRE_DATA: rx_data(dp, s, i, len, now); break;
       case BH_WIRE_HANDSHAKE: rx_handshake(dp, s, i, len); break;
       case BH_WIRE_SHORT: BH_DROP(&dp->ctr_rx, SHORT); break;
@@ -181,7 +227,7 @@ static void process_batch(bh_dp *dp, bh_rx_state *s, unsigned n, uint64_t now) {
   for (unsigned i = 0; i < n; i++)
     if (s->kind[i] == RX_CONTROL) {
       bh_event ev = {.type = BH_EV_CONTROL, .peer = s->peer[i]};
-      bh_dp_emit(dp, &ev, s->buf[i] + BH_DATA_HDR, s->pt_len[i]);
+      bh_dp_emit(dp, &ev, s->dg[i] + BH_DATA_HDR, s->pt_len[i]);
     }
   if (!frames) return;
 
@@ -189,7 +235,7 @@ static void process_batch(bh_dp *dp, bh_rx_state *s, unsigned n, uint64_t now) {
   for (unsigned i = 0; i < n; i++) {
     if (s->kind[i] != RX_FRAME) continue;
     if (s->pt_len[i] > BH_FRAME_MAX ||
-        bh_forward_from_peer(dp->mac, s->peer[i], s->buf[i] + BH_DATA_HDR, s->pt_len[i], now) != BH_FWD_UNICAST) {
+        bh_forward_from_peer(dp->mac, s->peer[i], s->dg[i] + BH_DATA_HDR, s->pt_len[i], now) != BH_FWD_UNICAST) {
       BH_DROP(&dp->ctr_rx, PEER_FRAME_INVALID);
       s->kind[i] = RX_NONE;
     }
@@ -197,7 +243,39 @@ static void process_batch(bh_dp *dp, bh_rx_state *s, unsigned n, uint64_t now) {
   pthread_mutex_unlock(&dp->mac_lock);
   int may_wait = 1;
   for (unsigned i = 0; i < n; i++)
-    if (s->kind[i] == RX_FRAME) tap_write(dp, s->buf[i] + BH_DATA_HDR, s->pt_len[i], &may_wait);
+    if (s->kind[i] == RX_FRAME) tap_write(dp, s->dg[i] + BH_DATA_HDR, s->pt_len[i], &may_wait);
+}
+
+/* Splits the n received buffers into per-datagram views (a UDP_GRO buffer holds several, all
+ * from one source) and processes them in order, RX_VIEWS at a time. */
+static void split_batch(bh_dp *dp, bh_rx_state *s, unsigned n, uint64_t now) {
+  unsigned v = 0;
+  for (unsigned m = 0; m < n; m++) {
+    struct msghdr *h = &s->msg[m].msg_hdr;
+    size_t len = s->msg[m].msg_len, seg = gro_segment_size(h);
+    int trunc = (h->msg_flags & MSG_TRUNC) != 0;
+    s->src[m].len = h->msg_namelen;
+    if (s->src[m].u.sa.sa_family == AF_INET6) s->src[m].u.in6.sin6_flowinfo = 0;
+    if (trunc || seg == 0 || seg >= len)
+      seg = len; /* one datagram (a truncated buffer is one bad_size drop) */
+    else
+      BH_COUNT(&dp->ctr_rx, RX_GRO_BUFFERS, 1);
+    size_t off = 0;
+    do {
+      if (v == RX_VIEWS) {
+        process_views(dp, s, v, now);
+        v = 0;
+      }
+      size_t l = len - off < seg ? len - off : seg;
+      s->dg[v] = (uint8_t *)s->iov[m].iov_base + off;
+      s->dg_len[v] = (uint32_t)l;
+      s->dg_src[v] = (uint8_t)m;
+      s->kind[v] = trunc || l > BH_RX_BUF ? RX_OVERSIZE : RX_NONE;
+      v++;
+      off += seg;
+    } while (off < len);
+  }
+  if (v) process_views(dp, s, v, now);
 }
 
 void *bh_dp_rx_main(void *arg) {
@@ -219,7 +297,7 @@ void *bh_dp_rx_main(void *arg) {
       if (atomic_load_explicit(&dp->stopping, memory_order_relaxed)) break;
       int n = recv_batch(dp, s);
       if (n <= 0) break;
-      process_batch(dp, s, (unsigned)n, bh_now_ns());
+      split_batch(dp, s, (unsigned)n, bh_now_ns());
       if (n < BH_BATCH) break;
     }
   }

@@ -9,12 +9,12 @@
  *          no current key -> no_session, current key too old / used up -> key_expired,
  *            both + 'need-handshake' (<= 1/s/peer); no endpoint -> no_session
  *          bh_keypair_seal(subtype FRAME) into an out slot
- *          out slots full (BH_TX_OUT) or end of batch -> one sendmmsg
+ *          out slots full (BH_TX_OUT) or end of batch -> one sendmmsg; consecutive datagrams to
+ *            one endpoint go as UDP GSO super-datagrams (udp_gso.h; plain when refused)
  *     -> per-datagram accounting (txDatagrams/txBytes, peer txBytes/txFrames/lastTx)
  *   Every ~100 ms (also when idle): bh_mactable_expire with a bounded budget.
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -24,11 +24,11 @@
 
 #include "../core/bh_forward.h"
 #include "dp.h"
+#include "udp_gso.h"
 
 #define OUT_SIZE (BH_DATA_HDR + BH_FRAME_MAX + BH_TAG)
 #define EXPIRE_INTERVAL_NS 100000000ULL
 #define EXPIRE_BUDGET 4096
-#define SEND_WAIT_MS 10
 #define ERROR_BACKOFF_NS 10000000L
 
 typedef struct bh_tx_state {
@@ -37,8 +37,9 @@ typedef struct bh_tx_state {
   uint8_t action[BH_BATCH];
   bh_port port[BH_BATCH];
   uint8_t out[BH_TX_OUT][OUT_SIZE];
-  struct mmsghdr msg[BH_TX_OUT];
   struct iovec iov[BH_TX_OUT];
+  uint8_t sent[BH_TX_OUT];
+  bh_gso_tx gso;
   bh_endpoint dst[BH_TX_OUT];
   bh_peer *peer[BH_TX_OUT];
   unsigned n_out;
@@ -56,37 +57,17 @@ static void account(bh_dp *dp, bh_tx_state *s, unsigned i, uint64_t now) {
   atomic_store_explicit(&p->last_tx_ns, now, memory_order_relaxed);
 }
 
-/* sendmmsg everything queued. Called with the peers read lock held (s->peer[] stays valid). */
+/* Send everything queued: one sendmmsg, runs to one endpoint as UDP GSO super-datagrams
+ * (udp_gso.h), then per-datagram accounting. Peers read lock held (s->peer[] stays valid). */
+_Static_assert(BH_TX_OUT <= BH_GSO_MAX_SLOTS, "a flush must fit one bh_gso_send");
 static void flush(bh_dp *dp, bh_tx_state *s, uint64_t now) {
-  unsigned done = 0;
-  int waited = 0;
+  unsigned gso = bh_gso_send(&s->gso, dp->udp_fd, &dp->ctr_tx.g[BH_G_UDP_GSO], s->iov, s->dst, s->n_out, s->sent, now);
+  if (gso) BH_COUNT(&dp->ctr_tx, TX_GSO_SENDS, gso);
   for (unsigned i = 0; i < s->n_out; i++) {
-    memset(&s->msg[i].msg_hdr, 0, sizeof s->msg[i].msg_hdr);
-    s->msg[i].msg_hdr.msg_name = &s->dst[i].u;
-    s->msg[i].msg_hdr.msg_namelen = s->dst[i].len;
-    s->msg[i].msg_hdr.msg_iov = &s->iov[i];
-    s->msg[i].msg_hdr.msg_iovlen = 1;
-  }
-  while (done < s->n_out) {
-    int r = sendmmsg(dp->udp_fd, s->msg + done, s->n_out - done, MSG_DONTWAIT);
-    if (r > 0) {
-      for (unsigned i = done; i < done + (unsigned)r; i++) account(dp, s, i, now);
-      done += (unsigned)r;
-      continue;
-    }
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0 && (errno == EAGAIN || errno == ENOBUFS)) {
-      if (!waited) { /* socket buffer full: wait once, briefly, then give up on the rest */
-        struct pollfd pfd = {.fd = dp->udp_fd, .events = POLLOUT};
-        (void)poll(&pfd, 1, SEND_WAIT_MS);
-        waited = 1;
-        continue;
-      }
-      bh_ctr_add(&dp->ctr_tx.drop[BH_DROP_UDP_SEND_FAILED], s->n_out - done);
-      break;
-    }
-    BH_DROP(&dp->ctr_tx, UDP_SEND_FAILED); /* this datagram is unsendable (e.g. bad address): skip */
-    done++;
+    if (s->sent[i])
+      account(dp, s, i, now);
+    else
+      BH_DROP(&dp->ctr_tx, UDP_SEND_FAILED); /* socket buffer full, or unsendable (e.g. bad address) */
   }
   s->n_out = 0;
 }

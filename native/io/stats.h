@@ -1,5 +1,6 @@
 /* stats: data-plane counters. Each thread (TX, RX, JS) owns one bh_counters block and is its only
- * writer (relaxed load+store, no RMW, no shared cache lines); readers sum the blocks. Drop
+ * writer (relaxed load+store, no RMW, no shared cache lines); readers sum the blocks. The two
+ * flags (UDP_GSO, UDP_GRO) are set at creation, before the threads start. Drop
  * reasons are the names of docs/INTERNALS.md section 2 (+ two documented extras). */
 #ifndef BH_STATS_H
 #define BH_STATS_H
@@ -16,6 +17,10 @@ typedef enum {
   BH_G_TAP_TX_FRAMES,
   BH_G_FLOODS,
   BH_G_HANDSHAKE_QUEUED,
+  BH_G_UDP_GSO,        /* flag 0/1 (TX block): sends use UDP_SEGMENT (udp_gso.h) */
+  BH_G_UDP_GRO,        /* flag 0/1 (RX block): the socket has UDP_GRO on */
+  BH_G_TX_GSO_SENDS,   /* super-datagrams (2+ datagrams) sent with UDP_SEGMENT */
+  BH_G_RX_GRO_BUFFERS, /* received buffers that held 2+ coalesced datagrams */
   BH_G__COUNT
 } bh_global_ctr;
 

@@ -12,6 +12,8 @@ static const char *const global_names[BH_G__COUNT] = {
     [BH_G_TX_DATAGRAMS] = "txDatagrams",   [BH_G_TX_BYTES] = "txBytes",
     [BH_G_TAP_RX_FRAMES] = "tapRxFrames",  [BH_G_TAP_TX_FRAMES] = "tapTxFrames",
     [BH_G_FLOODS] = "floods",              [BH_G_HANDSHAKE_QUEUED] = "handshakeQueued",
+    [BH_G_UDP_GSO] = "udpGso",             [BH_G_UDP_GRO] = "udpGro",
+    [BH_G_TX_GSO_SENDS] = "txGsoSends",    [BH_G_RX_GRO_BUFFERS] = "rxGroBuffers",
 };
 
 static napi_value peer_value(napi_env env, const bh_dp_peer_stats *p) {

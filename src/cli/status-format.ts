@@ -73,6 +73,12 @@ function formatPeer(p: PeerStatus): string[] {
   return lines;
 }
 
+/** "gso on (12 sends), gro off": the tunnel socket's UDP segmentation / coalescing. */
+export function formatOffload(o: NonNullable<StatusSnapshot['offload']>): string {
+  const one = (on: unknown, n: unknown, what: string) => (on === 1 ? `on (${plural(n, what)})` : on === 0 ? 'off' : '?');
+  return `gso ${one(o.gso, o.gsoSends, 'send')}, gro ${one(o.gro, o.groBuffers, 'coalesced buffer')}`;
+}
+
 export function formatStatus(s: StatusSnapshot): string {
   const out: string[] = [];
   out.push(`interface: ${clean(s.tap)}${s.bridge ? ` (bridge ${clean(s.bridge)})` : ''}`);
@@ -92,6 +98,7 @@ export function formatStatus(s: StatusSnapshot): string {
       `(learned ${num(m.learned)}, moved ${num(m.moved)}, aged ${num(m.aged)}, full ${num(m.full)})`,
   );
   out.push(`  events dropped: ${num(s.events.dropped)}`);
+  if (isObj(s.offload)) out.push(`  udp offload: ${formatOffload(s.offload)}`);
 
   if (s.peers.length === 0) {
     out.push('', 'peers: none (pair with "bridgehead invite" / "bridgehead join")');

@@ -28,4 +28,7 @@ export interface StatusSnapshot {
   drops: Record<string, number>;  // reason -> count (data plane and control plane)
   macTable: { size: number; capacity: number; learned: number; moved: number; full: number; aged: number };
   events: { dropped: number };
+  /** UDP offloads of the tunnel socket: gso/gro 1 = active (segmentation / coalescing in the
+   *  kernel), with how often they were used. Optional: older daemons do not report it. */
+  offload?: { gso: number; gro: number; gsoSends: number; groBuffers: number };
 }

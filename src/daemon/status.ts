@@ -47,5 +47,9 @@ export function buildStatus(d: {
     drops,
     macTable: s.macTable,
     events: { dropped: s.global.eventsDropped },
+    offload: {
+      gso: s.global.udpGso, gro: s.global.udpGro,
+      gsoSends: s.global.txGsoSends, groBuffers: s.global.rxGroBuffers,
+    },
   };
 }

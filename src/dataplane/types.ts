@@ -74,6 +74,14 @@ export interface GlobalStats {
   floods: number;
   eventsDropped: number;
   handshakeQueued: number;
+  /** 1: sends use UDP GSO (UDP_SEGMENT); 0: not available, turned off, or refused by the kernel */
+  udpGso: number;
+  /** 1: the socket receives with UDP GRO (UDP_GRO); 0: not available or turned off */
+  udpGro: number;
+  /** super-datagrams (2+ datagrams each) sent with UDP GSO */
+  txGsoSends: number;
+  /** received buffers that held 2+ coalesced datagrams (UDP GRO) */
+  rxGroBuffers: number;
 }
 
 export interface MacTableStats {

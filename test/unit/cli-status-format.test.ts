@@ -1,7 +1,7 @@
 // The text form of `bridgehead status` (pure formatter).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatAgo, formatBytes, formatStatus, isStatusSnapshot } from '../../src/cli/status-format';
+import { formatAgo, formatBytes, formatOffload, formatStatus, isStatusSnapshot } from '../../src/cli/status-format';
 import { SAMPLE_STATUS } from './cli-status-fixture';
 
 test('formatBytes uses binary units like wg', () => {
@@ -86,4 +86,13 @@ test('isStatusSnapshot rejects replies that are not snapshots', () => {
   for (const bad of [null, 1, 'x', [], {}, { ...SAMPLE_STATUS, peers: null }, { ...SAMPLE_STATUS, drops: [] }, { ...SAMPLE_STATUS, peers: [1] }]) {
     assert.equal(isStatusSnapshot(bad), false, JSON.stringify(bad));
   }
+});
+
+test('formatStatus shows the UDP offloads (GSO/GRO) when the daemon reports them', () => {
+  assert.equal(formatOffload({ gso: 1, gro: 1, gsoSends: 12, groBuffers: 1 }), 'gso on (12 sends), gro on (1 coalesced buffer)');
+  assert.equal(formatOffload({ gso: 0, gro: 1, gsoSends: 0, groBuffers: 0 }), 'gso off, gro on (0 coalesced buffers)');
+  assert.equal(formatOffload({ gso: 'x', gro: 0 } as never), 'gso ?, gro off');
+  const text = formatStatus({ ...SAMPLE_STATUS, offload: { gso: 1, gro: 0, gsoSends: 3, groBuffers: 0 } });
+  assert.match(text, /\n {2}events dropped: 0\n {2}udp offload: gso on \(3 sends\), gro off\n\npeer: site-b\n/);
+  assert.ok(!formatStatus(SAMPLE_STATUS).includes('udp offload'), 'older daemons: no line');
 });
