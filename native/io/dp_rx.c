@@ -16,6 +16,8 @@
  *     -> [peers write lock, only if needed] promote next -> current ('keypair-confirmed'),
  *          update the endpoint ('endpoint'); then the batch's 'control' events
  *     -> [mac_lock] bh_forward_from_peer: learn src as the peer (peer_frame_invalid)
+ *     -> AQM: CoDel on the time each datagram waited in the socket (kernel arrival timestamp,
+ *        SO_TIMESTAMPNS) drops bulk frames (> BH_AQM_MIN_FRAME) of a standing queue (aqm_dropped)
  *     -> write() each frame to the TAP                          (tapTxFrames / tap_write_failed)
  */
 #include <errno.h>
@@ -27,6 +29,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../core/bh_codel.h"
 #include "../core/bh_forward.h"
 #include "../core/bh_wire.h"
 #include "dp.h"
@@ -42,15 +45,21 @@ enum { RX_NONE = 0, RX_FRAME = 1, RX_CONTROL = 2, RX_OVERSIZE = 3 };
 
 #define RX_GRO_BUF 65536        /* one coalesced buffer (a UDP payload is < 64 KiB) */
 #define RX_VIEWS (BH_BATCH * 16) /* datagrams per processing pass; a batch may take several */
+/* Frames up to this size are never dropped by the AQM: pings, TCP ACKs, voice and control
+ * traffic are not what builds a standing queue, and dropping them only hurts. */
+#define BH_AQM_MIN_FRAME 256
+#define BH_AQM_MAX_SOJOURN_NS (10ULL * 1000000000ULL) /* beyond this a timestamp is not trusted */
 
 typedef struct bh_rx_state {
   struct mmsghdr msg[BH_BATCH];
   struct iovec iov[BH_BATCH];
   union {
-    char buf[CMSG_SPACE(sizeof(int))];
+    char buf[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct timespec))];
     struct cmsghdr align;
   } ctl[BH_BATCH];
   bh_endpoint src[BH_BATCH];
+  uint64_t sojourn_ns[BH_BATCH]; /* per received buffer: time spent in the socket queue */
+  bh_codel codel;
   /* per datagram (view) of the current pass */
   uint8_t *dg[RX_VIEWS];
   uint32_t dg_len[RX_VIEWS];
@@ -69,7 +78,11 @@ typedef struct bh_rx_state {
 
 _Static_assert(BH_BATCH <= 256, "dg_src is a uint8_t");
 
-struct bh_rx_state *bh_dp_rx_state_new(void) { return calloc(1, sizeof(bh_rx_state)); }
+struct bh_rx_state *bh_dp_rx_state_new(void) {
+  bh_rx_state *s = calloc(1, sizeof(bh_rx_state));
+  if (s) bh_codel_init(&s->codel, BH_CODEL_TARGET_NS, BH_CODEL_INTERVAL_NS);
+  return s;
+}
 
 static int recv_batch(bh_dp *dp, bh_rx_state *s) {
   int gro = bh_ctr_get(&dp->ctr_rx.g[BH_G_UDP_GRO]) != 0;
@@ -82,10 +95,8 @@ static int recv_batch(bh_dp *dp, bh_rx_state *s) {
     s->msg[i].msg_hdr.msg_namelen = sizeof s->src[i].u;
     s->msg[i].msg_hdr.msg_iov = &s->iov[i];
     s->msg[i].msg_hdr.msg_iovlen = 1;
-    if (gro) {
-      s->msg[i].msg_hdr.msg_control = s->ctl[i].buf;
-      s->msg[i].msg_hdr.msg_controllen = sizeof s->ctl[i].buf;
-    }
+    s->msg[i].msg_hdr.msg_control = s->ctl[i].buf;
+    s->msg[i].msg_hdr.msg_controllen = sizeof s->ctl[i].buf;
   }
   int n;
   do n = recvmmsg(dp->udp_fd, s->msg, BH_BATCH, MSG_DONTWAIT, NULL);
@@ -101,6 +112,22 @@ static size_t gro_segment_size(struct msghdr *h) {
       int v;
       memcpy(&v, CMSG_DATA(c), sizeof v);
       return v > 0 ? (size_t)v : 0;
+    }
+  }
+  return 0;
+}
+
+/* How long the buffer waited in the socket: realtime now minus the kernel's SCM_TIMESTAMPNS
+ * (0 without a timestamp, or when the clock jumped). */
+static uint64_t sojourn(struct msghdr *h, const struct timespec *now_real) {
+  if (!h->msg_control || h->msg_controllen == 0) return 0;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS &&
+        c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+      struct timespec ts;
+      memcpy(&ts, CMSG_DATA(c), sizeof ts);
+      int64_t d = ((int64_t)now_real->tv_sec - ts.tv_sec) * 1000000000LL + (now_real->tv_nsec - ts.tv_nsec);
+      return d > 0 && (uint64_t)d < BH_AQM_MAX_SOJOURN_NS ? (uint64_t)d : 0;
     }
   }
   return 0;
@@ -241,6 +268,13 @@ static void process_views(bh_dp *dp, bh_rx_state *s, unsigned n, uint64_t now) {
     }
   }
   pthread_mutex_unlock(&dp->mac_lock);
+  for (unsigned i = 0; i < n; i++) {
+    if (s->kind[i] != RX_FRAME || s->pt_len[i] <= BH_AQM_MIN_FRAME) continue;
+    if (bh_codel_should_drop(&s->codel, s->sojourn_ns[s->dg_src[i]], now)) {
+      BH_DROP(&dp->ctr_rx, AQM_DROPPED);
+      s->kind[i] = RX_NONE;
+    }
+  }
   int may_wait = 1;
   for (unsigned i = 0; i < n; i++)
     if (s->kind[i] == RX_FRAME) tap_write(dp, s->dg[i] + BH_DATA_HDR, s->pt_len[i], &may_wait);
@@ -250,9 +284,12 @@ static void process_views(bh_dp *dp, bh_rx_state *s, unsigned n, uint64_t now) {
  * from one source) and processes them in order, RX_VIEWS at a time. */
 static void split_batch(bh_dp *dp, bh_rx_state *s, unsigned n, uint64_t now) {
   unsigned v = 0;
+  struct timespec now_real;
+  clock_gettime(CLOCK_REALTIME, &now_real);
   for (unsigned m = 0; m < n; m++) {
     struct msghdr *h = &s->msg[m].msg_hdr;
     size_t len = s->msg[m].msg_len, seg = gro_segment_size(h);
+    s->sojourn_ns[m] = sojourn(h, &now_real);
     int trunc = (h->msg_flags & MSG_TRUNC) != 0;
     s->src[m].len = h->msg_namelen;
     if (s->src[m].u.sa.sa_family == AF_INET6) s->src[m].u.in6.sin6_flowinfo = 0;

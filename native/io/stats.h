@@ -41,7 +41,8 @@ typedef enum {
   X(PEER_FRAME_INVALID, "peer_frame_invalid")  \
   X(TAP_WRITE_FAILED, "tap_write_failed")      \
   X(UDP_SEND_FAILED, "udp_send_failed")        \
-  X(HANDSHAKE_QUEUE_FULL, "handshake_queue_full")
+  X(HANDSHAKE_QUEUE_FULL, "handshake_queue_full")  \
+  X(AQM_DROPPED, "aqm_dropped")
 
 typedef enum {
 #define BH_X(id, name) BH_DROP_##id,

@@ -42,6 +42,9 @@ int bh_udp_open(const char *address, uint16_t port, int *family, uint16_t *bound
   }
   set_buf(fd, SO_RCVBUFFORCE, SO_RCVBUF, BH_UDP_SOCKBUF);
   set_buf(fd, SO_SNDBUFFORCE, SO_SNDBUF, BH_UDP_SOCKBUF);
+  /* Arrival timestamps: the RX thread measures how long each datagram waited (dp_rx.c AQM). */
+  int one = 1;
+  (void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
   if (bind(fd, &ep.u.sa, ep.len) < 0) {
     int e = errno;
     close(fd);

@@ -46,5 +46,6 @@ void suite_aead(void);
 void suite_keypair(void);
 void suite_forward(void);
 void suite_fuzz_smoke(void);
+void suite_codel(void);
 
 #endif

@@ -28,6 +28,7 @@ int main(void) {
   suite_keypair();
   suite_forward();
   suite_fuzz_smoke();
+  suite_codel();
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
