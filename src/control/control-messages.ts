@@ -1,15 +1,22 @@
 // Messages on the authenticated control channel (transport subtype 2): small JSON objects.
 // Pure encode/decode; anything malformed, oversized or unknown decodes to null (a counted drop).
+// Neighbour-sync messages ('nb-*') are defined and checked in neighbor-messages.ts.
+
+import {
+  decodeNeighborObject, encodeNeighborMessage, isNeighborMessageType, type NeighborMessage,
+} from './neighbor-messages';
 
 export const MAX_CONTROL_MESSAGE = 1200;
 
 export type ControlMessage =
   | { t: 'hello'; name: string }      // joiner -> inviter, repeated until 'welcome'
-  | { t: 'welcome'; name: string };   // inviter -> joiner, after persisting the joiner
+  | { t: 'welcome'; name: string }    // inviter -> joiner, after persisting the joiner
+  | NeighborMessage;                   // neighbour sync (partial failover), see neighbor-sync.ts
 
 const NAME_RE = /^[A-Za-z0-9._-]{1,32}$/;
 
 export function encodeControl(m: ControlMessage): Buffer {
+  if (isNeighborMessageType(m.t)) return encodeNeighborMessage(m as NeighborMessage);
   const b = Buffer.from(JSON.stringify(m), 'utf8');
   if (b.length > MAX_CONTROL_MESSAGE) throw new RangeError('control message too large');
   return b;
@@ -21,6 +28,7 @@ export function decodeControl(data: Uint8Array): ControlMessage | null {
   try { v = JSON.parse(Buffer.from(data).toString('utf8')); } catch { return null; }
   if (typeof v !== 'object' || v === null) return null;
   const o = v as Record<string, unknown>;
+  if (isNeighborMessageType(o.t)) return decodeNeighborObject(o);
   if ((o.t === 'hello' || o.t === 'welcome') && typeof o.name === 'string' && NAME_RE.test(o.name)) {
     return { t: o.t, name: o.name };
   }

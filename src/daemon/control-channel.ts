@@ -22,5 +22,7 @@ export function handleControlMessage(d: {
       break;
     case 'welcome':
       break; // only the joining CLI waits for it
+    default:
+      d.drops.add('control_unhandled'); // neighbour sync is not wired into the daemon yet
   }
 }

@@ -11,12 +11,14 @@
 #include "../bh_forward.h"
 #include "../bh_keypair.h"
 #include "../bh_wire.h"
+#include "fuzz_failover.h"
 
 typedef struct {
   bh_mactable *t;
   bh_aead *a;
   bh_keypair kp;
   uint8_t out[2048];
+  bh_fuzz_failover fo; /* partial-failover cores */
 } bh_fuzz_state;
 
 static inline int bh_fuzz_state_init(bh_fuzz_state *s) {
@@ -25,13 +27,14 @@ static inline int bh_fuzz_state_init(bh_fuzz_state *s) {
   s->t = bh_mactable_new_seeded(64, 1000, 1);
   s->a = bh_aead_new();
   bh_keypair_init(&s->kp, 1, 2, k, k, 0, 0);
-  return s->t && s->a ? 0 : -1;
+  return s->t && s->a && bh_fuzz_failover_init(&s->fo) == 0 ? 0 : -1;
 }
 
 static inline void bh_fuzz_state_free(bh_fuzz_state *s) {
   bh_mactable_free(s->t);
   bh_aead_free(s->a);
   bh_keypair_wipe(&s->kp);
+  bh_fuzz_failover_free(&s->fo);
 }
 
 /* Returns a small checksum so the calls cannot be optimised away. */
@@ -52,6 +55,7 @@ static inline unsigned bh_fuzz_one(bh_fuzz_state *s, const uint8_t *d, size_t n,
   acc += (unsigned)bh_forward_from_tap(s->t, d, n, now, &p) + p;
   acc += (unsigned)bh_forward_from_peer(s->t, (bh_port)(n % 5), d, n, now);
   bh_mactable_expire(s->t, now, 8);
+  acc += bh_fuzz_failover_one(&s->fo, d, n, now);
   return acc;
 }
 

@@ -45,6 +45,11 @@ void suite_wire(void);
 void suite_aead(void);
 void suite_keypair(void);
 void suite_forward(void);
+void suite_arp(void);
+void suite_nd(void);
+void suite_neigh(void);
+void suite_storm(void);
+void suite_l2filter(void);
 void suite_fuzz_smoke(void);
 void suite_codel(void);
 

@@ -21,11 +21,13 @@ TEST(fuzz_smoke_200k) {
       case 2: if (n > 16) buf[12] = 0x81, buf[13] = 0, buf[16] = 0x88, buf[17] = 0xa8; break;
       case 3: if (n > 6) buf[6] &= 0xfc; break; /* unicast source MAC */
       case 4: if (n > 16) bh_wire_data_hdr_write(buf, (uint8_t)(i & 3), 1, bh_t_rand(&r) % 20000); break;
+      case 5: bh_fuzz_failover_shape(buf, n, bh_t_rand(&r)); break; /* ARP, ND, IPv4, IPv6 chains */
       default: break;
     }
     acc += bh_fuzz_one(&s, buf, n, (uint64_t)i * 1000);
   }
   CHECK(bh_mactable_size(s.t) <= bh_mactable_capacity(s.t));
+  CHECK_EQ(s.fo.violations, 0);
   (void)acc;
   bh_fuzz_state_free(&s);
 }

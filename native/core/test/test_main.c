@@ -27,6 +27,11 @@ int main(void) {
   suite_aead();
   suite_keypair();
   suite_forward();
+  suite_arp();
+  suite_nd();
+  suite_neigh();
+  suite_storm();
+  suite_l2filter();
   suite_fuzz_smoke();
   suite_codel();
   printf("%d passed, %d failed\n", passed, failed);
