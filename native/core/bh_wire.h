@@ -7,7 +7,8 @@
 #include <stdint.h>
 
 enum { BH_MSG_INITIATION = 1, BH_MSG_RESPONSE = 2, BH_MSG_DATA = 4 };
-enum { BH_SUB_FRAME = 0, BH_SUB_KEEPALIVE = 1, BH_SUB_CONTROL = 2 };
+enum { BH_SUB_FRAME = 0, BH_SUB_KEEPALIVE = 1, BH_SUB_CONTROL = 2,
+       BH_SUB_FRAGMENT = 3, BH_SUB_PROBE = 4, BH_SUB_PROBE_ACK = 5 /* bh_frag.h, dp_frag.h */ };
 
 #define BH_INITIATION_SIZE 164
 #define BH_RESPONSE_SIZE 92

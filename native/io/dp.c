@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../core/bh_aead.h"
+#include "dp_fq.h"
 #include "tap_linux.h"
 #include "udp.h"
 
@@ -69,6 +70,7 @@ bh_dp *bh_dp_create(const bh_dp_config *cfg, int *err, const char **step) {
   dp->tx = bh_dp_tx_state_new();
   dp->rx = bh_dp_rx_state_new();
   if (!dp->tx || !dp->rx) FAIL(-ENOMEM, "allocate batch buffers");
+  if (cfg->fq && !(dp->fqp = bh_dp_fq_new(random_seed()))) FAIL(-ENOMEM, "allocate fair queue");
   dp->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (dp->wake_fd < 0) FAIL(-errno, "eventfd");
 
@@ -111,7 +113,7 @@ int bh_dp_start(bh_dp *dp, const char **step) {
     *step = "start";
     return -EALREADY;
   }
-  int rc = spawn(&dp->tx_thread, bh_dp_tx_main, dp);
+  int rc = spawn(&dp->tx_thread, dp->fqp ? bh_dp_read_main : bh_dp_tx_main, dp);
   if (rc < 0) {
     *step = "pthread_create (tx)";
     return rc;
@@ -124,6 +126,11 @@ int bh_dp_start(bh_dp *dp, const char **step) {
     return rc;
   }
   dp->rx_started = 1;
+  if (dp->fqp && (rc = bh_dp_fq_start_sender(dp)) < 0) {
+    *step = "pthread_create (send)";
+    bh_dp_stop(dp);
+    return rc;
+  }
   dp->state = BH_DP_RUNNING;
   return 0;
 }
@@ -138,6 +145,7 @@ void bh_dp_stop(bh_dp *dp) {
   }
   if (dp->tx_started) pthread_join(dp->tx_thread, NULL);
   if (dp->rx_started) pthread_join(dp->rx_thread, NULL);
+  bh_dp_fq_join_sender(dp);
   dp->tx_started = dp->rx_started = 0;
   close_fd(&dp->tap_fd); /* a non-persistent TAP disappears with its last fd */
   close_fd(&dp->test_fd);
@@ -160,6 +168,7 @@ void bh_dp_destroy(bh_dp *dp) {
   bh_aead_free(dp->aead_js);
   free(dp->tx);
   free(dp->rx);
+  bh_dp_fq_free(dp->fqp);
   pthread_rwlock_destroy(&dp->peers_lock);
   pthread_mutex_destroy(&dp->mac_lock);
   free(dp);

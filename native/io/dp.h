@@ -42,12 +42,14 @@ typedef struct {
   uint32_t mac_capacity;
   uint64_t mac_age_ns;
   uint32_t event_capacity;
+  int fq; /* 1: fair-queued transmit path (dp_fq.h: reader + sender threads around fq_codel) */
 } bh_dp_config;
 
 typedef enum { BH_DP_CREATED, BH_DP_RUNNING, BH_DP_STOPPED } bh_dp_state;
 
 struct bh_tx_state;
 struct bh_rx_state;
+struct bh_fq_path;
 
 typedef struct bh_dp {
   bh_counters ctr_tx, ctr_rx, ctr_js; /* first: 64-byte aligned blocks */
@@ -56,6 +58,7 @@ typedef struct bh_dp {
   uint16_t port;
   bh_dp_state state;
   atomic_int stopping;
+  atomic_int mss_clamp; /* dp.setMssClamp: TX clamps TCP SYN MSS to the peer's path MTU (bh_mss.h) */
 
   pthread_rwlock_t peers_lock;
   bh_peers peers;
@@ -72,6 +75,7 @@ typedef struct bh_dp {
   struct bh_rx_state *rx;
   pthread_t tx_thread, rx_thread;
   int tx_started, rx_started;
+  struct bh_fq_path *fqp; /* NULL unless cfg.fq: then tx_thread is the TAP reader (dp_fq.h) */
 } bh_dp;
 
 static inline uint64_t bh_now_ns(void) {

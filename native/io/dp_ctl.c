@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "../core/bh_aead.h"
+#include "dp_fq.h"
 
 int bh_dp_add_peer(bh_dp *dp, uint16_t id, const bh_endpoint *ep) {
   pthread_rwlock_wrlock(&dp->peers_lock);
@@ -119,6 +120,7 @@ void bh_dp_stats_get(bh_dp *dp, bh_dp_stats *out) {
   out->mac_capacity = bh_mactable_capacity(dp->mac);
   out->mac = bh_mactable_counters_get(dp->mac);
   pthread_mutex_unlock(&dp->mac_lock);
+  out->fq_enabled = bh_dp_fq_counters(dp, &out->fq);
 }
 
 static int64_t ms_since(uint64_t now, uint64_t then) {
@@ -142,6 +144,7 @@ uint32_t bh_dp_peer_stats_get(bh_dp *dp, bh_dp_peer_stats *out) {
     o->tx_frames = atomic_load_explicit(&p->tx_frames, memory_order_relaxed);
     o->last_rx_ms = ms_since(now, atomic_load_explicit(&p->last_rx_ns, memory_order_relaxed));
     o->last_tx_ms = ms_since(now, atomic_load_explicit(&p->last_tx_ns, memory_order_relaxed));
+    o->path_mtu = atomic_load_explicit(&p->path_mtu, memory_order_relaxed);
     if (p->current) {
       o->has_key = 1;
       o->key_local_index = p->current->local_index;

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../core/bh_fq.h"
 #include "dp.h"
 
 int bh_dp_add_peer(bh_dp *dp, uint16_t id, const bh_endpoint *ep /* NULL: none yet */);
@@ -26,6 +27,8 @@ typedef struct {
   uint64_t events_dropped;
   uint32_t mac_size, mac_capacity;
   bh_mactable_counters mac;
+  int fq_enabled; /* fair-queued transmit path (dp_fq.h) on; fq all zero otherwise */
+  bh_fq_counters fq;
 } bh_dp_stats;
 
 typedef struct {
@@ -36,6 +39,7 @@ typedef struct {
   int has_key;
   uint32_t key_local_index;
   uint64_t key_age_ms, key_send_counter;
+  uint32_t path_mtu; /* 0 = not set: no tunnel fragmentation (dp_frag.h) */
 } bh_dp_peer_stats;
 
 typedef struct {

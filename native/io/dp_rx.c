@@ -13,6 +13,9 @@
  *               -> bh_keypair_open in place: tag, then replay (auth_failed/replay/key_expired)
  *               -> peer rx counters; note 'next' key use (promotion) and a new source (roaming)
  *               -> FRAME: deliver; KEEPALIVE: nothing; CONTROL: event; other: bad_subtype
+ *               -> PROBE: answered at once with a PROBE_ACK; PROBE_ACK: 'probe-ack' event (dp_pmtu.h)
+ *               -> FRAGMENT: the peer's reassembly (dp_frag.h); a completed frame is copied to a
+ *                  reassembly buffer of this pass and delivered like FRAME (frag_* drops)
  *     -> [peers write lock, only if needed] promote next -> current ('keypair-confirmed'),
  *          update the endpoint ('endpoint'); then the batch's 'control' events
  *     -> [mac_lock] bh_forward_from_peer: learn src as the peer (peer_frame_invalid)
@@ -33,6 +36,8 @@
 #include "../core/bh_forward.h"
 #include "../core/bh_wire.h"
 #include "dp.h"
+#include "dp_frag.h"
+#include "dp_pmtu.h"
 
 #ifndef SOL_UDP
 #define SOL_UDP 17
@@ -71,6 +76,11 @@ typedef struct bh_rx_state {
   unsigned n_promote;
   struct { uint16_t peer; unsigned src; } roam[RX_VIEWS];
   unsigned n_roam;
+  /* frames reassembled in this pass (dg[i] points here, header room first); every view of a pass
+   * may complete one */
+  unsigned n_reasm;
+  uint64_t last_frag_expire;
+  _Alignas(64) uint8_t reasm_out[RX_VIEWS][BH_DATA_HDR + BH_FRAME_MAX];
   /* Receive buffers, allocated once (4 MiB of lazily mapped zero pages; only pages that data
    * lands in are touched): BH_BATCH x BH_RX_BUF without GRO, BH_BATCH x RX_GRO_BUF with it. */
   _Alignas(64) uint8_t buf[BH_BATCH * RX_GRO_BUF];
@@ -168,6 +178,19 @@ static void rx_data(bh_dp *dp, bh_rx_state *s, unsigned i, size_t len, uint64_t 
       break;
     case BH_SUB_KEEPALIVE: break;
     case BH_SUB_CONTROL: s->kind[i] = RX_CONTROL; break;
+    case BH_SUB_PROBE: bh_dp_probe_answer(dp, p, s->dg[i] + BH_DATA_HDR, (size_t)r, now); return;
+    case BH_SUB_PROBE_ACK: bh_dp_probe_ack(dp, p, s->dg[i] + BH_DATA_HDR, (size_t)r); return;
+    case BH_SUB_FRAGMENT: {
+      uint8_t *slot = s->reasm_out[s->n_reasm];
+      size_t got = bh_dp_frag_receive(dp, p, s->dg[i] + BH_DATA_HDR, (size_t)r, now, slot + BH_DATA_HDR, BH_FRAME_MAX);
+      if (!got) return;
+      s->n_reasm++;
+      s->dg[i] = slot;
+      r = (long)got;
+      atomic_fetch_add_explicit(&p->rx_frames, 1, memory_order_relaxed);
+      s->kind[i] = RX_FRAME;
+      break;
+    }
     default: BH_DROP(&dp->ctr_rx, BAD_SUBTYPE); return;
   }
   s->peer[i] = p->id;
@@ -229,6 +252,7 @@ static void tap_write(bh_dp *dp, const uint8_t *frame, size_t len, int *may_wait
 /* One pass over n datagram views (split_batch). */
 static void process_views(bh_dp *dp, bh_rx_state *s, unsigned n, uint64_t now) {
   unsigned frames = 0;
+  s->n_reasm = 0;
   pthread_rwlock_rdlock(&dp->peers_lock);
   for (unsigned i = 0; i < n; i++) {
     size_t len = s->dg_len[i];
@@ -330,6 +354,11 @@ void *bh_dp_rx_main(void *arg) {
     struct epoll_event got[2];
     int k = epoll_wait(ep, got, 2, BH_EPOLL_TIMEOUT_MS);
     if (k < 0 && errno != EINTR) break;
+    uint64_t now = bh_now_ns();
+    if (now - s->last_frag_expire >= 100000000ULL) { /* partial frames time out even when idle */
+      bh_dp_frag_expire(dp, now);
+      s->last_frag_expire = now;
+    }
     for (;;) {
       if (atomic_load_explicit(&dp->stopping, memory_order_relaxed)) break;
       int n = recv_batch(dp, s);

@@ -8,7 +8,10 @@
  *     -> [peers read lock]  for each destination peer (flood: every peer, one copy each):
  *          no current key -> no_session, current key too old / used up -> key_expired,
  *            both + 'need-handshake' (<= 1/s/peer); no endpoint -> no_session
- *          bh_keypair_seal(subtype FRAME) into an out slot
+ *          bh_keypair_seal(subtype FRAME) into an out slot; a frame whose datagram would exceed
+ *            the peer's path MTU budget is split into equal tunnel fragments, each sealed as its
+ *            own subtype-3 packet (dp_frag.h; txFragments); with setMssClamp(true) first the MSS
+ *            of a TCP SYN is lowered so its segments fit the path MTU unfragmented (bh_mss.h)
  *          out slots full (BH_TX_OUT) or end of batch -> one sendmmsg; consecutive datagrams to
  *            one endpoint go as UDP GSO super-datagrams (udp_gso.h; plain when refused)
  *     -> per-datagram accounting (txDatagrams/txBytes, peer txBytes/txFrames/lastTx)
@@ -23,7 +26,11 @@
 #include <unistd.h>
 
 #include "../core/bh_forward.h"
+#include "../core/bh_mss.h"
 #include "dp.h"
+#include "dp_fq.h"
+#include "dp_frag.h"
+#include "dp_pmtu.h"
 #include "udp_gso.h"
 
 #define OUT_SIZE (BH_DATA_HDR + BH_FRAME_MAX + BH_TAG)
@@ -43,6 +50,8 @@ typedef struct bh_tx_state {
   bh_endpoint dst[BH_TX_OUT];
   bh_peer *peer[BH_TX_OUT];
   unsigned n_out;
+  uint32_t frag_id;                            /* next tunnel-fragmented frame's id */
+  uint8_t frag_pt[BH_FRAG_HDR + BH_FRAME_MAX]; /* one fragment's plaintext */
 } bh_tx_state;
 
 struct bh_tx_state *bh_dp_tx_state_new(void) { return calloc(1, sizeof(bh_tx_state)); }
@@ -66,13 +75,38 @@ static void flush(bh_dp *dp, bh_tx_state *s, uint64_t now) {
   for (unsigned i = 0; i < s->n_out; i++) {
     if (s->sent[i])
       account(dp, s, i, now);
+    else if (s->gso.msgsize[i])
+      bh_dp_mtu_exceeded(dp, s->peer[i], now); /* udp_msgsize + 'mtu-exceeded' (dp_pmtu.h) */
     else
       BH_DROP(&dp->ctr_tx, UDP_SEND_FAILED); /* socket buffer full, or unsendable (e.g. bad address) */
   }
   s->n_out = 0;
 }
 
-/* Seal one frame for one peer into the next out slot. Peers read lock held. */
+/* Seal one plaintext into the next out slot. 0, or -1 (counted drop). */
+static int seal_one(bh_dp *dp, bh_tx_state *s, bh_peer *p, bh_keypair *kp, uint8_t subtype, const uint8_t *pt,
+                    size_t len, uint64_t now) {
+  if (s->n_out == BH_TX_OUT) flush(dp, s, now);
+  unsigned i = s->n_out;
+  long r = bh_keypair_seal(kp, dp->aead_tx, subtype, pt, len, s->out[i], now);
+  if (r < 0) {
+    if (r == BH_KP_ERR_EXPIRED) {
+      BH_DROP(&dp->ctr_tx, KEY_EXPIRED);
+      bh_dp_need_handshake(dp, p, now);
+    } else {
+      BH_DROP(&dp->ctr_tx, UDP_SEND_FAILED);
+    }
+    return -1;
+  }
+  s->iov[i].iov_base = s->out[i];
+  s->iov[i].iov_len = (size_t)r;
+  s->dst[i] = p->ep;
+  s->peer[i] = p;
+  s->n_out++;
+  return 0;
+}
+
+/* Seal one frame for one peer (as tunnel fragments when it does not fit). Peers read lock held. */
 static void seal_to(bh_dp *dp, bh_tx_state *s, bh_peer *p, const uint8_t *frame, size_t len, uint64_t now) {
   bh_keypair *kp = p->current;
   if (!kp || !bh_keypair_usable(kp, now)) {
@@ -87,23 +121,25 @@ static void seal_to(bh_dp *dp, bh_tx_state *s, bh_peer *p, const uint8_t *frame,
     BH_DROP(&dp->ctr_tx, NO_SESSION);
     return;
   }
-  if (s->n_out == BH_TX_OUT) flush(dp, s, now);
-  unsigned i = s->n_out;
-  long r = bh_keypair_seal(kp, dp->aead_tx, BH_SUB_FRAME, frame, len, s->out[i], now);
-  if (r < 0) {
-    if (r == BH_KP_ERR_EXPIRED) {
-      BH_DROP(&dp->ctr_tx, KEY_EXPIRED);
-      bh_dp_need_handshake(dp, p, now);
-    } else {
-      BH_DROP(&dp->ctr_tx, UDP_SEND_FAILED);
-    }
+  size_t budget = bh_dp_udp_budget(p), chunk = 0;
+  if (atomic_load_explicit(&dp->mss_clamp, memory_order_relaxed) && budget < 65507 &&
+      bh_mss_clamp((uint8_t *)frame, len, budget - BH_DATA_HDR - BH_TAG) == BH_MSS_CLAMPED)
+    BH_COUNT(&dp->ctr_tx, MSS_CLAMPED, 1); /* the frame is the TX batch's own copy */
+  if (BH_DATA_HDR + len + BH_TAG <= budget) {
+    seal_one(dp, s, p, kp, BH_SUB_FRAME, frame, len, now);
     return;
   }
-  s->iov[i].iov_base = s->out[i];
-  s->iov[i].iov_len = (size_t)r;
-  s->dst[i] = p->ep;
-  s->peer[i] = p;
-  s->n_out++;
+  unsigned n = bh_frag_plan(len, budget - BH_FRAG_OVERHEAD, &chunk);
+  if (n == 0) BH_DROP(&dp->ctr_tx, TAP_FRAME_OVERSIZE); /* cannot happen with path MTU >= BH_PMTU_MIN */
+  bh_frag_hdr h = {.frame_id = s->frag_id++, .total = (uint16_t)len};
+  for (unsigned k = 0; k < n; k++) {
+    size_t off = k * chunk, piece = len - off < chunk ? len - off : chunk;
+    h.offset = (uint16_t)off;
+    bh_frag_hdr_write(s->frag_pt, &h);
+    memcpy(s->frag_pt + BH_FRAG_HDR, frame + off, piece);
+    if (seal_one(dp, s, p, kp, BH_SUB_FRAGMENT, s->frag_pt, BH_FRAG_HDR + piece, now) < 0) return;
+    BH_COUNT(&dp->ctr_tx, TX_FRAGMENTS, 1);
+  }
 }
 
 static unsigned read_batch(bh_dp *dp, bh_tx_state *s, int *failed) {
@@ -156,6 +192,13 @@ static void process_batch(bh_dp *dp, bh_tx_state *s, unsigned n, uint64_t now) {
   if (s->n_out) flush(dp, s, now);
   pthread_rwlock_unlock(&dp->peers_lock);
 }
+
+/* The fair-queued path's sender (dp_send.c) runs the same pipeline on dequeued frames. */
+void bh_dp_tx_put(bh_tx_state *s, unsigned i, const uint8_t *frame, uint32_t len) {
+  memcpy(s->frame[i], frame, len <= BH_FRAME_MAX + 1 ? len : BH_FRAME_MAX + 1);
+  s->len[i] = (uint16_t)len;
+}
+void bh_dp_tx_process(bh_dp *dp, bh_tx_state *s, unsigned n, uint64_t now) { process_batch(dp, s, n, now); }
 
 void *bh_dp_tx_main(void *arg) {
   bh_dp_thread_setup("bh-tx");

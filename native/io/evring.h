@@ -16,7 +16,9 @@ typedef enum {
   BH_EV_CONTROL = 2,           /* peer, data = plaintext */
   BH_EV_KEYPAIR_CONFIRMED = 3, /* peer, local_index */
   BH_EV_ENDPOINT = 4,          /* peer, ep */
-  BH_EV_NEED_HANDSHAKE = 5     /* peer */
+  BH_EV_NEED_HANDSHAKE = 5,    /* peer */
+  BH_EV_PROBE_ACK = 6,         /* peer, data = ack plaintext {id u32, size u16} (dp_pmtu.h) */
+  BH_EV_MTU_EXCEEDED = 7       /* peer: a send to it was refused with EMSGSIZE (<= 1/s/peer) */
 } bh_event_type;
 
 typedef struct {

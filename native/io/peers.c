@@ -1,6 +1,8 @@
 /* peers: peer table, keypair slots and receiver-index map (see peers.h). */
 #include "peers.h"
 
+#include "../core/bh_frag.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +97,8 @@ int bh_peers_remove(bh_peers *p, uint16_t id) {
       break;
     }
   p->by_id[id] = NULL;
+  bh_reasm_free(peer->reasm); /* under the write lock: the RX thread is not using it */
+  peer->reasm = NULL;
   memset(&peer->ep, 0, sizeof peer->ep);
   free(peer);
   return 0;

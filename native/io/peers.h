@@ -20,6 +20,9 @@ typedef struct bh_peer {
   bh_endpoint ep; /* ep.len == 0: no endpoint yet */
   bh_keypair *current, *previous, *next;
   _Atomic uint64_t last_need_ns; /* 'need-handshake' rate limit (TX and JS threads, CAS) */
+  _Atomic uint64_t last_msgsize_ns; /* 'mtu-exceeded' rate limit (TX thread) */
+  _Atomic uint32_t path_mtu;     /* set by the JS thread (setPathMtu); 0 = not set (dp_frag.h) */
+  struct bh_reasm *reasm;        /* RX thread only, allocated at the first fragment; freed on removal */
   _Alignas(64) _Atomic uint64_t rx_bytes, rx_frames, last_rx_ns; /* RX thread */
   _Alignas(64) _Atomic uint64_t tx_bytes, tx_frames, last_tx_ns; /* TX and JS threads (RMW) */
 } bh_peer;

@@ -21,6 +21,10 @@ typedef enum {
   BH_G_UDP_GRO,        /* flag 0/1 (RX block): the socket has UDP_GRO on */
   BH_G_TX_GSO_SENDS,   /* super-datagrams (2+ datagrams) sent with UDP_SEGMENT */
   BH_G_RX_GRO_BUFFERS, /* received buffers that held 2+ coalesced datagrams */
+  BH_G_TX_FRAGMENTS,   /* tunnel fragments (subtype 3) sealed (dp_frag.h) */
+  BH_G_RX_FRAGMENTS,   /* authenticated tunnel fragments received */
+  BH_G_REASSEMBLED,    /* frames reassembled from fragments */
+  BH_G_MSS_CLAMPED,    /* TCP SYNs whose MSS option was lowered (bh_mss.h) */
   BH_G__COUNT
 } bh_global_ctr;
 
@@ -42,7 +46,15 @@ typedef enum {
   X(TAP_WRITE_FAILED, "tap_write_failed")      \
   X(UDP_SEND_FAILED, "udp_send_failed")        \
   X(HANDSHAKE_QUEUE_FULL, "handshake_queue_full")  \
-  X(AQM_DROPPED, "aqm_dropped")
+  X(AQM_DROPPED, "aqm_dropped")                \
+  X(FRAG_BAD, "frag_bad")                      \
+  X(FRAG_OVERSIZE, "frag_oversize")            \
+  X(FRAG_DUPLICATE, "frag_duplicate")          \
+  X(FRAG_OVERLAP, "frag_overlap")              \
+  X(FRAG_TIMEOUT, "frag_timeout")              \
+  X(FRAG_EVICTED, "frag_evicted")              \
+  X(FRAG_NO_MEMORY, "frag_no_memory")          \
+  X(UDP_MSGSIZE, "udp_msgsize")
 
 typedef enum {
 #define BH_X(id, name) BH_DROP_##id,

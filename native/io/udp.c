@@ -45,6 +45,15 @@ int bh_udp_open(const char *address, uint16_t port, int *family, uint16_t *bound
   /* Arrival timestamps: the RX thread measures how long each datagram waited (dp_rx.c AQM). */
   int one = 1;
   (void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
+  /* DF on every datagram, and the kernel neither fragments nor lowers its PMTU cache from ICMP:
+   * too-large datagrams fail with EMSGSIZE (local MTU) or are lost (further away), and the data
+   * plane fragments to the path MTU the control plane sets (dp_frag.h). Best effort. */
+  int probe = IP_PMTUDISC_PROBE;
+  (void)setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &probe, sizeof probe);
+  if (fam == AF_INET6) {
+    int probe6 = IPV6_PMTUDISC_PROBE;
+    (void)setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &probe6, sizeof probe6);
+  }
   if (bind(fd, &ep.u.sa, ep.len) < 0) {
     int e = errno;
     close(fd);

@@ -109,6 +109,7 @@ static int send_plain(bh_gso_tx *g, int fd, struct iovec *iov, const bh_endpoint
     done += ok;
     if (done == count) break;
     if (buffer_full(err)) return -1;
+    if (err == EMSGSIZE) g->msgsize[first + done] = 1; /* above the local MTU (DF, dp_frag.h) */
     done++; /* this datagram is unsendable (e.g. too big even for IP fragmentation): skip it */
   }
   return 0;
@@ -117,6 +118,7 @@ static int send_plain(bh_gso_tx *g, int fd, struct iovec *iov, const bh_endpoint
 unsigned bh_gso_send(bh_gso_tx *g, int fd, _Atomic uint64_t *gso_on, struct iovec *iov, const bh_endpoint *dst,
                      unsigned n, uint8_t *sent, uint64_t now_ns) {
   memset(sent, 0, n);
+  memset(g->msgsize, 0, n);
   if (g->refused_seg && now_ns - g->refused_at_ns >= BH_GSO_RETRY_NS) g->refused_seg = 0;
   int gso = atomic_load_explicit(gso_on, memory_order_relaxed) != 0;
   unsigned runs = group(g, gso, iov, dst, n), gso_sends = 0;
@@ -135,6 +137,8 @@ unsigned bh_gso_send(bh_gso_tx *g, int fd, _Atomic uint64_t *gso_on, struct iove
     if (gso_refused) {
       refused(g, gso_on, err, iov[g->first[r]].iov_len, now_ns);
       if (send_plain(g, fd, iov, dst, g->first[r], g->count[r], sent, &waited) < 0) break;
+    } else if (err == EMSGSIZE) {
+      memset(g->msgsize + g->first[r], 1, g->count[r]);
     }
     r++; /* sent plainly, or unsendable (e.g. bad address): go on with the next run */
   }

@@ -41,6 +41,7 @@ typedef struct {
   struct mmsghdr plain[BH_GSO_MAX_SEGS];                        /* fallback for one refused run */
   uint32_t refused_seg;     /* smallest segment size refused (EMSGSIZE/EINVAL); 0 = none */
   uint64_t refused_at_ns;
+  uint8_t msgsize[BH_GSO_MAX_SLOTS]; /* per datagram of the last send: 1 = refused with EMSGSIZE */
 } bh_gso_tx;
 
 /* Sends slots [0, n) (n <= BH_GSO_MAX_SLOTS) in order on fd; sets sent[i] = 1 for each datagram

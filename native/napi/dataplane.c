@@ -69,6 +69,7 @@ typedef struct {
   int socketpair;
   char address[BH_ADDRSTRLEN];
   uint64_t port, mac_capacity, mac_age_ms, event_capacity;
+  int fq;
   napi_value on_event;
 } dp_opts;
 
@@ -119,6 +120,9 @@ static int parse_opts(napi_env env, napi_value v, dp_opts *o) {
   if (bh_get(env, v, "eventQueueCapacity", &evq) < 0 ||
       bh_arg_uint_opt(env, evq, "options.eventQueueCapacity", 1, BH_EVRING_MAX_CAPACITY, 1024, &o->event_capacity) < 0)
     return -1;
+  napi_value fq;
+  if (bh_get(env, v, "fq", &fq) < 0 || (!bh_is_undefined(env, fq) && bh_arg_bool(env, fq, "options.fq", &o->fq) < 0))
+    return -1;
   if (bh_get(env, v, "onEvent", &o->on_event) < 0 || bh_arg_function(env, o->on_event, "options.onEvent") < 0)
     return -1;
   return 0;
@@ -149,6 +153,7 @@ static napi_value dp_construct(napi_env env, napi_callback_info info) {
       .mac_capacity = (uint32_t)o.mac_capacity,
       .mac_age_ns = o.mac_age_ms * 1000000ULL,
       .event_capacity = (uint32_t)o.event_capacity,
+      .fq = o.fq,
   };
   int err = 0;
   const char *step = "create";
@@ -237,6 +242,9 @@ napi_value bh_js_define_class(napi_env env) {
       M("sendRaw", bh_m_send_raw),
       M("sendControl", bh_m_send_control),
       M("sendKeepalive", bh_m_send_keepalive),
+      M("setPathMtu", bh_m_set_path_mtu),
+      M("sendProbe", bh_m_send_probe),
+      M("setMssClamp", bh_m_set_mss_clamp),
       M("stats", bh_m_stats),
       M("macTable", bh_m_mac_table),
       M("testWriteFrame", bh_m_test_write_frame),

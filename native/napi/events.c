@@ -64,6 +64,18 @@ static napi_value event_value(napi_env env, const bh_event *ev) {
       rc |= set_str(env, o, "type", "need-handshake");
       rc |= bh_set_u64(env, o, "peer", ev->peer);
       break;
+    case BH_EV_MTU_EXCEEDED:
+      rc |= set_str(env, o, "type", "mtu-exceeded");
+      rc |= bh_set_u64(env, o, "peer", ev->peer);
+      break;
+    case BH_EV_PROBE_ACK:
+      if (ev->len < 6) return NULL;
+      rc |= set_str(env, o, "type", "probe-ack");
+      rc |= bh_set_u64(env, o, "peer", ev->peer);
+      rc |= bh_set_u64(env, o, "id", (uint32_t)ev->data[0] | (uint32_t)ev->data[1] << 8 |
+                                         (uint32_t)ev->data[2] << 16 | (uint32_t)ev->data[3] << 24);
+      rc |= bh_set_u64(env, o, "size", (uint32_t)ev->data[4] | (uint32_t)ev->data[5] << 8);
+      break;
     default: return NULL;
   }
   return rc ? NULL : o;

@@ -45,6 +45,9 @@ napi_value bh_m_expire_keypairs(napi_env env, napi_callback_info info);
 napi_value bh_m_send_raw(napi_env env, napi_callback_info info);
 napi_value bh_m_send_control(napi_env env, napi_callback_info info);
 napi_value bh_m_send_keepalive(napi_env env, napi_callback_info info);
+napi_value bh_m_set_path_mtu(napi_env env, napi_callback_info info); /* pmtu.c */
+napi_value bh_m_send_probe(napi_env env, napi_callback_info info);   /* pmtu.c */
+napi_value bh_m_set_mss_clamp(napi_env env, napi_callback_info info); /* pmtu.c */
 napi_value bh_m_test_write_frame(napi_env env, napi_callback_info info);
 napi_value bh_m_test_read_frame(napi_env env, napi_callback_info info);
 napi_value bh_m_stats(napi_env env, napi_callback_info info);

@@ -4,6 +4,7 @@
 
 #include "../core/bh_eth.h"
 #include "../io/dp_ctl.h"
+#include "../io/dp_frag.h"
 #include "args.h"
 #include "js_dp.h"
 
@@ -14,7 +15,27 @@ static const char *const global_names[BH_G__COUNT] = {
     [BH_G_FLOODS] = "floods",              [BH_G_HANDSHAKE_QUEUED] = "handshakeQueued",
     [BH_G_UDP_GSO] = "udpGso",             [BH_G_UDP_GRO] = "udpGro",
     [BH_G_TX_GSO_SENDS] = "txGsoSends",    [BH_G_RX_GRO_BUFFERS] = "rxGroBuffers",
+    [BH_G_TX_FRAGMENTS] = "txFragments",   [BH_G_RX_FRAGMENTS] = "rxFragments",
+    [BH_G_REASSEMBLED] = "reassembled",    [BH_G_MSS_CLAMPED] = "mssClamped",
 };
+
+/* stats().fq and the drops fq_codel / fq_overflow (counted inside the fq, dp_fq.h) */
+static napi_value bh_fq_stats_value(napi_env env, const bh_dp_stats *s, napi_value drops) {
+  napi_value o, on;
+  BH_NAPI(env, napi_create_object(env, &o));
+  napi_get_boolean(env, s->fq_enabled != 0, &on);
+  napi_set_named_property(env, o, "enabled", on);
+  bh_set_u64(env, o, "enqueued", s->fq.enqueued);
+  bh_set_u64(env, o, "dequeued", s->fq.dequeued);
+  bh_set_u64(env, o, "codelDrops", s->fq.codel_drops);
+  bh_set_u64(env, o, "overflowDrops", s->fq.overflow_drops);
+  bh_set_u64(env, o, "rejected", s->fq.rejected);
+  bh_set_u64(env, o, "backlogFrames", s->fq.backlog_frames);
+  bh_set_u64(env, o, "backlogBytes", s->fq.backlog_bytes);
+  bh_set_u64(env, drops, "fq_codel", s->fq.codel_drops);
+  bh_set_u64(env, drops, "fq_overflow", s->fq.overflow_drops);
+  return o;
+}
 
 static napi_value peer_value(napi_env env, const bh_dp_peer_stats *p) {
   napi_value o, ep, key;
@@ -32,6 +53,7 @@ static napi_value peer_value(napi_env env, const bh_dp_peer_stats *p) {
   bh_set_u64(env, o, "txFrames", p->tx_frames);
   bh_set_i64(env, o, "lastRxMs", p->last_rx_ms);
   bh_set_i64(env, o, "lastTxMs", p->last_tx_ms);
+  bh_set_u64(env, o, "pathMtu", p->path_mtu);
   if (p->has_key) {
     BH_NAPI(env, napi_create_object(env, &key));
     bh_set_u64(env, key, "localIndex", p->key_local_index);
@@ -71,6 +93,7 @@ napi_value bh_m_stats(napi_env env, napi_callback_info info) {
   bh_set_u64(env, mt, "moved", s.mac.moved);
   bh_set_u64(env, mt, "full", s.mac.full);
   bh_set_u64(env, mt, "aged", s.mac.aged);
+  napi_value fq = bh_fq_stats_value(env, &s, drops);
   for (uint32_t i = 0; i < np; i++) {
     napi_value p = peer_value(env, &ps[i]);
     if (p) napi_set_element(env, peers, i, p);
@@ -79,6 +102,7 @@ napi_value bh_m_stats(napi_env env, napi_callback_info info) {
   napi_set_named_property(env, out, "global", g);
   napi_set_named_property(env, out, "drops", drops);
   napi_set_named_property(env, out, "macTable", mt);
+  if (fq) napi_set_named_property(env, out, "fq", fq);
   napi_set_named_property(env, out, "peers", peers);
   return out;
 }

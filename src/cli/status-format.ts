@@ -70,6 +70,7 @@ function formatPeer(p: PeerStatus): string[] {
       `${formatBytes(p.txBytes)} sent (${plural(p.txFrames, 'frame')})`,
   );
   if (p.lastRxAgeMs !== null && p.lastRxAgeMs !== undefined) lines.push(`  last received: ${formatAgo(p.lastRxAgeMs)}`);
+  if (typeof p.pathMtu === 'number') lines.push(`  path mtu: ${num(p.pathMtu)} (${clean(String(p.pathMtuSource ?? '?'))})`);
   return lines;
 }
 
@@ -77,6 +78,13 @@ function formatPeer(p: PeerStatus): string[] {
 export function formatOffload(o: NonNullable<StatusSnapshot['offload']>): string {
   const one = (on: unknown, n: unknown, what: string) => (on === 1 ? `on (${plural(n, what)})` : on === 0 ? 'off' : '?');
   return `gso ${one(o.gso, o.gsoSends, 'send')}, gro ${one(o.gro, o.groBuffers, 'coalesced buffer')}`;
+}
+
+/** "on, 12 frames (18 KiB) queued, 3 codel drops, 0 overflow drops" or "off". */
+export function formatFq(q: NonNullable<StatusSnapshot['fq']>): string {
+  if (q.enabled !== true) return 'off';
+  return `on, ${plural(q.backlogFrames, 'frame')} (${formatBytes(q.backlogBytes)}) queued, ` +
+    `${num(q.codelDrops)} codel drops, ${num(q.overflowDrops)} overflow drops`;
 }
 
 export function formatStatus(s: StatusSnapshot): string {
@@ -99,6 +107,11 @@ export function formatStatus(s: StatusSnapshot): string {
   );
   out.push(`  events dropped: ${num(s.events.dropped)}`);
   if (isObj(s.offload)) out.push(`  udp offload: ${formatOffload(s.offload)}`);
+  if (isObj(s.fq)) out.push(`  fair queue: ${formatFq(s.fq)}`);
+  if (isObj(s.fragments)) {
+    const f = s.fragments;
+    out.push(`  tunnel fragments: ${num(f.tx)} sent, ${num(f.rx)} received, ${num(f.reassembled)} frames reassembled`);
+  }
 
   if (s.peers.length === 0) {
     out.push('', 'peers: none (pair with "bridgehead invite" / "bridgehead join")');

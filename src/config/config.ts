@@ -19,6 +19,7 @@ import {
   quote,
 } from './validate';
 import { isIP } from 'node:net';
+import { MtuConfig, parseMtuConfig } from './mtu-config';
 
 export const CONFIG_VERSION = 1;
 export const DEFAULT_TAP = 'bh0';
@@ -53,9 +54,13 @@ export interface Config {
   macTableCapacity: number;
   macAgeS: number;
   logLevel: LogLevel;
+  /** Fair-queued transmit path (fq_codel, docs/INTERNALS.md 2b); absent = the built-in default. */
+  fairQueue?: boolean;
+  /** Tunnel path MTU (src/config/mtu-config.ts); absent = the default. */
+  mtu?: MtuConfig;
 }
 
-const TOP_KEYS = ['version', 'name', 'listen', 'endpoint', 'tap', 'bridge', 'macTableCapacity', 'macAgeS', 'logLevel', 'peers'] as const;
+const TOP_KEYS = ['version', 'name', 'listen', 'endpoint', 'tap', 'bridge', 'macTableCapacity', 'macAgeS', 'logLevel', 'peers', 'fairQueue', 'mtu'] as const;
 const LISTEN_KEYS = ['address', 'port'] as const;
 const PEER_KEYS = ['name', 'publicKey', 'endpoint', 'psk', 'persistentKeepaliveS', 'addedAt'] as const;
 
@@ -213,7 +218,13 @@ export function parseConfig(raw: unknown, source = 'bridgehead.json'): Config {
     });
   }
 
-  return { version: 1, name, listen: { address, port }, endpoint, tap, bridge, peers, macTableCapacity, macAgeS, logLevel };
+  const cfg: Config = { version: 1, name, listen: { address, port }, endpoint, tap, bridge, peers, macTableCapacity, macAgeS, logLevel };
+  if (c.has(o, 'fairQueue')) {
+    if (typeof o.fairQueue !== 'boolean') c.fail('fairQueue', 'expected true or false', o.fairQueue);
+    cfg.fairQueue = o.fairQueue as boolean;
+  }
+  if (c.has(o, 'mtu')) cfg.mtu = parseMtuConfig(o.mtu, (path, problem, ...v) => c.fail(path, problem, ...v));
+  return cfg;
 }
 
 /** Canonical text of a config: fixed key order, two-space JSON, trailing newline. */
@@ -228,6 +239,8 @@ export function formatConfig(c: Config): string {
     macTableCapacity: c.macTableCapacity,
     macAgeS: c.macAgeS,
     logLevel: c.logLevel,
+    ...(c.fairQueue !== undefined ? { fairQueue: c.fairQueue } : {}),
+    ...(c.mtu !== undefined ? { mtu: { pathMtu: c.mtu.pathMtu, mssClamp: c.mtu.mssClamp } } : {}),
     peers: c.peers.map((p) => ({
       name: p.name,
       publicKey: p.publicKey,

@@ -22,6 +22,8 @@ import { attachToBridge } from './link';
 import { PeerRegistry, type PeerEntry } from './peer-registry';
 import { syncPeersFromConfig } from './peer-sync';
 import { buildStatus } from './status';
+import { PmtuDriver } from './pmtu-driver';
+import { fairQueueEnabled } from './fair-queue';
 import { handleControlMessage } from './control-channel';
 
 export interface DaemonOptions { configDir: string; logLevel?: string }
@@ -51,6 +53,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       macTableCapacity: config.macTableCapacity,
       macAgeMs: config.macAgeS * 1000,
       eventQueueCapacity: 1024,
+      fq: fairQueueEnabled(config),
       onEvent: (ev: NativeEvent) => onEvent(ev),
     });
   } catch (e) {
@@ -95,6 +98,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     },
   });
 
+  const pmtu = new PmtuDriver(dp, config, log);
+  if (config.mtu?.mssClamp) dp.setMssClamp(true);
   onEvent = (ev: NativeEvent): void => {
     const t = now();
     try {
@@ -127,6 +132,12 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
           if (peer) handleControlMessage({ peer, data: ev.data, dp, drops, log, config, enrollments });
           break;
         }
+        case 'probe-ack':
+          pmtu.onAck(ev.peer, ev.id, ev.size, t);
+          break;
+        case 'mtu-exceeded':
+          pmtu.onMsgSize(ev.peer, t);
+          break;
       }
     } catch (e) {
       drops.add('event_handler_error');
@@ -148,7 +159,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   let server: { close(): Promise<void> };
   try {
     server = await startControlServer(`${opts.configDir}/bridgehead.sock`, {
-      status: () => buildStatus({ config, identity, registry, dp, drops, startedMs, nowMs: now() }),
+      status: () => buildStatus({ config, identity, registry, dp, drops, startedMs, nowMs: now(),
+        pathMtuSource: (id) => pmtu.source(id) }),
       reload: async () => {
         const fresh = loadConfig(opts.configDir);
         return syncPeersFromConfig({ config: fresh, registry, dp, log });
@@ -177,6 +189,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
         persistentKeepaliveMs: peer.persistentKeepaliveMs, jitterMs: randomInt(0, 334),
       }, t);
     }
+    pmtu.tick(stats, t);
   }, TICK_MS);
 
   return new Promise<number>((resolve) => {

@@ -18,6 +18,7 @@ import type { DataPlane, Endpoint } from '../dataplane/types';
 import { DropCounters } from './drop-counters';
 import { MAX_PROVISIONAL, type PeerEntry, type PeerRegistry } from './peer-registry';
 import { TokenBucket } from './token-bucket';
+import { DEFAULT_PATH_MTU } from './pmtu-driver';
 
 export interface InviteLookup {
   /** Looks an invite up by id (hex); returns the pair psk when it may be used now. */
@@ -105,6 +106,7 @@ export class HandshakeDriver {
       provisional: { inviteId: Buffer.from(inviteId).toString('hex'), createdMs: nowMs },
     });
     this.d.dp.addPeer(peer.id, from);
+    this.d.dp.setPathMtu(peer.id, DEFAULT_PATH_MTU);
     this.d.log.info({ peer: peer.name, endpoint: fmt(from) }, 'enrollment started with an invite');
     return peer;
   }

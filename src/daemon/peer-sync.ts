@@ -7,6 +7,7 @@ import { parseHostPort } from '../config/validate';
 import type { Config } from '../config/types';
 import type { DataPlane, Endpoint } from '../dataplane/types';
 import type { PeerRegistry } from './peer-registry';
+import { applyPathMtu } from './pmtu-driver';
 
 interface Log { info(o: object, msg: string): void; warn(o: object, msg: string): void }
 
@@ -44,6 +45,7 @@ export async function syncPeersFromConfig(d: { config: Config; registry: PeerReg
       persistentKeepaliveMs: pc.persistentKeepaliveS * 1000, provisional: null,
     });
     d.dp.addPeer(peer.id, endpoint ?? undefined);
+    applyPathMtu(d.dp, peer.id, d.config);
     added.push(pc.name);
   }
   if (added.length || removed.length) d.log.info({ added, removed }, 'peers updated from config');

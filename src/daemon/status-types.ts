@@ -13,6 +13,10 @@ export interface PeerStatus {
   txFrames: number;
   lastRxAgeMs: number | null;
   lastTxAgeMs: number | null;
+  /** path MTU the tunnel fragments to (outer IP packet bytes), and where it came from.
+   *  Optional: older daemons do not report it. */
+  pathMtu?: number;
+  pathMtuSource?: 'discovered' | 'pinned' | 'default';
 }
 
 export interface StatusSnapshot {
@@ -31,4 +35,8 @@ export interface StatusSnapshot {
   /** UDP offloads of the tunnel socket: gso/gro 1 = active (segmentation / coalescing in the
    *  kernel), with how often they were used. Optional: older daemons do not report it. */
   offload?: { gso: number; gro: number; gsoSends: number; groBuffers: number };
+  /** Tunnel fragmentation (docs/INTERNALS.md 1b). Optional: older daemons do not report it. */
+  fragments?: { tx: number; rx: number; reassembled: number };
+  /** The fair-queued transmit path (fq_codel). Optional: older daemons do not report it. */
+  fq?: { enabled: boolean; backlogFrames: number; backlogBytes: number; codelDrops: number; overflowDrops: number };
 }

@@ -7,11 +7,13 @@ import type { DataPlane } from '../dataplane/types';
 import type { DropCounters } from './drop-counters';
 import { fmt } from './handshake-driver';
 import type { PeerRegistry } from './peer-registry';
+import { configuredPathMtu } from './pmtu-driver';
 import type { PeerStatus, StatusSnapshot } from './status-types';
 
 export function buildStatus(d: {
   config: Config; identity: { publicKey: Uint8Array }; registry: PeerRegistry; dp: DataPlane;
   drops: DropCounters; startedMs: number; nowMs: number;
+  pathMtuSource?: (peer: number) => 'discovered' | 'pinned' | 'default' | null;
 }): StatusSnapshot {
   const s = d.dp.stats();
   const age = (ms: number) => (ms < 0 ? null : ms);
@@ -27,6 +29,8 @@ export function buildStatus(d: {
       rxBytes: ps?.rxBytes ?? 0, txBytes: ps?.txBytes ?? 0,
       rxFrames: ps?.rxFrames ?? 0, txFrames: ps?.txFrames ?? 0,
       lastRxAgeMs: ps ? age(ps.lastRxMs) : null, lastTxAgeMs: ps ? age(ps.lastTxMs) : null,
+      pathMtu: ps?.pathMtu || configuredPathMtu(d.config).pathMtu,
+      pathMtuSource: d.pathMtuSource?.(p.id) ?? configuredPathMtu(d.config).source,
     };
   });
   const drops: Record<string, number> = { ...s.drops };
@@ -51,5 +55,8 @@ export function buildStatus(d: {
       gso: s.global.udpGso, gro: s.global.udpGro,
       gsoSends: s.global.txGsoSends, groBuffers: s.global.rxGroBuffers,
     },
+    fragments: { tx: s.global.txFragments, rx: s.global.rxFragments, reassembled: s.global.reassembled },
+    ...(s.fq ? { fq: { enabled: s.fq.enabled, backlogFrames: s.fq.backlogFrames, backlogBytes: s.fq.backlogBytes,
+      codelDrops: s.fq.codelDrops, overflowDrops: s.fq.overflowDrops } } : {}),
   };
 }

@@ -19,6 +19,8 @@ export interface DataPlaneOptions {
   macAgeMs?: number;
   /** Default 1024 (1 .. 65536). */
   eventQueueCapacity?: number;
+  /** Fair-queued transmit path (fq_codel in the data plane, docs/INTERNALS.md 2b). Default false. */
+  fq?: boolean;
   onEvent: (ev: NativeEvent) => void;
 }
 
@@ -36,7 +38,9 @@ export type NativeEvent =
   | { type: 'control'; peer: number; data: Buffer }
   | { type: 'keypair-confirmed'; peer: number; localIndex: number }
   | { type: 'endpoint'; peer: number; endpoint: Endpoint }
-  | { type: 'need-handshake'; peer: number };
+  | { type: 'need-handshake'; peer: number }
+  | { type: 'probe-ack'; peer: number; id: number; size: number }
+  | { type: 'mtu-exceeded'; peer: number };
 
 export type DropReason =
   | 'short'
@@ -82,6 +86,12 @@ export interface GlobalStats {
   txGsoSends: number;
   /** received buffers that held 2+ coalesced datagrams (UDP GRO) */
   rxGroBuffers: number;
+  /** tunnel fragments (subtype 3) sent / authenticated fragments received / frames reassembled */
+  txFragments: number;
+  rxFragments: number;
+  reassembled: number;
+  /** TCP SYNs whose MSS option was lowered (setMssClamp) */
+  mssClamped: number;
 }
 
 export interface MacTableStats {
@@ -105,10 +115,28 @@ export interface PeerStats {
   /** ms since the last packet sent, -1 never */
   lastTxMs: number;
   currentKey: { localIndex: number; ageMs: number; sendCounter: number } | null;
+  /** the path MTU the data plane fragments to for this peer (setPathMtu); 0 = not set (no fragmentation) */
+  pathMtu: number;
+}
+
+/** The fair-queued transmit path (options.fq); all zero with enabled false when off. */
+export interface FqStats {
+  enabled: boolean;
+  enqueued: number;
+  dequeued: number;
+  /** dropped by CoDel (a flow's standing queue); also drops.fq_codel */
+  codelDrops: number;
+  /** dropped from the fattest flow's head when the pool was full; also drops.fq_overflow */
+  overflowDrops: number;
+  /** empty reads from the TAP (not queued) */
+  rejected: number;
+  backlogFrames: number;
+  backlogBytes: number;
 }
 
 export interface DataPlaneStats {
   global: GlobalStats;
+  fq: FqStats;
   drops: Record<DropReason, number> & { [reason: string]: number };
   macTable: MacTableStats;
   peers: PeerStats[];
@@ -143,6 +171,15 @@ export interface DataPlane {
   sendControl(id: number, data: Uint8Array): boolean;
   /** subtype 1 with the current key */
   sendKeepalive(id: number): boolean;
+  /** path MTU towards the peer (576..65535; 0 = not set, no fragmentation): frames whose
+   * datagram would not fit are sent as tunnel fragments (docs/INTERNALS.md section 1b) */
+  setPathMtu(id: number, bytes: number): void;
+  /** one path MTU probe (subtype 4) whose IP packet is `size` bytes (576..1582); the peer answers
+   * with a 'probe-ack' event {peer, id, size}. false: refused (above the local interface MTU),
+   * no session, or stopped */
+  sendProbe(id: number, size: number, probeId: number): boolean;
+  /** lower the MSS of TCP SYN/SYN-ACK frames sent to a peer to fit its path MTU (default off) */
+  setMssClamp(on: boolean): void;
   stats(): DataPlaneStats;
   macTable(): MacEntry[];
   /** test hook (socketpair mode only): as if the frame arrived on the TAP */

@@ -52,5 +52,8 @@ void suite_storm(void);
 void suite_l2filter(void);
 void suite_fuzz_smoke(void);
 void suite_codel(void);
+void suite_fq(void);
+void suite_frag(void);
+void suite_mss(void);
 
 #endif

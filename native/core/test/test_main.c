@@ -34,6 +34,9 @@ int main(void) {
   suite_l2filter();
   suite_fuzz_smoke();
   suite_codel();
+  suite_fq();
+  suite_frag();
+  suite_mss();
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

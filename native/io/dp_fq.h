@@ -1,0 +1,50 @@
+/* dp_fq: the fair-queued transmit path (optional, bh_dp_config.fq). The TX side becomes two
+ * threads around one fq_codel scheduler (native/core/bh_fq.h):
+ *
+ *   bh-tx   (dp_read.c): TAP --read until EAGAIN, batches--> stamp --[lock]--> bh_fq_enqueue
+ *   bh-send (dp_send.c): [lock] bh_fq_dequeue up to BH_BATCH frames [unlock]
+ *                          -> dp_tx.c's per-frame pipeline (forward, seal, GSO flush)
+ *
+ * The standing queue then lives in bridgehead's pool, where sparse flows (pings, ACKs, voice)
+ * are served first and CoDel keeps bulk flows' queues short, instead of in the kernel's
+ * per-TAP FIFO ring. The reader wakes the sender (eventfd) only when the sender went to sleep on
+ * an empty queue, never per frame. `lock` is held per batch, never together with other locks. */
+#ifndef BH_DP_FQ_H
+#define BH_DP_FQ_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "../core/bh_fq.h"
+#include "dp.h"
+
+#define BH_FQ_POOL_FRAMES 2048
+#define BH_FQ_POOL_BYTES (2048u * 1024u)
+
+typedef struct bh_fq_path {
+  pthread_mutex_t lock; /* guards fq and sleeping */
+  bh_fq *fq;
+  int sleeping; /* the sender waits for send_fd */
+  int send_fd;  /* eventfd: "frames queued" */
+  pthread_t send_thread;
+  int send_started;
+  /* reader batch buffers */
+  uint8_t frame[BH_BATCH][BH_FRAME_MAX + 1];
+  uint16_t len[BH_BATCH];
+} bh_fq_path;
+
+bh_fq_path *bh_dp_fq_new(uint64_t seed); /* NULL on failure */
+void bh_dp_fq_free(bh_fq_path *p);
+int bh_dp_fq_start_sender(bh_dp *dp); /* 0 or -errno; after the reader started */
+void bh_dp_fq_join_sender(bh_dp *dp); /* after `stopping` was set and wake_fd written */
+/* Counters under the lock; zeros when the path is off. */
+int bh_dp_fq_counters(bh_dp *dp, bh_fq_counters *out);
+
+void *bh_dp_read_main(void *arg); /* bh-tx in fq mode (dp_read.c) */
+void *bh_dp_send_main(void *arg); /* bh-send (dp_send.c) */
+
+/* dp_tx.c hooks for the sender: fill slot i of the TX batch, then run the pipeline on n. */
+void bh_dp_tx_put(struct bh_tx_state *s, unsigned i, const uint8_t *frame, uint32_t len);
+void bh_dp_tx_process(bh_dp *dp, struct bh_tx_state *s, unsigned n, uint64_t now);
+
+#endif

@@ -1,0 +1,74 @@
+/* pmtu: DataPlane.setPathMtu(peer, bytes): the path MTU the data plane fragments to for one peer
+ * (dp_frag.h; the UDP payload budget is bytes - IP header - 8). 0 = not set (no tunnel
+ * fragmentation). */
+#include <errno.h>
+#include <stdbool.h>
+
+#include "../io/dp_frag.h"
+#include "../io/dp_pmtu.h"
+#include "args.h"
+#include "js_dp.h"
+
+napi_value bh_m_set_path_mtu(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  size_t argc = 2;
+  bh_js *js = bh_js_this(env, info, &argc, argv);
+  uint64_t id, mtu;
+  if (!js || bh_arg_uint(env, argv[0], "id", 1, 65535, &id) < 0 ||
+      bh_arg_uint(env, argv[1], "bytes", 0, BH_PMTU_MAX, &mtu) < 0)
+    return NULL;
+  if (mtu != 0 && mtu < BH_PMTU_MIN) {
+    bh_throw(env, "ERR_INVALID_ARG_VALUE", "DataPlane.setPathMtu: bytes must be 0 or %d..%d", BH_PMTU_MIN, BH_PMTU_MAX);
+    return NULL;
+  }
+  bh_dp *dp = js->dp;
+  pthread_rwlock_rdlock(&dp->peers_lock);
+  bh_peer *p = bh_peers_get(&dp->peers, (uint16_t)id);
+  if (p) atomic_store_explicit(&p->path_mtu, (uint32_t)mtu, memory_order_relaxed);
+  pthread_rwlock_unlock(&dp->peers_lock);
+  if (!p) {
+    bh_throw(env, "ERR_UNKNOWN_PEER", "DataPlane.setPathMtu: unknown peer %u", (unsigned)id);
+    return NULL;
+  }
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+
+/* DataPlane.sendProbe(peer, size, id): one path MTU probe of `size` bytes (the whole IP packet,
+ * dp_pmtu.h). true = sent; false = refused (larger than the local interface MTU: EMSGSIZE), no
+ * session, or stopped. */
+napi_value bh_m_send_probe(napi_env env, napi_callback_info info) {
+  napi_value argv[3], out;
+  size_t argc = 3;
+  bh_js *js = bh_js_this(env, info, &argc, argv);
+  uint64_t id, size, probe;
+  if (!js || bh_arg_uint(env, argv[0], "id", 1, 65535, &id) < 0 ||
+      bh_arg_uint(env, argv[1], "size", BH_PMTU_MIN, BH_PMTU_MAX, &size) < 0 ||
+      bh_arg_uint(env, argv[2], "probeId", 0, 0xffffffffu, &probe) < 0)
+    return NULL;
+  int rc = js->dp->state == BH_DP_STOPPED ? -ENOTCONN : bh_dp_send_probe(js->dp, (uint16_t)id, (uint32_t)size, (uint32_t)probe);
+  if (rc == -ENOENT) {
+    bh_throw(env, "ERR_UNKNOWN_PEER", "DataPlane.sendProbe: unknown peer %u", (unsigned)id);
+    return NULL;
+  }
+  napi_get_boolean(env, rc == 0, &out);
+  return out;
+}
+
+/* DataPlane.setMssClamp(on): lower the MSS option of TCP SYN / SYN-ACK frames sent to a peer so
+ * that full-size segments fit its path MTU without tunnel fragmentation (bh_mss.h). Off by default. */
+napi_value bh_m_set_mss_clamp(napi_env env, napi_callback_info info) {
+  napi_value argv[1], u;
+  size_t argc = 1;
+  bh_js *js = bh_js_this(env, info, &argc, argv);
+  bool on = false;
+  if (!js) return NULL;
+  if (napi_get_value_bool(env, argv[0], &on) != napi_ok) {
+    bh_throw(env, "ERR_INVALID_ARG_TYPE", "DataPlane.setMssClamp: expected true or false");
+    return NULL;
+  }
+  atomic_store_explicit(&js->dp->mss_clamp, on ? 1 : 0, memory_order_relaxed);
+  napi_get_undefined(env, &u);
+  return u;
+}
