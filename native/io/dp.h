@@ -104,6 +104,12 @@ void bh_dp_need_handshake(bh_dp *dp, bh_peer *peer, uint64_t now_ns);
 #define BH_THREAD_NICE (-10)
 void bh_dp_thread_setup(const char *name);
 
+/* The TAP-draining loop (tap_loop.c) of the TX thread or the fair-queue reader: batch_fn reads and
+ * handles one batch, returns the number of frames read and sets *failed on a persistent read
+ * error; the loop runs until stop. */
+typedef unsigned (*bh_tap_batch_fn)(bh_dp *dp, void *ctx, uint64_t now_ns, int *failed);
+void bh_dp_tap_loop(bh_dp *dp, bh_tap_batch_fn batch_fn, void *ctx);
+
 /* Thread bodies (dp_tx.c, dp_rx.c) and their per-thread buffers. */
 void *bh_dp_tx_main(void *arg);
 void *bh_dp_rx_main(void *arg);

@@ -1,6 +1,6 @@
 /* dp_tx: the transmit pipeline, TAP -> peers. One pthread.
  *
- *   epoll(TAP fd, wake eventfd) --readable--> now = CLOCK_MONOTONIC (once per batch)
+ *   bh_dp_tap_loop (tap_loop.c: epoll, MAC aging, one clock read per batch) calls tx_batch:
  *     -> read() up to BH_BATCH frames until EAGAIN                  (tapRxFrames)
  *     -> length check: < 14 tap_frame_short, > BH_FRAME_MAX tap_frame_oversize
  *     -> [mac_lock]  bh_forward_from_tap: learn src as local; UNICAST(peer) / FLOOD /
@@ -15,12 +15,10 @@
  *          out slots full (BH_TX_OUT) or end of batch -> one sendmmsg; consecutive datagrams to
  *            one endpoint go as UDP GSO super-datagrams (udp_gso.h; plain when refused)
  *     -> per-datagram accounting (txDatagrams/txBytes, peer txBytes/txFrames/lastTx)
- *   Every ~100 ms (also when idle): bh_mactable_expire with a bounded budget.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,9 +32,6 @@
 #include "udp_gso.h"
 
 #define OUT_SIZE (BH_DATA_HDR + BH_FRAME_MAX + BH_TAG)
-#define EXPIRE_INTERVAL_NS 100000000ULL
-#define EXPIRE_BUDGET 4096
-#define ERROR_BACKOFF_NS 10000000L
 
 typedef struct bh_tx_state {
   uint8_t frame[BH_BATCH][BH_FRAME_MAX + 1]; /* +1: a read that fills it was oversize */
@@ -200,44 +195,17 @@ void bh_dp_tx_put(bh_tx_state *s, unsigned i, const uint8_t *frame, uint32_t len
 }
 void bh_dp_tx_process(bh_dp *dp, bh_tx_state *s, unsigned n, uint64_t now) { process_batch(dp, s, n, now); }
 
+/* One TAP batch through the direct pipeline (bh_dp_tap_loop callback). */
+static unsigned tx_batch(bh_dp *dp, void *ctx, uint64_t now, int *failed) {
+  bh_tx_state *s = ctx;
+  unsigned n = read_batch(dp, s, failed);
+  if (n) process_batch(dp, s, n, now);
+  return n;
+}
+
 void *bh_dp_tx_main(void *arg) {
   bh_dp_thread_setup("bh-tx");
   bh_dp *dp = arg;
-  bh_tx_state *s = dp->tx;
-  int ep = epoll_create1(EPOLL_CLOEXEC);
-  if (ep < 0) return NULL;
-  struct epoll_event ev = {.events = EPOLLIN, .data.fd = dp->tap_fd};
-  epoll_ctl(ep, EPOLL_CTL_ADD, dp->tap_fd, &ev);
-  ev.data.fd = dp->wake_fd;
-  epoll_ctl(ep, EPOLL_CTL_ADD, dp->wake_fd, &ev);
-  uint64_t last_expire = 0;
-
-  while (!atomic_load_explicit(&dp->stopping, memory_order_relaxed)) {
-    struct epoll_event got[2];
-    int k = epoll_wait(ep, got, 2, BH_EPOLL_TIMEOUT_MS);
-    if (k < 0 && errno != EINTR) break;
-    uint64_t now = bh_now_ns();
-    if (now - last_expire >= EXPIRE_INTERVAL_NS) {
-      pthread_mutex_lock(&dp->mac_lock);
-      bh_mactable_expire(dp->mac, now, EXPIRE_BUDGET);
-      pthread_mutex_unlock(&dp->mac_lock);
-      last_expire = now;
-    }
-    for (;;) { /* drain the TAP, one batch (and one clock read) at a time */
-      if (atomic_load_explicit(&dp->stopping, memory_order_relaxed)) break;
-      int failed = 0;
-      unsigned n = read_batch(dp, s, &failed);
-      if (failed && n == 0) { /* persistent error with level-triggered epoll: do not spin */
-        struct timespec ts = {0, ERROR_BACKOFF_NS};
-        nanosleep(&ts, NULL);
-        break;
-      }
-      if (n == 0) break;
-      process_batch(dp, s, n, now);
-      if (n < BH_BATCH) break;
-      now = bh_now_ns();
-    }
-  }
-  close(ep);
+  bh_dp_tap_loop(dp, tx_batch, dp->tx);
   return NULL;
 }

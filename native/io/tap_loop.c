@@ -1,0 +1,53 @@
+/* tap_loop: the TAP-draining thread loop shared by the direct TX path (dp_tx.c) and the fair-queue
+ * reader (dp_read.c).
+ *
+ *   epoll(TAP fd, wake eventfd) --readable or 100 ms idle--> now = CLOCK_MONOTONIC
+ *     -> every ~100 ms: bh_mactable_expire with a bounded budget
+ *     -> batch_fn until the TAP is drained (a batch shorter than BH_BATCH), one clock read per batch
+ *     -> a persistent read error (the TAP deleted under us) backs off instead of spinning */
+#include <errno.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dp.h"
+
+#define EXPIRE_INTERVAL_NS 100000000ULL
+#define EXPIRE_BUDGET 4096
+#define ERROR_BACKOFF_NS 10000000L
+
+void bh_dp_tap_loop(bh_dp *dp, bh_tap_batch_fn batch_fn, void *ctx) {
+  int ep = epoll_create1(EPOLL_CLOEXEC);
+  if (ep < 0) return;
+  struct epoll_event ev = {.events = EPOLLIN, .data.fd = dp->tap_fd};
+  epoll_ctl(ep, EPOLL_CTL_ADD, dp->tap_fd, &ev);
+  ev.data.fd = dp->wake_fd;
+  epoll_ctl(ep, EPOLL_CTL_ADD, dp->wake_fd, &ev);
+  uint64_t last_expire = 0;
+
+  while (!atomic_load_explicit(&dp->stopping, memory_order_relaxed)) {
+    struct epoll_event got[2];
+    int k = epoll_wait(ep, got, 2, BH_EPOLL_TIMEOUT_MS);
+    if (k < 0 && errno != EINTR) break;
+    uint64_t now = bh_now_ns();
+    if (now - last_expire >= EXPIRE_INTERVAL_NS) {
+      pthread_mutex_lock(&dp->mac_lock);
+      bh_mactable_expire(dp->mac, now, EXPIRE_BUDGET);
+      pthread_mutex_unlock(&dp->mac_lock);
+      last_expire = now;
+    }
+    for (;;) {
+      if (atomic_load_explicit(&dp->stopping, memory_order_relaxed)) break;
+      int failed = 0;
+      unsigned n = batch_fn(dp, ctx, now, &failed);
+      if (failed && n == 0) { /* level-triggered epoll would spin on a dead TAP */
+        struct timespec ts = {0, ERROR_BACKOFF_NS};
+        nanosleep(&ts, NULL);
+        break;
+      }
+      if (n < BH_BATCH) break;
+      now = bh_now_ns();
+    }
+  }
+  close(ep);
+}
