@@ -40,7 +40,8 @@ export type NativeEvent =
   | { type: 'endpoint'; peer: number; endpoint: Endpoint }
   | { type: 'need-handshake'; peer: number }
   | { type: 'probe-ack'; peer: number; id: number; size: number }
-  | { type: 'mtu-exceeded'; peer: number };
+  | { type: 'mtu-exceeded'; peer: number }
+  | FailoverEvent;
 
 export type DropReason =
   | 'short'
@@ -149,7 +150,7 @@ export interface MacEntry {
   ageMs: number;
 }
 
-export interface DataPlane {
+export interface DataPlane extends FailoverDataPlane {
   /** actual interface name ('' for socketpair) */
   readonly tapName: string;
   /** actual bound UDP port */
@@ -197,4 +198,110 @@ export interface NativeAddon {
   /** the data plane's ChaCha20-Poly1305 (RFC 8439), for vector tests: returns ct || tag */
   aeadSeal(key: Uint8Array, nonce12: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Buffer;
   aeadOpen(key: Uint8Array, nonce12: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Buffer | null;
+}
+
+// ---- Partial failover (issue 3): the addon contract shared by the data plane and the daemon ----
+// docs/INTERNALS.md section 5. IPs in canonical text (neighbor-addr.ts), MACs lowercase 'aa:bb:..'.
+
+export type NeighborOrigin = 'arp' | 'nd' | 'traffic' | 'peer' | 'static';
+/** how the data plane saw a host on its LAN (the `how` of a 'neigh' event) */
+export type NeighborHow = 'traffic' | 'arp' | 'nd' | 'garp' | 'una';
+/** bh_neigh results as reported by events and setNeighbor */
+export type NeighborResult =
+  | 'new' | 'refreshed' | 'moved' | 'mac_changed' | 'updated' | 'stale' | 'conflict' | 'full' | 'ignored';
+
+export interface NeighborSet {
+  mac: string;
+  /** 0 = this site (the LAN behind the TAP), else the peer id whose site has the host */
+  peer: number;
+  /** mobility sequence number (uint32) */
+  seq: number;
+  origin?: NeighborOrigin; // default 'peer' for peer != 0, 'static' never implied
+  router?: boolean;
+  /** QUARANTINE flag: not proxied, never changed by learning (split-brain freeze) */
+  frozen?: boolean;
+}
+
+export interface NeighborEntry {
+  ip: string;
+  mac: string;
+  peer: number;
+  seq: number;
+  origin: NeighborOrigin;
+  router: boolean;
+  frozen: boolean;
+  /** ms since last seen / set */
+  ageMs: number;
+}
+
+export interface StormRates {
+  /** packets per second (0 = unlimited) and burst (packets) per class */
+  broadcastPps: number;
+  broadcastBurst: number;
+  multicastPps: number;
+  multicastBurst: number;
+  unknownUnicastPps: number;
+  unknownUnicastBurst: number;
+}
+
+export interface FailoverOptions {
+  /** answer ARP requests / IPv6 NS for hosts known at the other site locally (default true) */
+  proxyArp: boolean;
+  proxyNd: boolean;
+  /** learn IP->MAC from the source address of ordinary traffic only inside these prefixes
+   * (CIDR strings; empty = never from traffic, only from ARP/ND) */
+  learnPrefixes: string[];
+  storm: { toTunnel: StormRates; fromTunnel: StormRates };
+  /** isolation presets (bh_l2filter), each default false */
+  isolate: { dhcp: boolean; vrrp: boolean; hsrp: boolean; ra: boolean };
+}
+
+export interface NeighborTableStats {
+  size: number;
+  capacity: number;
+  learned: number;
+  moved: number;
+  macChanged: number;
+  stale: number;
+  conflicts: number;
+  full: number;
+  aged: number;
+  ignored: number;
+  removed: number;
+}
+
+export interface StormClassStats { passed: number; dropped: number }
+export interface StormDirStats { broadcast: StormClassStats; multicast: StormClassStats; unknownUnicast: StormClassStats }
+
+export interface FailoverStats {
+  neighTable: NeighborTableStats;
+  storm: { toTunnel: StormDirStats; fromTunnel: StormDirStats };
+  /** ARP requests / NS answered locally on behalf of a host at another site */
+  arpProxied: number;
+  ndProxied: number;
+  quarantinedMacs: number;
+}
+
+export type FailoverEvent =
+  | { type: 'neigh'; ip: string; mac: string; how: NeighborHow; router: boolean; result: NeighborResult; seq: number }
+  | { type: 'neigh-gone'; ip: string }
+  | { type: 'probe-answer'; ip: string; mac: string };
+
+export interface FailoverDataPlane {
+  setFailoverOptions(opts: FailoverOptions): void;
+  /** bh_neigh_apply (+ the QUARANTINE flag); a remote entry also points the MAC table entry of
+   * `mac` at that peer, so unicast from the LAN to the host crosses the tunnel at once */
+  setNeighbor(ip: string, entry: NeighborSet): NeighborResult;
+  deleteNeighbor(ip: string): boolean;
+  neighbors(): NeighborEntry[];
+  /** frames from / to this MAC are not bridged across the tunnel (drop reason 'quarantined');
+   * at most 64 MACs (RangeError beyond) */
+  setQuarantine(mac: string, on: boolean): void;
+  /** gratuitous ARP (IPv4) or unsolicited NA (IPv6) on behalf of ip/mac, written to the TAP
+   * (i.e. onto this site's LAN); false when stopped or the TAP write failed */
+  announce(ip: string, mac: string, router?: boolean): boolean;
+  /** RFC 5227 ARP probe (IPv4) or DAD NS (IPv6) for ip onto this site's LAN; an answer arrives
+   * as a 'probe-answer' event; false when stopped / write failed */
+  probe(ip: string): boolean;
+  failoverStats(): FailoverStats;
 }
