@@ -21,6 +21,8 @@ struct bh_neigh {
   uint32_t mask, count, capacity, cursor;
   uint64_t local_age_ns, remote_age_ns, k0, k1;
   bh_neigh_counters c;
+  bh_neigh_aged_fn on_aged; /* bh_neigh_on_aged */
+  void *on_aged_ctx;
 };
 
 /* ---- SipHash-1-3 of the 17-byte key addr[16] || family ---- */
@@ -160,18 +162,24 @@ static void delete_at(bh_neigh *t, uint32_t hole) {
   t->count--;
 }
 
+/* Removes the aged entry at i (reported to the on_aged hook first; counted). */
+static void delete_aged(bh_neigh *t, uint32_t i) {
+  if (t->on_aged) t->on_aged(t->on_aged_ctx, &t->slots[i].e);
+  delete_at(t, i);
+  t->c.aged++;
+}
+
 static uint32_t sweep(bh_neigh *t, uint64_t now_ns, uint32_t budget) {
   uint32_t removed = 0;
   while (budget-- > 0) {
     slot *s = &t->slots[t->cursor];
     if (s->used && aged(t, s, now_ns)) {
-      delete_at(t, t->cursor); /* a later entry may now sit at cursor: look again */
+      delete_aged(t, t->cursor); /* a later entry may now sit at cursor: look again */
       removed++;
       continue;
     }
     t->cursor = (t->cursor + 1) & t->mask;
   }
-  t->c.aged += removed;
   return removed;
 }
 
@@ -180,8 +188,7 @@ static uint32_t sweep(bh_neigh *t, uint64_t now_ns, uint32_t budget) {
 static uint32_t find_or_room(bh_neigh *t, const bh_ipaddr *k, uint32_t hash, uint64_t now_ns, int *found) {
   uint32_t i = probe(t, k, hash, found);
   if (*found && aged(t, &t->slots[i], now_ns)) {
-    delete_at(t, i);
-    t->c.aged++;
+    delete_aged(t, i);
     i = probe(t, k, hash, found);
   }
   if (*found) return i;
@@ -317,8 +324,7 @@ static slot *find_live(bh_neigh *t, const bh_ipaddr *ip, uint64_t now_ns) {
   uint32_t hash = ip_hash(t, &k), i = probe(t, &k, hash, &found);
   if (!found) return NULL;
   if (aged(t, &t->slots[i], now_ns)) {
-    delete_at(t, i);
-    t->c.aged++;
+    delete_aged(t, i);
     return NULL;
   }
   return &t->slots[i];
@@ -365,6 +371,11 @@ int bh_neigh_remove(bh_neigh *t, const bh_ipaddr *ip) {
 }
 
 uint32_t bh_neigh_expire(bh_neigh *t, uint64_t now_ns, uint32_t budget) { return sweep(t, now_ns, budget); }
+
+void bh_neigh_on_aged(bh_neigh *t, bh_neigh_aged_fn fn, void *ctx) {
+  t->on_aged = fn;
+  t->on_aged_ctx = ctx;
+}
 
 void bh_neigh_forget_site(bh_neigh *t, bh_port site) {
   uint32_t i = 0;

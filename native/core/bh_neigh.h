@@ -105,6 +105,11 @@ int bh_neigh_set_flags(bh_neigh *t, const bh_ipaddr *ip, uint8_t set, uint8_t cl
 int bh_neigh_remove(bh_neigh *t, const bh_ipaddr *ip); /* 1 if removed (counted) */
 /* Incremental aging sweep of at most `budget` slots, resuming where the last call stopped. */
 uint32_t bh_neigh_expire(bh_neigh *t, uint64_t now_ns, uint32_t budget);
+/* Optional: called with each aged entry just before it is removed (by the sweep, or when its slot
+ * is reclaimed by a lookup or an insert), so the caller can report it ('neigh-gone').
+ * fn must not modify the table. NULL turns it off. */
+typedef void (*bh_neigh_aged_fn)(void *ctx, const bh_neigh_entry *e);
+void bh_neigh_on_aged(bh_neigh *t, bh_neigh_aged_fn fn, void *ctx);
 void bh_neigh_forget_site(bh_neigh *t, bh_port site); /* peer removed: drop its entries */
 
 uint32_t bh_neigh_size(const bh_neigh *t);

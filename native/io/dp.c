@@ -13,8 +13,10 @@
 #include <unistd.h>
 
 #include "../core/bh_aead.h"
+#include "dp_failover.h"
 #include "dp_fq.h"
 #include "tap_linux.h"
+#include "tap_read.h"
 #include "udp.h"
 
 static uint64_t random_seed(void) {
@@ -58,11 +60,15 @@ bh_dp *bh_dp_create(const bh_dp_config *cfg, int *err, const char **step) {
   pthread_rwlockattr_destroy(&ra);
   pthread_mutex_init(&dp->mac_lock, NULL);
   dp->mac_age_ns = cfg->mac_age_ns;
+  dp->max_frame = cfg->max_frame ? cfg->max_frame : BH_FRAME_DEFAULT;
+  if (dp->max_frame < BH_FRAME_MIN || dp->max_frame > BH_FRAME_MAX) FAIL(-EINVAL, "max frame size");
 
   if (bh_peers_init(&dp->peers) < 0) FAIL(-ENOMEM, "allocate peer table");
   if (bh_evring_init(&dp->events, cfg->event_capacity) < 0) FAIL(-ENOMEM, "allocate event queue");
   dp->mac = bh_mactable_new_seeded(cfg->mac_capacity, cfg->mac_age_ns, random_seed());
   if (!dp->mac) FAIL(-ENOMEM, "allocate MAC table");
+  dp->fo = bh_dp_fo_new(dp, cfg->neigh_capacity, cfg->neigh_age_ns, random_seed());
+  if (!dp->fo) FAIL(-ENOMEM, "allocate neighbour table");
   dp->aead_tx = bh_aead_new();
   dp->aead_rx = bh_aead_new();
   dp->aead_js = bh_aead_new();
@@ -70,13 +76,14 @@ bh_dp *bh_dp_create(const bh_dp_config *cfg, int *err, const char **step) {
   dp->tx = bh_dp_tx_state_new();
   dp->rx = bh_dp_rx_state_new();
   if (!dp->tx || !dp->rx) FAIL(-ENOMEM, "allocate batch buffers");
-  if (cfg->fq && !(dp->fqp = bh_dp_fq_new(random_seed()))) FAIL(-ENOMEM, "allocate fair queue");
+  if ((cfg->fq || cfg->qos) && !(dp->fqp = bh_dp_fq_new(random_seed(), cfg->qos ? dp->max_frame : 0)))
+    FAIL(-ENOMEM, "allocate fair queue");
   dp->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (dp->wake_fd < 0) FAIL(-errno, "eventfd");
 
-  int rc;
+  int rc, offload = cfg->tap_offload; /* socketpair: header framing as asked, nothing to probe */
   if (cfg->tap_name) {
-    rc = bh_tap_open(cfg->tap_name, dp->tap_name, step);
+    rc = bh_tap_open(cfg->tap_name, cfg->tap_offload, dp->tap_name, &offload, step);
     if (rc < 0) FAIL(rc, *step);
     dp->tap_fd = rc;
   } else {
@@ -84,6 +91,9 @@ bh_dp *bh_dp_create(const bh_dp_config *cfg, int *err, const char **step) {
     if (rc < 0) FAIL(rc, *step);
     dp->tap_is_socket = 1;
   }
+  if (!(dp->tap_reader = bh_tap_reader_new(offload))) FAIL(-ENOMEM, "allocate TAP reader");
+  atomic_store(&dp->ctr_tap.g[BH_G_TAP_OFFLOAD], (uint64_t)(offload != 0)); /* stats global.tapOffload */
+  atomic_store(&dp->ctr_tap.g[BH_G_MAX_FRAME_SIZE], dp->max_frame);
   rc = bh_udp_open(cfg->listen_address, cfg->listen_port, &dp->udp_family, &dp->port, step);
   if (rc < 0) FAIL(rc, *step);
   dp->udp_fd = rc;
@@ -163,11 +173,13 @@ void bh_dp_destroy(bh_dp *dp) {
   bh_peers_free(&dp->peers);
   bh_evring_free(&dp->events);
   bh_mactable_free(dp->mac);
+  bh_dp_fo_free(dp->fo);
   bh_aead_free(dp->aead_tx);
   bh_aead_free(dp->aead_rx);
   bh_aead_free(dp->aead_js);
   free(dp->tx);
   free(dp->rx);
+  bh_tap_reader_free(dp->tap_reader);
   bh_dp_fq_free(dp->fqp);
   pthread_rwlock_destroy(&dp->peers_lock);
   pthread_mutex_destroy(&dp->mac_lock);

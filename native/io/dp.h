@@ -24,12 +24,17 @@
 #include "peers.h"
 #include "stats.h"
 
-#define BH_FRAME_MAX (1518 + 4) /* largest Ethernet frame accepted from the TAP (802.1Q + FCS-less) */
+/* Frame sizes: BH_FRAME_MAX is the buffers' capacity (jumbo: 9000-byte MTU + 14 + two tags);
+ * the largest frame accepted is set at creation (bh_dp_config.max_frame, options.maxFrameSize),
+ * BH_FRAME_DEFAULT unless configured (1518 + one 802.1Q tag, FCS-less). */
+#define BH_FRAME_MAX (9000 + 14 + 8)
+#define BH_FRAME_DEFAULT (1518 + 4)
+#define BH_FRAME_MIN_CONFIG 1514 /* smallest configurable maximum (an untagged 1500-MTU frame) */
 #define BH_FRAME_MIN 14
 #define BH_BATCH 64             /* frames per TAP drain batch, datagrams per recvmmsg */
 #define BH_TX_OUT 128           /* sealed datagrams per sendmmsg */
-#define BH_RX_BUF 2048          /* receive buffer per datagram; larger ones are 'bad_size' */
-#define BH_CONTROL_MAX BH_FRAME_MAX
+#define BH_RX_BUF 9216          /* receive buffer per datagram (a sealed jumbo frame); larger ones are 'bad_size' */
+#define BH_CONTROL_MAX BH_FRAME_DEFAULT
 #define BH_NEED_HANDSHAKE_INTERVAL_NS 1000000000ULL
 #define BH_EPOLL_TIMEOUT_MS 100 /* idle wake-up for MAC aging */
 
@@ -43,6 +48,11 @@ typedef struct {
   uint64_t mac_age_ns;
   uint32_t event_capacity;
   int fq; /* 1: fair-queued transmit path (dp_fq.h: reader + sender threads around fq_codel) */
+  int qos; /* 1: the same path with QoS bands + shaper instead of fq_codel (dp_qos.h); wins over fq */
+  uint32_t max_frame; /* largest frame accepted (BH_FRAME_MIN..BH_FRAME_MAX); 0 = BH_FRAME_DEFAULT */
+  int tap_offload;    /* 1: ask for TAP offloads (IFF_VNET_HDR + TSO, tap_linux.h; probed, may be refused) */
+  uint32_t neigh_capacity; /* neighbour table (dp_failover.h); 0 = default */
+  uint64_t neigh_age_ns;   /* local neighbour entries age out after this; 0 = default */
 } bh_dp_config;
 
 typedef enum { BH_DP_CREATED, BH_DP_RUNNING, BH_DP_STOPPED } bh_dp_state;
@@ -50,21 +60,26 @@ typedef enum { BH_DP_CREATED, BH_DP_RUNNING, BH_DP_STOPPED } bh_dp_state;
 struct bh_tx_state;
 struct bh_rx_state;
 struct bh_fq_path;
+struct bh_tap_reader;
+struct bh_dp_fo;
 
 typedef struct bh_dp {
-  bh_counters ctr_tx, ctr_rx, ctr_js; /* first: 64-byte aligned blocks */
+  bh_counters ctr_tx, ctr_rx, ctr_js, ctr_tap; /* first: 64-byte aligned blocks; ctr_tap: the TAP reader (tap_read.h) */
   int tap_fd, test_fd, udp_fd, wake_fd, udp_family, tap_is_socket;
   char tap_name[IFNAMSIZ];
   uint16_t port;
   bh_dp_state state;
   atomic_int stopping;
   atomic_int mss_clamp; /* dp.setMssClamp: TX clamps TCP SYN MSS to the peer's path MTU (bh_mss.h) */
+  uint32_t max_frame;   /* largest frame accepted from the TAP or a peer (bh_dp_config.max_frame) */
+  struct bh_tap_reader *tap_reader; /* the TAP read of whichever thread drains the TAP (tap_read.h) */
 
   pthread_rwlock_t peers_lock;
   bh_peers peers;
   pthread_mutex_t mac_lock;
   bh_mactable *mac;
   uint64_t mac_age_ns;
+  struct bh_dp_fo *fo; /* partial failover: neighbours, quarantine, storm control (dp_failover.h; under mac_lock) */
 
   bh_evring events;
   bh_notify_fn notify;

@@ -8,7 +8,9 @@
 #include <sys/socket.h>
 
 #include "../core/bh_aead.h"
+#include "dp_failover.h"
 #include "dp_fq.h"
+#include "dp_qos.h"
 
 int bh_dp_add_peer(bh_dp *dp, uint16_t id, const bh_endpoint *ep) {
   pthread_rwlock_wrlock(&dp->peers_lock);
@@ -24,6 +26,7 @@ int bh_dp_remove_peer(bh_dp *dp, uint16_t id) {
   if (rc == 0) {
     pthread_mutex_lock(&dp->mac_lock);
     bh_mactable_forget_port(dp->mac, id);
+    bh_dp_fo_forget_peer(dp, id);
     pthread_mutex_unlock(&dp->mac_lock);
   }
   return rc;
@@ -58,7 +61,7 @@ int bh_dp_expire_keypairs(bh_dp *dp, uint16_t id) {
 static int send_one(bh_dp *dp, const bh_endpoint *ep, const uint8_t *data, size_t len) {
   if (dp->udp_fd < 0) return -EBADF;
   ssize_t w;
-  do w = sendto(dp->udp_fd, data, len, MSG_DONTWAIT, &ep->u.sa, ep->len);
+  do w = bh_dp_qos_sendto_control(dp, data, len, ep); /* CS6 with QoS on (dp_qos.h) */
   while (w < 0 && errno == EINTR);
   if (w < 0) {
     int e = errno;
@@ -109,8 +112,8 @@ int bh_dp_send_sealed(bh_dp *dp, uint16_t id, uint8_t subtype, const uint8_t *da
 
 void bh_dp_stats_get(bh_dp *dp, bh_dp_stats *out) {
   memset(out, 0, sizeof *out);
-  const bh_counters *blocks[3] = {&dp->ctr_tx, &dp->ctr_rx, &dp->ctr_js};
-  for (int b = 0; b < 3; b++) {
+  const bh_counters *blocks[4] = {&dp->ctr_tx, &dp->ctr_rx, &dp->ctr_js, &dp->ctr_tap};
+  for (int b = 0; b < 4; b++) {
     for (int i = 0; i < BH_G__COUNT; i++) out->g[i] += bh_ctr_get(&blocks[b]->g[i]);
     for (int i = 0; i < BH_DROP__COUNT; i++) out->drop[i] += bh_ctr_get(&blocks[b]->drop[i]);
   }

@@ -1,5 +1,6 @@
-/* dp_fq: the fair-queued transmit path (optional, bh_dp_config.fq). The TX side becomes two
- * threads around one fq_codel scheduler (native/core/bh_fq.h):
+/* dp_fq: the queued transmit path (optional: bh_dp_config.fq, or .qos with the band scheduler of
+ * dp_qos.h instead of fq_codel). The TX side becomes two threads around one scheduler
+ * (native/core/bh_fq.h, or bh_qos_* in QoS mode):
  *
  *   bh-tx   (dp_read.c): TAP --read until EAGAIN, batches--> stamp --[lock]--> bh_fq_enqueue
  *   bh-send (dp_send.c): [lock] bh_fq_dequeue up to BH_BATCH frames [unlock]
@@ -21,9 +22,13 @@
 #define BH_FQ_POOL_FRAMES 2048
 #define BH_FQ_POOL_BYTES (2048u * 1024u)
 
+struct bh_dp_qos;
+
 typedef struct bh_fq_path {
-  pthread_mutex_t lock; /* guards fq and sleeping */
-  bh_fq *fq;
+  pthread_mutex_t lock; /* guards fq, qos and sleeping */
+  bh_fq *fq;              /* fq_codel mode (bh_dp_config.fq); NULL in QoS mode */
+  struct bh_dp_qos *qos;  /* QoS mode (bh_dp_config.qos, dp_qos.h): bands + shaper instead of fq_codel */
+  uint32_t max_frame;     /* QoS mode: frames longer than this are queued cut to max_frame + 1 */
   int sleeping; /* the sender waits for send_fd */
   int send_fd;  /* eventfd: "frames queued" */
   pthread_t send_thread;
@@ -33,7 +38,8 @@ typedef struct bh_fq_path {
   uint16_t len[BH_BATCH];
 } bh_fq_path;
 
-bh_fq_path *bh_dp_fq_new(uint64_t seed); /* NULL on failure */
+/* qos_max_frame 0: fq_codel mode; else QoS mode for frames up to that size. NULL on failure. */
+bh_fq_path *bh_dp_fq_new(uint64_t seed, uint32_t qos_max_frame);
 void bh_dp_fq_free(bh_fq_path *p);
 int bh_dp_fq_start_sender(bh_dp *dp); /* 0 or -errno; after the reader started */
 void bh_dp_fq_join_sender(bh_dp *dp); /* after `stopping` was set and wake_fd written */
@@ -44,7 +50,7 @@ void *bh_dp_read_main(void *arg); /* bh-tx in fq mode (dp_read.c) */
 void *bh_dp_send_main(void *arg); /* bh-send (dp_send.c) */
 
 /* dp_tx.c hooks for the sender: fill slot i of the TX batch, then run the pipeline on n. */
-void bh_dp_tx_put(struct bh_tx_state *s, unsigned i, const uint8_t *frame, uint32_t len);
+void bh_dp_tx_put(struct bh_tx_state *s, unsigned i, const uint8_t *frame, uint32_t len, uint8_t outer_tos);
 void bh_dp_tx_process(bh_dp *dp, struct bh_tx_state *s, unsigned n, uint64_t now);
 
 #endif

@@ -35,7 +35,7 @@ size_t bh_dp_frag_receive(bh_dp *dp, bh_peer *p, const uint8_t *pt, size_t len, 
   BH_COUNT(&dp->ctr_rx, RX_FRAGMENTS, 1);
   if (!p->reasm) {
     bh_reasm_config cfg = {.max_frames = BH_REASM_FRAMES, .max_bytes = BH_REASM_BYTES,
-                           .max_frame_size = BH_FRAME_MAX, .timeout_ns = BH_REASM_TIMEOUT_NS};
+                           .max_frame_size = dp->max_frame, .timeout_ns = BH_REASM_TIMEOUT_NS};
     p->reasm = bh_reasm_new(&cfg);
     if (!p->reasm) {
       BH_DROP(&dp->ctr_rx, FRAG_NO_MEMORY);

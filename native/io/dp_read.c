@@ -1,9 +1,10 @@
 /* dp_read: the TAP reader of the fair-queued transmit path (dp_fq.h). One pthread (bh-tx).
  *
- *   bh_dp_tap_loop (tap_loop.c: epoll, MAC aging) calls read_into_fq: read() up to BH_BATCH frames
+ *   bh_dp_tap_loop (tap_loop.c: epoll, MAC aging) calls read_into_fq: bh_tap_read_batch (tap_read.h)
+ *     up to BH_BATCH frames
  *     -> now = CLOCK_MONOTONIC (once per batch)
  *     -> [fq lock] bh_fq_enqueue each frame stamped `now` (pool full: the fattest flow loses its
- *        head, fqOverflowDrops); length checks and forwarding happen in the sender, so the
+ *        head, fqOverflowDrops), or in QoS mode classify each frame into its band (dp_qos.h); length checks and forwarding happen in the sender, so the
  *        tap_frame_* drop reasons keep their meaning; empty reads are counted by the fq
  *     -> the sender slept on an empty queue: one eventfd write wakes it
  */
@@ -13,28 +14,18 @@
 #include <unistd.h>
 
 #include "dp_fq.h"
+#include "dp_qos.h"
+#include "tap_read.h"
 
-
-static unsigned read_batch(bh_dp *dp, bh_fq_path *p, int *failed) {
-  unsigned n = 0;
-  while (n < BH_BATCH) {
-    ssize_t r = dp->tap_is_socket ? recv(dp->tap_fd, p->frame[n], sizeof p->frame[n], MSG_DONTWAIT)
-                                  : read(dp->tap_fd, p->frame[n], sizeof p->frame[n]);
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      *failed = errno != EAGAIN && errno != EWOULDBLOCK;
-      break;
-    }
-    p->len[n++] = (uint16_t)r;
-    if (r == 0) break; /* empty datagram or EOF of the test socketpair */
-  }
-  return n;
-}
 
 static void enqueue_batch(bh_fq_path *p, unsigned n, uint64_t now) {
   pthread_mutex_lock(&p->lock);
-  for (unsigned i = 0; i < n; i++) bh_fq_enqueue(p->fq, p->frame[i], p->len[i], now);
-  int wake = p->sleeping && bh_fq_backlog(p->fq) > 0;
+  if (p->qos) {
+    bh_dp_qos_enqueue_ready(p, n); /* dp_qos.h: classify into bands */
+  } else {
+    for (unsigned i = 0; i < n; i++) bh_fq_enqueue(p->fq, p->frame[i], p->len[i], now);
+  }
+  int wake = p->sleeping && (p->qos ? bh_dp_qos_backlog(p->qos) : bh_fq_backlog(p->fq)) > 0;
   if (wake) p->sleeping = 0;
   pthread_mutex_unlock(&p->lock);
   if (wake) {
@@ -48,7 +39,7 @@ static void enqueue_batch(bh_fq_path *p, unsigned n, uint64_t now) {
 static unsigned read_into_fq(bh_dp *dp, void *ctx, uint64_t now, int *failed) {
   (void)now; /* enqueue timestamps are taken after the read */
   bh_fq_path *p = ctx;
-  unsigned n = read_batch(dp, p, failed);
+  unsigned n = bh_tap_read_batch(dp, dp->tap_reader, &p->frame[0][0], sizeof p->frame[0], p->len, BH_BATCH, failed);
   if (n) enqueue_batch(p, n, bh_now_ns());
   return n;
 }

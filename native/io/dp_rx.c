@@ -6,7 +6,8 @@
  *        (the last may be shorter; rxGroBuffers)
  *     -> split into per-datagram views; every step below runs per view, in passes of at most
  *        RX_VIEWS views                                          (rxDatagrams/rxBytes)
- *     -> [peers read lock] per datagram: truncated or > BH_RX_BUF -> bad_size; bh_wire_classify:
+ *     -> [peers read lock] per datagram: truncated or > max(2048, a sealed max-size frame) -> bad_size;
+ *          bh_wire_classify:
  *          SHORT / BAD_TYPE / BAD_SIZE -> drop by reason
  *          HANDSHAKE -> 'handshake' event with the bytes (handshakeQueued / handshake_queue_full)
  *          DATA -> receiver index -> keypair (unknown_index)
@@ -18,10 +19,13 @@
  *                  reassembly buffer of this pass and delivered like FRAME (frag_* drops)
  *     -> [peers write lock, only if needed] promote next -> current ('keypair-confirmed'),
  *          update the endpoint ('endpoint'); then the batch's 'control' events
- *     -> [mac_lock] bh_forward_from_peer: learn src as the peer (peer_frame_invalid)
+ *     -> [mac_lock] partial failover (dp_failover.h: l2 filter, quarantine; storm control for
+ *        group / unknown destinations) around bh_forward_from_peer: learn src as the peer
+ *        (peer_frame_invalid)
  *     -> AQM: CoDel on the time each datagram waited in the socket (kernel arrival timestamp,
  *        SO_TIMESTAMPNS) drops bulk frames (> BH_AQM_MIN_FRAME) of a standing queue (aqm_dropped)
- *     -> write() each frame to the TAP                          (tapTxFrames / tap_write_failed)
+ *     -> bh_tap_write_batch (tap_write.h): each frame to the TAP; with TAP offloads runs of one TCP
+ *        flow merged into TSO super-frames (tapTxFrames / tapGroFrames / tap_write_failed)
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -36,8 +40,11 @@
 #include "../core/bh_forward.h"
 #include "../core/bh_wire.h"
 #include "dp.h"
+#include "dp_failover.h"
 #include "dp_frag.h"
 #include "dp_pmtu.h"
+#include "tap_read.h"
+#include "tap_write.h"
 
 #ifndef SOL_UDP
 #define SOL_UDP 17
@@ -72,6 +79,8 @@ typedef struct bh_rx_state {
   uint8_t kind[RX_VIEWS];
   uint16_t peer[RX_VIEWS];
   uint16_t pt_len[RX_VIEWS];
+  uint8_t *wr[RX_VIEWS]; /* the pass's frames for the TAP, in order */
+  uint16_t wr_len[RX_VIEWS];
   struct { uint16_t peer; uint32_t local_index; } promote[RX_VIEWS];
   unsigned n_promote;
   struct { uint16_t peer; unsigned src; } roam[RX_VIEWS];
@@ -182,7 +191,7 @@ static void rx_data(bh_dp *dp, bh_rx_state *s, unsigned i, size_t len, uint64_t 
     case BH_SUB_PROBE_ACK: bh_dp_probe_ack(dp, p, s->dg[i] + BH_DATA_HDR, (size_t)r); return;
     case BH_SUB_FRAGMENT: {
       uint8_t *slot = s->reasm_out[s->n_reasm];
-      size_t got = bh_dp_frag_receive(dp, p, s->dg[i] + BH_DATA_HDR, (size_t)r, now, slot + BH_DATA_HDR, BH_FRAME_MAX);
+      size_t got = bh_dp_frag_receive(dp, p, s->dg[i] + BH_DATA_HDR, (size_t)r, now, slot + BH_DATA_HDR, dp->max_frame);
       if (!got) return;
       s->n_reasm++;
       s->dg[i] = slot;
@@ -229,26 +238,6 @@ static void apply_writes(bh_dp *dp, bh_rx_state *s) {
   s->n_promote = s->n_roam = 0;
 }
 
-/* A real TAP never blocks (the kernel drops on a full queue). The test socketpair may wait up to
- * BH_TAP_SP_SNDTIMEO_MS for the reader, but only once per batch and never while stopping. */
-static void tap_write(bh_dp *dp, const uint8_t *frame, size_t len, int *may_wait) {
-  ssize_t w;
-  do {
-    if (!dp->tap_is_socket) {
-      w = write(dp->tap_fd, frame, len);
-    } else {
-      int dontwait = !*may_wait || atomic_load_explicit(&dp->stopping, memory_order_relaxed);
-      w = send(dp->tap_fd, frame, len, MSG_NOSIGNAL | (dontwait ? MSG_DONTWAIT : 0));
-    }
-  } while (w < 0 && errno == EINTR);
-  if (w == (ssize_t)len) {
-    BH_COUNT(&dp->ctr_rx, TAP_TX_FRAMES, 1);
-    return;
-  }
-  if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) *may_wait = 0;
-  BH_DROP(&dp->ctr_rx, TAP_WRITE_FAILED);
-}
-
 /* One pass over n datagram views (split_batch). */
 static void process_views(bh_dp *dp, bh_rx_state *s, unsigned n, uint64_t now) {
   unsigned frames = 0;
@@ -285,9 +274,10 @@ static void process_views(bh_dp *dp, bh_rx_state *s, unsigned n, uint64_t now) {
   pthread_mutex_lock(&dp->mac_lock);
   for (unsigned i = 0; i < n; i++) {
     if (s->kind[i] != RX_FRAME) continue;
-    if (s->pt_len[i] > BH_FRAME_MAX ||
-        bh_forward_from_peer(dp->mac, s->peer[i], s->dg[i] + BH_DATA_HDR, s->pt_len[i], now) != BH_FWD_UNICAST) {
-      BH_DROP(&dp->ctr_rx, PEER_FRAME_INVALID);
+    uint8_t a = s->pt_len[i] > dp->max_frame ? BH_FWD_DROP_INVALID /* dp_failover.h: filters around bh_forward_from_peer */
+                                             : bh_dp_fo_from_peer(dp, s->peer[i], s->dg[i] + BH_DATA_HDR, s->pt_len[i], now);
+    if (a != BH_FWD_UNICAST) {
+      if (a != BH_DP_FWD_FILTERED) BH_DROP(&dp->ctr_rx, PEER_FRAME_INVALID);
       s->kind[i] = RX_NONE;
     }
   }
@@ -299,15 +289,21 @@ static void process_views(bh_dp *dp, bh_rx_state *s, unsigned n, uint64_t now) {
       s->kind[i] = RX_NONE;
     }
   }
-  int may_wait = 1;
+  unsigned w = 0;
   for (unsigned i = 0; i < n; i++)
-    if (s->kind[i] == RX_FRAME) tap_write(dp, s->dg[i] + BH_DATA_HDR, s->pt_len[i], &may_wait);
+    if (s->kind[i] == RX_FRAME) {
+      s->wr[w] = s->dg[i] + BH_DATA_HDR;
+      s->wr_len[w++] = s->pt_len[i];
+    }
+  bh_tap_write_batch(dp, s->wr, s->wr_len, w);
 }
 
 /* Splits the n received buffers into per-datagram views (a UDP_GRO buffer holds several, all
  * from one source) and processes them in order, RX_VIEWS at a time. */
 static void split_batch(bh_dp *dp, bh_rx_state *s, unsigned n, uint64_t now) {
   unsigned v = 0;
+  size_t max_dg = BH_DATA_HDR + dp->max_frame + BH_TAG; /* larger than any valid datagram: bad_size */
+  if (max_dg < 2048) max_dg = 2048;
   struct timespec now_real;
   clock_gettime(CLOCK_REALTIME, &now_real);
   for (unsigned m = 0; m < n; m++) {
@@ -331,7 +327,7 @@ static void split_batch(bh_dp *dp, bh_rx_state *s, unsigned n, uint64_t now) {
       s->dg[v] = (uint8_t *)s->iov[m].iov_base + off;
       s->dg_len[v] = (uint32_t)l;
       s->dg_src[v] = (uint8_t)m;
-      s->kind[v] = trunc || l > BH_RX_BUF ? RX_OVERSIZE : RX_NONE;
+      s->kind[v] = trunc || l > max_dg ? RX_OVERSIZE : RX_NONE;
       v++;
       off += seg;
     } while (off < len);

@@ -1,9 +1,11 @@
 /* dp_send: the sender of the fair-queued transmit path (dp_fq.h). One pthread (bh-send).
  *
  *   [fq lock] now = CLOCK_MONOTONIC; bh_fq_dequeue up to BH_BATCH frames (DRR, sparse flows
- *     first, CoDel drops: fqCodelDrops), copied into the TX batch; queue empty -> mark sleeping
+ *     first, CoDel drops: fqCodelDrops), or in QoS mode bh_dp_qos_dequeue_batch (bands under the
+ *     shaper, dp_qos.h), copied into the TX batch; queue empty -> mark sleeping
  *   [unlock] -> bh_dp_tx_process (dp_tx.c): length checks, forward, seal, GSO flush, counters
  *   empty: poll(send eventfd, wake eventfd, 100 ms) until the reader or bh_dp_stop wakes us
+ *   shaper holds frames back: ppoll(wake eventfd) until the bucket holds a batch (dp_qos.h)
  * Also the path's life cycle (new/free/start/join) and its counters snapshot.
  */
 #include <errno.h>
@@ -12,17 +14,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dp_fq.h"
+#include "dp_qos.h"
 
-bh_fq_path *bh_dp_fq_new(uint64_t seed) {
+bh_fq_path *bh_dp_fq_new(uint64_t seed, uint32_t qos_max_frame) {
   bh_fq_path *p = calloc(1, sizeof *p);
   if (!p) return NULL;
   pthread_mutex_init(&p->lock, NULL);
   p->send_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  p->fq = bh_fq_new(BH_FQ_POOL_FRAMES, BH_FQ_POOL_BYTES, BH_FRAME_MAX + 1, seed);
-  if (p->send_fd < 0 || !p->fq) {
+  p->max_frame = qos_max_frame;
+  if (qos_max_frame)
+    p->qos = bh_dp_qos_new(qos_max_frame + 1, bh_now_ns());
+  else
+    p->fq = bh_fq_new(BH_FQ_POOL_FRAMES, BH_FQ_POOL_BYTES, BH_FRAME_MAX + 1, seed);
+  if (p->send_fd < 0 || !(p->fq || p->qos)) {
     bh_dp_fq_free(p);
     return NULL;
   }
@@ -33,6 +41,7 @@ void bh_dp_fq_free(bh_fq_path *p) {
   if (!p) return;
   if (p->send_fd >= 0) close(p->send_fd);
   bh_fq_free(p->fq);
+  bh_dp_qos_free(p->qos);
   pthread_mutex_destroy(&p->lock);
   free(p);
 }
@@ -55,23 +64,29 @@ void bh_dp_fq_join_sender(bh_dp *dp) {
 
 int bh_dp_fq_counters(bh_dp *dp, bh_fq_counters *out) {
   memset(out, 0, sizeof *out);
-  if (!dp->fqp) return 0;
+  if (!dp->fqp || !dp->fqp->fq) return 0;
   pthread_mutex_lock(&dp->fqp->lock);
   *out = bh_fq_counters_get(dp->fqp->fq);
   pthread_mutex_unlock(&dp->fqp->lock);
   return 1;
 }
 
-static unsigned dequeue_batch(bh_fq_path *p, struct bh_tx_state *s, uint64_t *now) {
+/* *wait_ns: QoS shaper holds frames back for that long (0: the queue is empty or n > 0). */
+static unsigned dequeue_batch(bh_fq_path *p, struct bh_tx_state *s, uint64_t *now, uint64_t *wait_ns) {
   unsigned n = 0;
   bh_fq_item it;
+  *wait_ns = 0;
   pthread_mutex_lock(&p->lock);
   *now = bh_now_ns();
-  while (n < BH_BATCH && bh_fq_dequeue(p->fq, *now, &it)) {
-    bh_dp_tx_put(s, n++, it.data, it.len);
-    bh_fq_release(p->fq, it.slot);
+  if (p->qos) {
+    n = bh_dp_qos_dequeue_batch(p->qos, s, BH_BATCH, *now, wait_ns);
+  } else {
+    while (n < BH_BATCH && bh_fq_dequeue(p->fq, *now, &it)) {
+      bh_dp_tx_put(s, n++, it.data, it.len, 0);
+      bh_fq_release(p->fq, it.slot);
+    }
   }
-  p->sleeping = n == 0;
+  p->sleeping = n == 0 && *wait_ns == 0;
   pthread_mutex_unlock(&p->lock);
   return n;
 }
@@ -81,13 +96,18 @@ void *bh_dp_send_main(void *arg) {
   bh_dp *dp = arg;
   bh_fq_path *p = dp->fqp;
   while (!atomic_load_explicit(&dp->stopping, memory_order_relaxed)) {
-    uint64_t now;
-    unsigned n = dequeue_batch(p, dp->tx, &now);
+    uint64_t now, wait_ns;
+    unsigned n = dequeue_batch(p, dp->tx, &now, &wait_ns);
     if (n) {
       bh_dp_tx_process(dp, dp->tx, n, now);
       continue;
     }
     struct pollfd fds[2] = {{.fd = p->send_fd, .events = POLLIN}, {.fd = dp->wake_fd, .events = POLLIN}};
+    if (wait_ns) { /* the shaper: sleep until it lets a batch pass, not until the reader wakes us */
+      struct timespec ts = {.tv_sec = (time_t)(wait_ns / 1000000000ULL), .tv_nsec = (long)(wait_ns % 1000000000ULL)};
+      if (ppoll(&fds[1], 1, &ts, NULL) < 0 && errno != EINTR) break;
+      continue;
+    }
     if (poll(fds, 2, BH_EPOLL_TIMEOUT_MS) < 0 && errno != EINTR) break;
     uint64_t v;
     ssize_t r = read(p->send_fd, &v, sizeof v); /* reset; EAGAIN when woken by the timeout */

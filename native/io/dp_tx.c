@@ -1,10 +1,14 @@
 /* dp_tx: the transmit pipeline, TAP -> peers. One pthread.
  *
  *   bh_dp_tap_loop (tap_loop.c: epoll, MAC aging, one clock read per batch) calls tx_batch:
- *     -> read() up to BH_BATCH frames until EAGAIN                  (tapRxFrames)
- *     -> length check: < 14 tap_frame_short, > BH_FRAME_MAX tap_frame_oversize
- *     -> [mac_lock]  bh_forward_from_tap: learn src as local; UNICAST(peer) / FLOOD /
+ *     -> bh_tap_read_batch (tap_read.h): up to BH_BATCH frames until EAGAIN, TSO super-frames
+ *        segmented when the TAP has offloads                        (tapRxFrames)
+ *     -> length check: < 14 tap_frame_short, > max frame size (options.maxFrameSize) tap_frame_oversize
+ *     -> [mac_lock]  partial failover (dp_failover.h: l2 filter, quarantine, neighbour learning,
+ *                    proxy ARP/ND answers, storm control on floods) around
+ *                    bh_forward_from_tap: learn src as local; UNICAST(peer) / FLOOD /
  *                    DROP_LOCAL (local_destination) / DROP_INVALID (tap_frame_invalid)
+ *     -> proxy answers written to the TAP
  *     -> [peers read lock]  for each destination peer (flood: every peer, one copy each):
  *          no current key -> no_session, current key too old / used up -> key_expired,
  *            both + 'need-handshake' (<= 1/s/peer); no endpoint -> no_session
@@ -14,6 +18,7 @@
  *            of a TCP SYN is lowered so its segments fit the path MTU unfragmented (bh_mss.h)
  *          out slots full (BH_TX_OUT) or end of batch -> one sendmmsg; consecutive datagrams to
  *            one endpoint go as UDP GSO super-datagrams (udp_gso.h; plain when refused)
+ *            with QoS (dp_qos.h) each datagram carries its band's outer TOS (tos[], an IP_TOS cmsg)
  *     -> per-datagram accounting (txDatagrams/txBytes, peer txBytes/txFrames/lastTx)
  */
 #include <errno.h>
@@ -26,9 +31,11 @@
 #include "../core/bh_forward.h"
 #include "../core/bh_mss.h"
 #include "dp.h"
+#include "dp_failover.h"
 #include "dp_fq.h"
 #include "dp_frag.h"
 #include "dp_pmtu.h"
+#include "tap_read.h"
 #include "udp_gso.h"
 
 #define OUT_SIZE (BH_DATA_HDR + BH_FRAME_MAX + BH_TAG)
@@ -43,6 +50,9 @@ typedef struct bh_tx_state {
   uint8_t sent[BH_TX_OUT];
   bh_gso_tx gso;
   bh_endpoint dst[BH_TX_OUT];
+  uint8_t tos[BH_TX_OUT];     /* outer IP TOS per out slot (QoS: the band's DSCP << 2) */
+  uint8_t tos_in[BH_BATCH];   /* per batch frame, set by bh_dp_tx_put (QoS path; 0 otherwise) */
+  uint8_t cur_tos, any_tos;   /* the frame being sealed; some out slot has tos != 0 */
   bh_peer *peer[BH_TX_OUT];
   unsigned n_out;
   uint32_t frag_id;                            /* next tunnel-fragmented frame's id */
@@ -65,7 +75,8 @@ static void account(bh_dp *dp, bh_tx_state *s, unsigned i, uint64_t now) {
  * (udp_gso.h), then per-datagram accounting. Peers read lock held (s->peer[] stays valid). */
 _Static_assert(BH_TX_OUT <= BH_GSO_MAX_SLOTS, "a flush must fit one bh_gso_send");
 static void flush(bh_dp *dp, bh_tx_state *s, uint64_t now) {
-  unsigned gso = bh_gso_send(&s->gso, dp->udp_fd, &dp->ctr_tx.g[BH_G_UDP_GSO], s->iov, s->dst, s->n_out, s->sent, now);
+  unsigned gso = bh_gso_send(&s->gso, dp->udp_fd, &dp->ctr_tx.g[BH_G_UDP_GSO], s->iov, s->dst,
+                             s->any_tos ? s->tos : NULL, s->n_out, s->sent, now);
   if (gso) BH_COUNT(&dp->ctr_tx, TX_GSO_SENDS, gso);
   for (unsigned i = 0; i < s->n_out; i++) {
     if (s->sent[i])
@@ -76,6 +87,7 @@ static void flush(bh_dp *dp, bh_tx_state *s, uint64_t now) {
       BH_DROP(&dp->ctr_tx, UDP_SEND_FAILED); /* socket buffer full, or unsendable (e.g. bad address) */
   }
   s->n_out = 0;
+  s->any_tos = 0;
 }
 
 /* Seal one plaintext into the next out slot. 0, or -1 (counted drop). */
@@ -97,6 +109,8 @@ static int seal_one(bh_dp *dp, bh_tx_state *s, bh_peer *p, bh_keypair *kp, uint8
   s->iov[i].iov_len = (size_t)r;
   s->dst[i] = p->ep;
   s->peer[i] = p;
+  s->tos[i] = s->cur_tos;
+  s->any_tos |= s->cur_tos;
   s->n_out++;
   return 0;
 }
@@ -137,22 +151,6 @@ static void seal_to(bh_dp *dp, bh_tx_state *s, bh_peer *p, const uint8_t *frame,
   }
 }
 
-static unsigned read_batch(bh_dp *dp, bh_tx_state *s, int *failed) {
-  unsigned n = 0;
-  while (n < BH_BATCH) {
-    ssize_t r = dp->tap_is_socket ? recv(dp->tap_fd, s->frame[n], sizeof s->frame[n], MSG_DONTWAIT)
-                                  : read(dp->tap_fd, s->frame[n], sizeof s->frame[n]);
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      *failed = errno != EAGAIN && errno != EWOULDBLOCK; /* e.g. the TAP was deleted under us */
-      break;
-    }
-    s->len[n++] = (uint16_t)r;
-    if (r == 0) break; /* empty datagram, or EOF of the test socketpair: do not spin here */
-  }
-  return n;
-}
-
 static void process_batch(bh_dp *dp, bh_tx_state *s, unsigned n, uint64_t now) {
   BH_COUNT(&dp->ctr_tx, TAP_RX_FRAMES, n);
   pthread_mutex_lock(&dp->mac_lock);
@@ -160,19 +158,21 @@ static void process_batch(bh_dp *dp, bh_tx_state *s, unsigned n, uint64_t now) {
     if (s->len[i] < BH_FRAME_MIN) {
       s->action[i] = BH_FWD_DROP_INVALID;
       BH_DROP(&dp->ctr_tx, TAP_FRAME_SHORT);
-    } else if (s->len[i] > BH_FRAME_MAX) {
+    } else if (s->len[i] > dp->max_frame) {
       s->action[i] = BH_FWD_DROP_INVALID;
       BH_DROP(&dp->ctr_tx, TAP_FRAME_OVERSIZE);
     } else {
-      s->action[i] = (uint8_t)bh_forward_from_tap(dp->mac, s->frame[i], s->len[i], now, &s->port[i]);
+      s->action[i] = bh_dp_fo_from_tap(dp, s->frame[i], s->len[i], now, &s->port[i]); /* dp_failover.h */
       if (s->action[i] == BH_FWD_DROP_INVALID) BH_DROP(&dp->ctr_tx, TAP_FRAME_INVALID);
       if (s->action[i] == BH_FWD_DROP_LOCAL) BH_DROP(&dp->ctr_tx, LOCAL_DESTINATION);
     }
   }
   pthread_mutex_unlock(&dp->mac_lock);
+  bh_dp_fo_tx_flush(dp); /* proxy ARP/ND replies onto the LAN */
 
   pthread_rwlock_rdlock(&dp->peers_lock);
   for (unsigned i = 0; i < n; i++) {
+    s->cur_tos = s->tos_in[i];
     if (s->action[i] == BH_FWD_UNICAST) {
       bh_peer *p = bh_peers_get(&dp->peers, s->port[i]);
       if (p)
@@ -189,16 +189,17 @@ static void process_batch(bh_dp *dp, bh_tx_state *s, unsigned n, uint64_t now) {
 }
 
 /* The fair-queued path's sender (dp_send.c) runs the same pipeline on dequeued frames. */
-void bh_dp_tx_put(bh_tx_state *s, unsigned i, const uint8_t *frame, uint32_t len) {
+void bh_dp_tx_put(bh_tx_state *s, unsigned i, const uint8_t *frame, uint32_t len, uint8_t tos) {
   memcpy(s->frame[i], frame, len <= BH_FRAME_MAX + 1 ? len : BH_FRAME_MAX + 1);
   s->len[i] = (uint16_t)len;
+  s->tos_in[i] = tos;
 }
 void bh_dp_tx_process(bh_dp *dp, bh_tx_state *s, unsigned n, uint64_t now) { process_batch(dp, s, n, now); }
 
 /* One TAP batch through the direct pipeline (bh_dp_tap_loop callback). */
 static unsigned tx_batch(bh_dp *dp, void *ctx, uint64_t now, int *failed) {
   bh_tx_state *s = ctx;
-  unsigned n = read_batch(dp, s, failed);
+  unsigned n = bh_tap_read_batch(dp, dp->tap_reader, &s->frame[0][0], sizeof s->frame[0], s->len, BH_BATCH, failed);
   if (n) process_batch(dp, s, n, now);
   return n;
 }

@@ -18,7 +18,11 @@ typedef enum {
   BH_EV_ENDPOINT = 4,          /* peer, ep */
   BH_EV_NEED_HANDSHAKE = 5,    /* peer */
   BH_EV_PROBE_ACK = 6,         /* peer, data = ack plaintext {id u32, size u16} (dp_pmtu.h) */
-  BH_EV_MTU_EXCEEDED = 7       /* peer: a send to it was refused with EMSGSIZE (<= 1/s/peer) */
+  BH_EV_MTU_EXCEEDED = 7,      /* peer: a send to it was refused with EMSGSIZE (<= 1/s/peer) */
+  BH_EV_NEIGH = 8,             /* data = bh_fo_neigh_event (dp_failover.h) */
+  BH_EV_NEIGH_GONE = 9,        /* data = bh_ipaddr (aged out) */
+  BH_EV_PROBE_ANSWER = 10,     /* data = bh_fo_neigh_event (ip, mac) */
+  BH_EV_MAC_TABLE_FULL = 11    /* local_index = the MAC table's capacity (<= 1 per 10 s) */
 } bh_event_type;
 
 typedef struct {

@@ -25,8 +25,33 @@ typedef enum {
   BH_G_RX_FRAGMENTS,   /* authenticated tunnel fragments received */
   BH_G_REASSEMBLED,    /* frames reassembled from fragments */
   BH_G_MSS_CLAMPED,    /* TCP SYNs whose MSS option was lowered (bh_mss.h) */
+  BH_G_TAP_OFFLOAD,    /* flag 0/1 (TAP block): the TAP hands over TSO super-frames (tap_linux.h) */
+  BH_G_TAP_GSO_FRAMES, /* TSO super-frames read from the TAP and segmented (tap_read.h) */
+  BH_G_MAX_FRAME_SIZE, /* value (TAP block): the largest frame accepted (options.maxFrameSize) */
+  BH_G_TAP_GRO_FRAMES, /* TSO super-frames written to the TAP, merged from 2+ segments (tap_write.h) */
   BH_G__COUNT
 } bh_global_ctr;
+
+/* Partial failover (dp_failover.h): the l2_* / iso_* entries follow bh_l2f_reason's order. */
+#define BH_FAILOVER_DROP_REASONS(X)                 \
+  X(QUARANTINED, "quarantined")                     \
+  X(STORM_BROADCAST, "storm_broadcast")             \
+  X(STORM_MULTICAST, "storm_multicast")             \
+  X(STORM_UNKNOWN_UNICAST, "storm_unknown_unicast") \
+  X(L2_STP, "l2_stp")                               \
+  X(L2_PAUSE, "l2_pause")                           \
+  X(L2_SLOW_PROTOCOLS, "l2_slow_protocols")         \
+  X(L2_PAE, "l2_pae")                               \
+  X(L2_LLDP, "l2_lldp")                             \
+  X(L2_LINK_LOCAL, "l2_link_local")                 \
+  X(ISO_DHCP4_SERVER, "iso_dhcp4_server")           \
+  X(ISO_DHCP6_SERVER, "iso_dhcp6_server")           \
+  X(ISO_VRRP4, "iso_vrrp4")                         \
+  X(ISO_VRRP6, "iso_vrrp6")                         \
+  X(ISO_HSRP4, "iso_hsrp4")                         \
+  X(ISO_HSRP6, "iso_hsrp6")                         \
+  X(ISO_RA, "iso_ra")                               \
+  X(ISO_V6_UNPARSED, "iso_v6_unparsed")
 
 #define BH_DROP_REASONS(X)                     \
   X(SHORT, "short")                            \
@@ -54,7 +79,9 @@ typedef enum {
   X(FRAG_TIMEOUT, "frag_timeout")              \
   X(FRAG_EVICTED, "frag_evicted")              \
   X(FRAG_NO_MEMORY, "frag_no_memory")          \
-  X(UDP_MSGSIZE, "udp_msgsize")
+  X(UDP_MSGSIZE, "udp_msgsize")                \
+  X(TAP_OFFLOAD_BAD, "tap_offload_bad")      \
+  BH_FAILOVER_DROP_REASONS(X)
 
 typedef enum {
 #define BH_X(id, name) BH_DROP_##id,

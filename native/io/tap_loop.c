@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "dp.h"
+#include "dp_failover.h"
 
 #define EXPIRE_INTERVAL_NS 100000000ULL
 #define EXPIRE_BUDGET 4096
@@ -33,6 +34,7 @@ void bh_dp_tap_loop(bh_dp *dp, bh_tap_batch_fn batch_fn, void *ctx) {
     if (now - last_expire >= EXPIRE_INTERVAL_NS) {
       pthread_mutex_lock(&dp->mac_lock);
       bh_mactable_expire(dp->mac, now, EXPIRE_BUDGET);
+      bh_dp_fo_expire(dp, now); /* neighbour aging ('neigh-gone'), probe timeouts (dp_failover.h) */
       pthread_mutex_unlock(&dp->mac_lock);
       last_expire = now;
     }

@@ -14,8 +14,24 @@
 #define UDP_SEGMENT 103
 #endif
 
+/* Appends an IP_TOS (IPv4 or v4-mapped destination) or IPV6_TCLASS cmsg for a non-zero tos. */
+static void add_tos(struct msghdr *h, size_t room, const bh_endpoint *dst, uint8_t tos) {
+  if (!tos) return;
+  const struct sockaddr_in6 *a6 = &dst->u.in6;
+  int v4 = dst->u.sa.sa_family == AF_INET || IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr);
+  int val = tos;
+  struct cmsghdr *c = (struct cmsghdr *)((char *)h->msg_control + h->msg_controllen);
+  if (h->msg_controllen + CMSG_SPACE(sizeof val) > room) return;
+  c->cmsg_level = v4 ? IPPROTO_IP : IPPROTO_IPV6;
+  c->cmsg_type = v4 ? IP_TOS : IPV6_TCLASS;
+  c->cmsg_len = CMSG_LEN(sizeof val);
+  memcpy(CMSG_DATA(c), &val, sizeof val);
+  h->msg_controllen += CMSG_SPACE(sizeof val);
+}
+
 /* Splits slots into runs and fills one msghdr per run. Returns the number of runs. */
-static unsigned group(bh_gso_tx *g, int gso, struct iovec *iov, const bh_endpoint *dst, unsigned n) {
+static unsigned group(bh_gso_tx *g, int gso, struct iovec *iov, const bh_endpoint *dst, const uint8_t *tos,
+                      unsigned n) {
   unsigned runs = 0;
   for (unsigned i = 0; i < n;) {
     size_t seg = iov[i].iov_len, total = seg;
@@ -24,6 +40,7 @@ static unsigned group(bh_gso_tx *g, int gso, struct iovec *iov, const bh_endpoin
       while (i + k < n && k < BH_GSO_MAX_SEGS) {
         size_t len = iov[i + k].iov_len;
         if (len > seg || len == 0 || total + len > BH_GSO_MAX_BYTES || !bh_endpoint_equal(&dst[i], &dst[i + k])) break;
+        if (tos && tos[i + k] != tos[i]) break;
         total += len;
         k++;
         if (len < seg) break; /* a shorter datagram ends the run */
@@ -44,6 +61,11 @@ static unsigned group(bh_gso_tx *g, int gso, struct iovec *iov, const bh_endpoin
       c->cmsg_type = UDP_SEGMENT;
       c->cmsg_len = CMSG_LEN(sizeof gso_size);
       memcpy(CMSG_DATA(c), &gso_size, sizeof gso_size);
+      h->msg_controllen = CMSG_SPACE(sizeof gso_size);
+    }
+    if (tos && tos[i]) {
+      h->msg_control = g->ctl[runs].buf;
+      add_tos(h, sizeof g->ctl[runs].buf, &dst[i], tos[i]);
     }
     g->first[runs] = (uint16_t)i;
     g->count[runs] = (uint16_t)k;
@@ -91,8 +113,8 @@ static void refused(bh_gso_tx *g, _Atomic uint64_t *gso_on, int e, size_t seg, u
 }
 
 /* One run, datagram by datagram. Returns -1 if the socket buffer stayed full (give up). */
-static int send_plain(bh_gso_tx *g, int fd, struct iovec *iov, const bh_endpoint *dst, unsigned first,
-                      unsigned count, uint8_t *sent, int *waited) {
+static int send_plain(bh_gso_tx *g, int fd, struct iovec *iov, const bh_endpoint *dst, const uint8_t *tos,
+                      unsigned first, unsigned count, uint8_t *sent, int *waited) {
   for (unsigned k = 0; k < count; k++) {
     struct msghdr *h = &g->plain[k].msg_hdr;
     memset(h, 0, sizeof *h);
@@ -100,6 +122,10 @@ static int send_plain(bh_gso_tx *g, int fd, struct iovec *iov, const bh_endpoint
     h->msg_namelen = dst[first + k].len;
     h->msg_iov = &iov[first + k];
     h->msg_iovlen = 1;
+    if (tos && tos[first + k]) {
+      h->msg_control = g->plain_ctl[k].buf;
+      add_tos(h, sizeof g->plain_ctl[k].buf, &dst[first + k], tos[first + k]);
+    }
   }
   unsigned done = 0;
   while (done < count) {
@@ -116,12 +142,12 @@ static int send_plain(bh_gso_tx *g, int fd, struct iovec *iov, const bh_endpoint
 }
 
 unsigned bh_gso_send(bh_gso_tx *g, int fd, _Atomic uint64_t *gso_on, struct iovec *iov, const bh_endpoint *dst,
-                     unsigned n, uint8_t *sent, uint64_t now_ns) {
+                     const uint8_t *tos, unsigned n, uint8_t *sent, uint64_t now_ns) {
   memset(sent, 0, n);
   memset(g->msgsize, 0, n);
   if (g->refused_seg && now_ns - g->refused_at_ns >= BH_GSO_RETRY_NS) g->refused_seg = 0;
   int gso = atomic_load_explicit(gso_on, memory_order_relaxed) != 0;
-  unsigned runs = group(g, gso, iov, dst, n), gso_sends = 0;
+  unsigned runs = group(g, gso, iov, dst, tos, n), gso_sends = 0;
   int waited = 0;
   for (unsigned r = 0; r < runs;) {
     int err;
@@ -136,7 +162,7 @@ unsigned bh_gso_send(bh_gso_tx *g, int fd, _Atomic uint64_t *gso_on, struct iove
                                           err == EOPNOTSUPP);
     if (gso_refused) {
       refused(g, gso_on, err, iov[g->first[r]].iov_len, now_ns);
-      if (send_plain(g, fd, iov, dst, g->first[r], g->count[r], sent, &waited) < 0) break;
+      if (send_plain(g, fd, iov, dst, tos, g->first[r], g->count[r], sent, &waited) < 0) break;
     } else if (err == EMSGSIZE) {
       memset(g->msgsize + g->first[r], 1, g->count[r]);
     }

@@ -34,21 +34,27 @@
 typedef struct {
   struct mmsghdr msg[BH_GSO_MAX_SLOTS];
   union {
-    char buf[CMSG_SPACE(sizeof(uint16_t))];
+    char buf[CMSG_SPACE(sizeof(uint16_t)) + CMSG_SPACE(sizeof(int))]; /* UDP_SEGMENT + IP_TOS/IPV6_TCLASS */
     struct cmsghdr align;
   } ctl[BH_GSO_MAX_SLOTS];
   uint16_t first[BH_GSO_MAX_SLOTS], count[BH_GSO_MAX_SLOTS]; /* run -> slots [first, first+count) */
   struct mmsghdr plain[BH_GSO_MAX_SEGS];                        /* fallback for one refused run */
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } plain_ctl[BH_GSO_MAX_SEGS]; /* their IP_TOS/IPV6_TCLASS (QoS outer DSCP) */
   uint32_t refused_seg;     /* smallest segment size refused (EMSGSIZE/EINVAL); 0 = none */
   uint64_t refused_at_ns;
   uint8_t msgsize[BH_GSO_MAX_SLOTS]; /* per datagram of the last send: 1 = refused with EMSGSIZE */
 } bh_gso_tx;
 
 /* Sends slots [0, n) (n <= BH_GSO_MAX_SLOTS) in order on fd; sets sent[i] = 1 for each datagram
- * that left, 0 otherwise. *gso_on (a stats flag, written only by this thread) enables UDP_SEGMENT
+ * that left. tos[i] (NULL = all 0) is the slot's IP TOS / IPv6 traffic class byte (QoS outer
+ * DSCP << 2), set per datagram with an IP_TOS / IPV6_TCLASS cmsg when non-zero; a run never mixes
+ * two values. *gso_on (a stats flag, written only by this thread) enables UDP_SEGMENT
  * and is cleared when the kernel refuses it for good. Returns the number of super-datagrams
  * (runs of 2+) sent with UDP_SEGMENT. */
 unsigned bh_gso_send(bh_gso_tx *g, int fd, _Atomic uint64_t *gso_on, struct iovec *iov, const bh_endpoint *dst,
-                     unsigned n, uint8_t *sent, uint64_t now_ns);
+                     const uint8_t *tos, unsigned n, uint8_t *sent, uint64_t now_ns);
 
 #endif

@@ -68,8 +68,8 @@ typedef struct {
   char tap_name[IFNAMSIZ];
   int socketpair;
   char address[BH_ADDRSTRLEN];
-  uint64_t port, mac_capacity, mac_age_ms, event_capacity;
-  int fq;
+  uint64_t port, mac_capacity, mac_age_ms, event_capacity, max_frame, neigh_capacity, neigh_age_ms;
+  int fq, tap_offload, qos;
   napi_value on_event;
 } dp_opts;
 
@@ -123,6 +123,23 @@ static int parse_opts(napi_env env, napi_value v, dp_opts *o) {
   napi_value fq;
   if (bh_get(env, v, "fq", &fq) < 0 || (!bh_is_undefined(env, fq) && bh_arg_bool(env, fq, "options.fq", &o->fq) < 0))
     return -1;
+  napi_value qos;
+  if (bh_get(env, v, "qos", &qos) < 0 || (!bh_is_undefined(env, qos) && bh_arg_bool(env, qos, "options.qos", &o->qos) < 0))
+    return -1;
+  napi_value mfs, off;
+  if (bh_get(env, v, "maxFrameSize", &mfs) < 0 ||
+      bh_arg_uint_opt(env, mfs, "options.maxFrameSize", BH_FRAME_MIN_CONFIG, BH_FRAME_MAX, BH_FRAME_DEFAULT,
+                      &o->max_frame) < 0)
+    return -1;
+  if (bh_get(env, v, "tapOffload", &off) < 0 ||
+      (!bh_is_undefined(env, off) && bh_arg_bool(env, off, "options.tapOffload", &o->tap_offload) < 0))
+    return -1;
+  napi_value ncap, nage; /* partial failover's neighbour table (dp_failover.h) */
+  if (bh_get(env, v, "neighborCapacity", &ncap) < 0 ||
+      bh_arg_uint_opt(env, ncap, "options.neighborCapacity", 1, 1u << 20, 4096, &o->neigh_capacity) < 0 ||
+      bh_get(env, v, "neighborAgeMs", &nage) < 0 ||
+      bh_arg_uint_opt(env, nage, "options.neighborAgeMs", 1, 86400000ULL * 7, 300000, &o->neigh_age_ms) < 0)
+    return -1;
   if (bh_get(env, v, "onEvent", &o->on_event) < 0 || bh_arg_function(env, o->on_event, "options.onEvent") < 0)
     return -1;
   return 0;
@@ -154,6 +171,11 @@ static napi_value dp_construct(napi_env env, napi_callback_info info) {
       .mac_age_ns = o.mac_age_ms * 1000000ULL,
       .event_capacity = (uint32_t)o.event_capacity,
       .fq = o.fq,
+      .qos = o.qos,
+      .max_frame = (uint32_t)o.max_frame,
+      .tap_offload = o.tap_offload,
+      .neigh_capacity = (uint32_t)o.neigh_capacity,
+      .neigh_age_ns = o.neigh_age_ms * 1000000ULL,
   };
   int err = 0;
   const char *step = "create";
@@ -245,8 +267,18 @@ napi_value bh_js_define_class(napi_env env) {
       M("setPathMtu", bh_m_set_path_mtu),
       M("sendProbe", bh_m_send_probe),
       M("setMssClamp", bh_m_set_mss_clamp),
+      M("setQos", bh_m_set_qos),
+      M("qosStats", bh_m_qos_stats),
       M("stats", bh_m_stats),
       M("macTable", bh_m_mac_table),
+      M("setFailoverOptions", bh_m_set_failover_options),
+      M("setNeighbor", bh_m_set_neighbor),
+      M("deleteNeighbor", bh_m_delete_neighbor),
+      M("neighbors", bh_m_neighbors),
+      M("setQuarantine", bh_m_set_quarantine),
+      M("announce", bh_m_announce),
+      M("probe", bh_m_probe),
+      M("failoverStats", bh_m_failover_stats),
       M("testWriteFrame", bh_m_test_write_frame),
       M("testReadFrame", bh_m_test_read_frame),
   };

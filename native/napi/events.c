@@ -76,7 +76,7 @@ static napi_value event_value(napi_env env, const bh_event *ev) {
                                          (uint32_t)ev->data[2] << 16 | (uint32_t)ev->data[3] << 24);
       rc |= bh_set_u64(env, o, "size", (uint32_t)ev->data[4] | (uint32_t)ev->data[5] << 8);
       break;
-    default: return NULL;
+    default: return bh_failover_event_value(env, ev); /* failover.c */
   }
   return rc ? NULL : o;
 }

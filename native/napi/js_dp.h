@@ -48,6 +48,19 @@ napi_value bh_m_send_keepalive(napi_env env, napi_callback_info info);
 napi_value bh_m_set_path_mtu(napi_env env, napi_callback_info info); /* pmtu.c */
 napi_value bh_m_send_probe(napi_env env, napi_callback_info info);   /* pmtu.c */
 napi_value bh_m_set_mss_clamp(napi_env env, napi_callback_info info); /* pmtu.c */
+napi_value bh_m_set_qos(napi_env env, napi_callback_info info);       /* qos.c */
+napi_value bh_m_qos_stats(napi_env env, napi_callback_info info);     /* qos.c */
+void bh_qos_drops(napi_env env, bh_dp *dp, napi_value drops);         /* qos.c: drops.qos_band_full */
+/* failover.c: partial failover (dp_failover.h) */
+napi_value bh_m_set_failover_options(napi_env env, napi_callback_info info);
+napi_value bh_m_set_neighbor(napi_env env, napi_callback_info info);
+napi_value bh_m_delete_neighbor(napi_env env, napi_callback_info info);
+napi_value bh_m_neighbors(napi_env env, napi_callback_info info);
+napi_value bh_m_set_quarantine(napi_env env, napi_callback_info info);
+napi_value bh_m_announce(napi_env env, napi_callback_info info);
+napi_value bh_m_probe(napi_env env, napi_callback_info info);
+napi_value bh_m_failover_stats(napi_env env, napi_callback_info info);
+napi_value bh_failover_event_value(napi_env env, const bh_event *ev); /* NULL: not a failover event */
 napi_value bh_m_test_write_frame(napi_env env, napi_callback_info info);
 napi_value bh_m_test_read_frame(napi_env env, napi_callback_info info);
 napi_value bh_m_stats(napi_env env, napi_callback_info info);

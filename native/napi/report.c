@@ -17,6 +17,8 @@ static const char *const global_names[BH_G__COUNT] = {
     [BH_G_TX_GSO_SENDS] = "txGsoSends",    [BH_G_RX_GRO_BUFFERS] = "rxGroBuffers",
     [BH_G_TX_FRAGMENTS] = "txFragments",   [BH_G_RX_FRAGMENTS] = "rxFragments",
     [BH_G_REASSEMBLED] = "reassembled",    [BH_G_MSS_CLAMPED] = "mssClamped",
+    [BH_G_TAP_OFFLOAD] = "tapOffload",     [BH_G_TAP_GSO_FRAMES] = "tapGsoFrames",
+    [BH_G_MAX_FRAME_SIZE] = "maxFrameSize", [BH_G_TAP_GRO_FRAMES] = "tapGroFrames",
 };
 
 /* stats().fq and the drops fq_codel / fq_overflow (counted inside the fq, dp_fq.h) */
@@ -94,6 +96,7 @@ napi_value bh_m_stats(napi_env env, napi_callback_info info) {
   bh_set_u64(env, mt, "full", s.mac.full);
   bh_set_u64(env, mt, "aged", s.mac.aged);
   napi_value fq = bh_fq_stats_value(env, &s, drops);
+  bh_qos_drops(env, js->dp, drops);
   for (uint32_t i = 0; i < np; i++) {
     napi_value p = peer_value(env, &ps[i]);
     if (p) napi_set_element(env, peers, i, p);

@@ -4,6 +4,8 @@
 
 import type { PeerStatus, StatusSnapshot } from '../daemon/status-types';
 import { formatDurationLong } from '../util/duration';
+import { formatFailoverStatus } from './failover-format';
+import { formatQosStatus } from './qos-format';
 
 /** "512 B", "1.50 KiB", "3.25 MiB", ... like wg. */
 export function formatBytes(n: number): string {
@@ -80,6 +82,11 @@ export function formatOffload(o: NonNullable<StatusSnapshot['offload']>): string
   return `gso ${one(o.gso, o.gsoSends, 'send')}, gro ${one(o.gro, o.groBuffers, 'coalesced buffer')}`;
 }
 
+/** "tso on (12 super-frames)" or "tso off": TCP segmentation offload from the TAP. */
+export function formatTapOffload(o: NonNullable<StatusSnapshot['offload']>): string {
+  return `tso ${o.tso === 1 ? `on (${plural(o.tsoFrames, 'super-frame')})` : o.tso === 0 ? 'off' : '?'}`;
+}
+
 /** "on, 12 frames (18 KiB) queued, 3 codel drops, 0 overflow drops" or "off". */
 export function formatFq(q: NonNullable<StatusSnapshot['fq']>): string {
   if (q.enabled !== true) return 'off';
@@ -107,7 +114,10 @@ export function formatStatus(s: StatusSnapshot): string {
   );
   out.push(`  events dropped: ${num(s.events.dropped)}`);
   if (isObj(s.offload)) out.push(`  udp offload: ${formatOffload(s.offload)}`);
+  if (isObj(s.offload) && s.offload.tso !== undefined) out.push(`  tap offload: ${formatTapOffload(s.offload)}`);
+  if (typeof s.maxFrameSize === 'number') out.push(`  max frame size: ${num(s.maxFrameSize)} bytes`);
   if (isObj(s.fq)) out.push(`  fair queue: ${formatFq(s.fq)}`);
+  out.push(...formatQosStatus(s.qos));
   if (isObj(s.fragments)) {
     const f = s.fragments;
     out.push(`  tunnel fragments: ${num(f.tx)} sent, ${num(f.rx)} received, ${num(f.reassembled)} frames reassembled`);
@@ -117,6 +127,7 @@ export function formatStatus(s: StatusSnapshot): string {
     out.push('', 'peers: none (pair with "bridgehead invite" / "bridgehead join")');
   }
   for (const p of s.peers) out.push('', ...formatPeer(p));
+  out.push(...formatFailoverStatus(s.failover));
 
   const drops = Object.entries(s.drops)
     .filter(([, n]) => typeof n === 'number' && n > 0)

@@ -20,6 +20,8 @@ import {
 } from './validate';
 import { isIP } from 'node:net';
 import { MtuConfig, parseMtuConfig } from './mtu-config';
+import { FailoverConfig, formatFailoverConfig, parseFailoverConfig } from './failover-config';
+import { QosConfig, VOICE_RULES, formatQosConfig, parseQosConfig } from './qos-config';
 
 export const CONFIG_VERSION = 1;
 export const DEFAULT_TAP = 'bh0';
@@ -56,11 +58,17 @@ export interface Config {
   logLevel: LogLevel;
   /** Fair-queued transmit path (fq_codel, docs/INTERNALS.md 2b); absent = the built-in default. */
   fairQueue?: boolean;
+  /** TAP offloads (IFF_VNET_HDR + TSO, docs/INTERNALS.md section 1d); absent = the built-in default. */
+  tapOffload?: boolean;
   /** Tunnel path MTU (src/config/mtu-config.ts); absent = the default. */
   mtu?: MtuConfig;
+  /** Partial failover (src/config/failover-config.ts); absent = off. */
+  failover?: FailoverConfig;
+  /** QoS bands + WAN shaper (src/config/qos-config.ts); absent = off. */
+  qos?: QosConfig;
 }
 
-const TOP_KEYS = ['version', 'name', 'listen', 'endpoint', 'tap', 'bridge', 'macTableCapacity', 'macAgeS', 'logLevel', 'peers', 'fairQueue', 'mtu'] as const;
+const TOP_KEYS = ['version', 'name', 'listen', 'endpoint', 'tap', 'bridge', 'macTableCapacity', 'macAgeS', 'logLevel', 'peers', 'fairQueue', 'mtu', 'failover', 'tapOffload', 'qos'] as const;
 const LISTEN_KEYS = ['address', 'port'] as const;
 const PEER_KEYS = ['name', 'publicKey', 'endpoint', 'psk', 'persistentKeepaliveS', 'addedAt'] as const;
 
@@ -223,7 +231,13 @@ export function parseConfig(raw: unknown, source = 'bridgehead.json'): Config {
     if (typeof o.fairQueue !== 'boolean') c.fail('fairQueue', 'expected true or false', o.fairQueue);
     cfg.fairQueue = o.fairQueue as boolean;
   }
+  if (c.has(o, 'tapOffload')) {
+    if (typeof o.tapOffload !== 'boolean') c.fail('tapOffload', 'expected true or false', o.tapOffload);
+    cfg.tapOffload = o.tapOffload as boolean;
+  }
   if (c.has(o, 'mtu')) cfg.mtu = parseMtuConfig(o.mtu, (path, problem, ...v) => c.fail(path, problem, ...v));
+  if (c.has(o, 'failover')) cfg.failover = parseFailoverConfig(o.failover, (path, problem, ...v) => c.fail(path, problem, ...v), endpoint);
+  if (c.has(o, 'qos')) cfg.qos = parseQosConfig(o.qos, (path, problem, ...v) => c.fail(path, problem, ...v));
   return cfg;
 }
 
@@ -240,7 +254,12 @@ export function formatConfig(c: Config): string {
     macAgeS: c.macAgeS,
     logLevel: c.logLevel,
     ...(c.fairQueue !== undefined ? { fairQueue: c.fairQueue } : {}),
-    ...(c.mtu !== undefined ? { mtu: { pathMtu: c.mtu.pathMtu, mssClamp: c.mtu.mssClamp } } : {}),
+    ...(c.mtu !== undefined
+      ? { mtu: { pathMtu: c.mtu.pathMtu, mssClamp: c.mtu.mssClamp, ...(c.mtu.maxFrameSize !== undefined ? { maxFrameSize: c.mtu.maxFrameSize } : {}) } }
+      : {}),
+    ...(c.tapOffload !== undefined ? { tapOffload: c.tapOffload } : {}),
+    ...(c.failover !== undefined ? { failover: formatFailoverConfig(c.failover) } : {}),
+    ...(c.qos !== undefined ? { qos: formatQosConfig(c.qos) } : {}),
     peers: c.peers.map((p) => ({
       name: p.name,
       publicKey: p.publicKey,
@@ -260,6 +279,10 @@ export function newConfig(opts: {
   endpoint?: string | null;
   tap?: string;
   bridge?: string | null;
+  /** partial failover on, serving this site (`init --site`); absent = no failover section */
+  site?: 'tenant' | 'provider';
+  /** QoS on with this shaper rate and the voice rules (`init --wan-rate`); absent = no qos section */
+  wanRateMbit?: number;
 }): Config {
   return parseConfig({
     version: 1,
@@ -269,6 +292,8 @@ export function newConfig(opts: {
     tap: opts.tap ?? DEFAULT_TAP,
     bridge: opts.bridge ?? null,
     peers: [],
+    ...(opts.site !== undefined ? { failover: { enabled: true, site: opts.site } } : {}),
+    ...(opts.wanRateMbit !== undefined ? { qos: { wanRateMbit: opts.wanRateMbit, rules: VOICE_RULES } } : {}),
   });
 }
 

@@ -3,12 +3,19 @@
 
 export const PATH_MTU_MIN = 576;
 export const PATH_MTU_MAX = 65535;
+/** Largest Ethernet frame the data plane accepts (options.maxFrameSize): 1518 + one 802.1Q tag by
+ * default; up to a 9000-byte MTU + 14 + two tags for jumbo frames (docs/INTERNALS.md section 4). */
+export const MAX_FRAME_SIZE_DEFAULT = 1522;
+export const MAX_FRAME_SIZE_MIN = 1514;
+export const MAX_FRAME_SIZE_MAX = 9022;
 
 export interface MtuConfig {
   /** pinned path MTU (bytes of the outer IP packet) towards every peer; null = the default */
   pathMtu: number | null;
   /** lower the MSS of TCP SYNs crossing the tunnel to fit the path MTU (default false) */
   mssClamp: boolean;
+  /** largest frame accepted from the LAN or a peer; absent = MAX_FRAME_SIZE_DEFAULT */
+  maxFrameSize?: number;
 }
 
 type Fail = (path: string, problem: string, value?: unknown) => never;
@@ -17,12 +24,17 @@ export function parseMtuConfig(raw: unknown, fail: Fail): MtuConfig {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail('mtu', 'expected a JSON object', raw);
   const o = raw as Record<string, unknown>;
   for (const k of Object.keys(o))
-    if (k !== 'pathMtu' && k !== 'mssClamp') fail(`mtu.${k}`, 'unknown field (known: pathMtu, mssClamp)');
+    if (k !== 'pathMtu' && k !== 'mssClamp' && k !== 'maxFrameSize')
+      fail(`mtu.${k}`, 'unknown field (known: pathMtu, mssClamp, maxFrameSize)');
   const mssClamp = o.mssClamp ?? false;
   if (typeof mssClamp !== 'boolean') fail('mtu.mssClamp', 'expected true or false', mssClamp);
+  const mfs = o.maxFrameSize;
+  if (mfs !== undefined && (typeof mfs !== 'number' || !Number.isInteger(mfs) || mfs < MAX_FRAME_SIZE_MIN || mfs > MAX_FRAME_SIZE_MAX))
+    fail('mtu.maxFrameSize', `expected an integer ${MAX_FRAME_SIZE_MIN}..${MAX_FRAME_SIZE_MAX}`, mfs);
+  const frame = mfs === undefined ? {} : { maxFrameSize: mfs as number };
   const v = o.pathMtu ?? null;
-  if (v === null) return { pathMtu: null, mssClamp: mssClamp as boolean };
+  if (v === null) return { pathMtu: null, mssClamp: mssClamp as boolean, ...frame };
   if (typeof v !== 'number' || !Number.isInteger(v) || v < PATH_MTU_MIN || v > PATH_MTU_MAX)
     fail('mtu.pathMtu', `expected null or an integer ${PATH_MTU_MIN}..${PATH_MTU_MAX}`, v);
-  return { pathMtu: v as number, mssClamp: mssClamp as boolean };
+  return { pathMtu: v as number, mssClamp: mssClamp as boolean, ...frame };
 }

@@ -5,13 +5,15 @@
 import {
   decodeNeighborObject, encodeNeighborMessage, isNeighborMessageType, type NeighborMessage,
 } from './neighbor-messages';
+import { decodeFailoverObject, isFailoverMessageType, type FailoverMessage } from './failover-messages';
 
 export const MAX_CONTROL_MESSAGE = 1200;
 
 export type ControlMessage =
   | { t: 'hello'; name: string }      // joiner -> inviter, repeated until 'welcome'
   | { t: 'welcome'; name: string }    // inviter -> joiner, after persisting the joiner
-  | NeighborMessage;                   // neighbour sync (partial failover), see neighbor-sync.ts
+  | NeighborMessage                    // neighbour sync (partial failover), see neighbor-sync.ts
+  | FailoverMessage;                   // site / remote probe (partial failover), see failover-messages.ts
 
 const NAME_RE = /^[A-Za-z0-9._-]{1,32}$/;
 
@@ -29,6 +31,7 @@ export function decodeControl(data: Uint8Array): ControlMessage | null {
   if (typeof v !== 'object' || v === null) return null;
   const o = v as Record<string, unknown>;
   if (isNeighborMessageType(o.t)) return decodeNeighborObject(o);
+  if (isFailoverMessageType(o.t)) return Array.isArray(o) ? null : decodeFailoverObject(o);
   if ((o.t === 'hello' || o.t === 'welcome') && typeof o.name === 'string' && NAME_RE.test(o.name)) {
     return { t: o.t, name: o.name };
   }

@@ -6,9 +6,11 @@ import type { Config } from '../config/types';
 import type { DropCounters } from './drop-counters';
 import type { Enrollments } from './enrollments';
 import type { PeerEntry } from './peer-registry';
+import type { FailoverDriver } from './failover';
 
 export function handleControlMessage(d: {
   peer: PeerEntry; data: Buffer; dp: DataPlane; drops: DropCounters; config: Config; enrollments: Enrollments;
+  failover?: FailoverDriver | null; nowMs?: number;
   log: { info(o: object, msg: string): void };
 }): void {
   const msg = decodeControl(d.data);
@@ -22,7 +24,8 @@ export function handleControlMessage(d: {
       break;
     case 'welcome':
       break; // only the joining CLI waits for it
-    default:
-      d.drops.add('control_unhandled'); // neighbour sync is not wired into the daemon yet
+    default: // nb-* / fo-*: partial failover (failover.ts); without it they are counted and ignored
+      if (d.failover && !d.peer.provisional) d.failover.onControl(d.peer.id, msg, d.nowMs ?? Date.now());
+      else d.drops.add('control_unhandled');
   }
 }

@@ -4,7 +4,8 @@
 //   data plane events ──> handshake driver (Noise) ──> installKeypair / sendRaw
 //                     ──> session step() ───────────> initiate / keepalive / give-up / wipe
 //   tick (250 ms) ──> dp.stats() per peer ──> session step()
-//   control socket ──> status / reload
+//   control socket ──> status / reload / failover methods (failover-control.ts)
+//   neigh events, nb-*/fo-* messages, tick ──> partial failover (failover.ts, when enabled)
 
 import { randomInt } from 'node:crypto';
 import pino from 'pino';
@@ -24,7 +25,13 @@ import { syncPeersFromConfig } from './peer-sync';
 import { buildStatus } from './status';
 import { PmtuDriver } from './pmtu-driver';
 import { fairQueueEnabled } from './fair-queue';
+import { tapOffloadEnabled } from './tap-offload';
+import { setTapMtu, tapMtuFor } from './tap-mtu';
+import { MAX_FRAME_SIZE_DEFAULT } from '../config/mtu-config';
 import { handleControlMessage } from './control-channel';
+import { startFailover } from './failover-setup';
+import { failoverHandlers } from './failover-control';
+import { applyQos, qosEnabled, qosHandlers } from './qos';
 
 export interface DaemonOptions { configDir: string; logLevel?: string }
 
@@ -54,6 +61,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       macAgeMs: config.macAgeS * 1000,
       eventQueueCapacity: 1024,
       fq: fairQueueEnabled(config),
+      qos: qosEnabled(config),
+      tapOffload: tapOffloadEnabled(config),
+      maxFrameSize: config.mtu?.maxFrameSize ?? MAX_FRAME_SIZE_DEFAULT,
       onEvent: (ev: NativeEvent) => onEvent(ev),
     });
   } catch (e) {
@@ -100,6 +110,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
 
   const pmtu = new PmtuDriver(dp, config, log);
   if (config.mtu?.mssClamp) dp.setMssClamp(true);
+  let qosConfig = config.qos;
+  applyQos(dp, config, qosEnabled(config));
+  const failover = startFailover({ dp, config, registry, log });
   onEvent = (ev: NativeEvent): void => {
     const t = now();
     try {
@@ -129,7 +142,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
         }
         case 'control': {
           const peer = registry.get(ev.peer);
-          if (peer) handleControlMessage({ peer, data: ev.data, dp, drops, log, config, enrollments });
+          if (peer) handleControlMessage({ peer, data: ev.data, dp, drops, log, config, enrollments, failover, nowMs: t });
           break;
         }
         case 'probe-ack':
@@ -137,6 +150,15 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
           break;
         case 'mtu-exceeded':
           pmtu.onMsgSize(ev.peer, t);
+          break;
+        case 'neigh':
+        case 'neigh-gone':
+        case 'probe-answer':
+          failover?.onEvent(ev, t);
+          break;
+        case 'mac-table-full':
+          // the data plane rate-limits this to one per 10 s; status shows macTable.full (refused learns)
+          log.warn({ capacity: ev.capacity }, 'alarm: the MAC table is full; new MACs are not learned (known hosts keep forwarding)');
           break;
       }
     } catch (e) {
@@ -147,6 +169,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
 
   try {
     await syncPeersFromConfig({ config, registry, dp, log });
+    const tapMtu = tapMtuFor(config.mtu?.maxFrameSize ?? MAX_FRAME_SIZE_DEFAULT);
+    if (tapMtu !== null && dp.tapName) await setTapMtu(dp.tapName, tapMtu);
     dp.start();
     if (config.bridge) await attachToBridge(dp.tapName, config.bridge);
   } catch (e) {
@@ -160,11 +184,19 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   try {
     server = await startControlServer(`${opts.configDir}/bridgehead.sock`, {
       status: () => buildStatus({ config, identity, registry, dp, drops, startedMs, nowMs: now(),
-        pathMtuSource: (id) => pmtu.source(id) }),
+        pathMtuSource: (id) => pmtu.source(id), failover: () => failover?.status() ?? null }),
       reload: async () => {
         const fresh = loadConfig(opts.configDir);
-        return syncPeersFromConfig({ config: fresh, registry, dp, log });
+        const r = await syncPeersFromConfig({ config: fresh, registry, dp, log });
+        if (failover && fresh.failover) failover.reconfigure(fresh.failover);
+        if (dp.qosStats().enabled && fresh.qos) {
+          applyQos(dp, fresh, true); /* rate, share, rules, DSCP take effect at once */
+          qosConfig = fresh.qos;
+        }
+        return r;
       },
+      ...qosHandlers(dp, () => ({ qos: qosConfig })),
+      ...failoverHandlers({ dp, driver: failover, now, peerName: (id) => registry.get(id)?.name ?? `peer ${id}` }),
     });
   } catch (e) {
     dp.stop();
@@ -173,7 +205,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   }
 
   log.info({ tap: dp.tapName, bridge: config.bridge, listen: `${config.listen.address}:${dp.port}`,
-    publicKey: Buffer.from(identity.publicKey).toString('base64'), peers: registry.all().length }, 'bridgehead up');
+    publicKey: Buffer.from(identity.publicKey).toString('base64'), peers: registry.all().length,
+    tapOffload: dp.stats().global.tapOffload, maxFrameSize: dp.stats().global.maxFrameSize }, 'bridgehead up');
   for (const peer of registry.all()) feed(peer, { kind: 'start', canInitiate: peer.endpoint !== null }, now());
 
   const timer = setInterval(() => {
@@ -190,6 +223,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       }, t);
     }
     pmtu.tick(stats, t);
+    failover?.tick(stats, t);
   }, TICK_MS);
 
   return new Promise<number>((resolve) => {
@@ -199,6 +233,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       stopping = true;
       log.info({ signal }, 'stopping');
       clearInterval(timer);
+      failover?.close();
       void server.close().finally(() => {
         dp.stop(); // removes the TAP, zeroes the session keys
         for (const p of registry.all()) p.psk.fill(0);

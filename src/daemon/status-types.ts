@@ -1,5 +1,8 @@
 // The status snapshot the daemon returns over the control socket (`status` method) and
 // `bridgehead status` prints. Plain JSON: numbers, strings, nulls.
+import type { QosStats } from '../dataplane/qos-types';
+
+import type { FailoverStatus } from './failover';
 
 export interface PeerStatus {
   name: string;
@@ -34,9 +37,17 @@ export interface StatusSnapshot {
   events: { dropped: number };
   /** UDP offloads of the tunnel socket: gso/gro 1 = active (segmentation / coalescing in the
    *  kernel), with how often they were used. Optional: older daemons do not report it. */
-  offload?: { gso: number; gro: number; gsoSends: number; groBuffers: number };
+  offload?: { gso: number; gro: number; gsoSends: number; groBuffers: number;
+    /** TAP offloads (IFF_VNET_HDR + TSO): 1 = on, with the super-frames segmented so far */
+    tso?: number; tsoFrames?: number };
+  /** Largest frame accepted (config mtu.maxFrameSize). Optional: older daemons do not report it. */
+  maxFrameSize?: number;
   /** Tunnel fragmentation (docs/INTERNALS.md 1b). Optional: older daemons do not report it. */
   fragments?: { tx: number; rx: number; reassembled: number };
   /** The fair-queued transmit path (fq_codel). Optional: older daemons do not report it. */
   fq?: { enabled: boolean; backlogFrames: number; backlogBytes: number; codelDrops: number; overflowDrops: number };
+  /** QoS bands + shaper (DataPlane.qosStats, docs/INTERNALS.md 2c). Optional: older daemons. */
+  qos?: QosStats;
+  /** Partial failover (src/daemon/failover.ts): site, conflicts, counters. Optional: older daemons. */
+  failover?: FailoverStatus | { enabled: false };
 }

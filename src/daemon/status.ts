@@ -8,12 +8,14 @@ import type { DropCounters } from './drop-counters';
 import { fmt } from './handshake-driver';
 import type { PeerRegistry } from './peer-registry';
 import { configuredPathMtu } from './pmtu-driver';
+import type { FailoverStatus } from './failover';
 import type { PeerStatus, StatusSnapshot } from './status-types';
 
 export function buildStatus(d: {
   config: Config; identity: { publicKey: Uint8Array }; registry: PeerRegistry; dp: DataPlane;
   drops: DropCounters; startedMs: number; nowMs: number;
   pathMtuSource?: (peer: number) => 'discovered' | 'pinned' | 'default' | null;
+  failover?: () => FailoverStatus | null;
 }): StatusSnapshot {
   const s = d.dp.stats();
   const age = (ms: number) => (ms < 0 ? null : ms);
@@ -54,9 +56,13 @@ export function buildStatus(d: {
     offload: {
       gso: s.global.udpGso, gro: s.global.udpGro,
       gsoSends: s.global.txGsoSends, groBuffers: s.global.rxGroBuffers,
+      tso: s.global.tapOffload, tsoFrames: s.global.tapGsoFrames,
     },
+    maxFrameSize: s.global.maxFrameSize,
     fragments: { tx: s.global.txFragments, rx: s.global.rxFragments, reassembled: s.global.reassembled },
     ...(s.fq ? { fq: { enabled: s.fq.enabled, backlogFrames: s.fq.backlogFrames, backlogBytes: s.fq.backlogBytes,
       codelDrops: s.fq.codelDrops, overflowDrops: s.fq.overflowDrops } } : {}),
+    qos: d.dp.qosStats(),
+    failover: d.failover?.() ?? { enabled: false },
   };
 }

@@ -1,5 +1,6 @@
 // The JavaScript interface of the native addon (build/Release/bridgehead.node), exactly as
 // docs/INTERNALS.md section 2 specifies it. The implementation is native/napi/.
+import type { QosDataPlane } from './qos-types';
 
 export interface Endpoint {
   address: string;
@@ -21,6 +22,20 @@ export interface DataPlaneOptions {
   eventQueueCapacity?: number;
   /** Fair-queued transmit path (fq_codel in the data plane, docs/INTERNALS.md 2b). Default false. */
   fq?: boolean;
+  /** QoS: the same queued path with priority bands + shaper instead of fq_codel (wins over fq;
+   * configure with setQos, docs/INTERNALS.md 2c). Default false. */
+  qos?: boolean;
+  /** Largest Ethernet frame accepted from the TAP or a peer, 1514..9022 (jumbo frames: 9018 for a
+   * 9000-byte MTU with a tag). Default 1522. Buffers are sized for 9022 either way. */
+  maxFrameSize?: number;
+  /** TAP offloads (docs/INTERNALS.md 1d): a real TAP is opened with IFF_VNET_HDR + TSO when the
+   * kernel allows (stats global.tapOffload says; BH_TAP_OFFLOAD=off in the environment refuses);
+   * in socketpair mode every datagram then carries a 10-byte virtio_net_hdr both ways. Default false. */
+  tapOffload?: boolean;
+  /** partial failover: neighbour table capacity (default 4096, 1 .. 2^20) and the age after which
+   * an entry of this site not seen again is removed ('neigh-gone'; default 300000 ms) */
+  neighborCapacity?: number;
+  neighborAgeMs?: number;
   onEvent: (ev: NativeEvent) => void;
 }
 
@@ -60,13 +75,33 @@ export type DropReason =
   | 'peer_frame_invalid' // authenticated frame from a peer that is not valid Ethernet
   | 'tap_write_failed'
   | 'udp_send_failed'
-  | 'handshake_queue_full';
+  | 'handshake_queue_full'
+  | 'aqm_dropped' // bulk frames of a standing receive queue (dp_rx.c)
+  | 'frag_bad' | 'frag_oversize' | 'frag_duplicate' | 'frag_overlap' | 'frag_timeout' | 'frag_evicted' | 'frag_no_memory'
+  | 'udp_msgsize' // a datagram larger than the path MTU refused by the kernel (EMSGSIZE)
+  | 'tap_offload_bad' // a TSO super-frame from the TAP with an inconsistent virtio-net header
+  | FailoverDropReason
+  | 'fq_codel' | 'fq_overflow' | 'qos_band_full';
+
+/** partial failover (docs/INTERNALS.md 5.3): l2 filter, isolation presets, storm control, quarantine */
+export type FailoverDropReason =
+  | 'quarantined' | 'storm_broadcast' | 'storm_multicast' | 'storm_unknown_unicast'
+  | 'l2_stp' | 'l2_pause' | 'l2_slow_protocols' | 'l2_pae' | 'l2_lldp' | 'l2_link_local'
+  | 'iso_dhcp4_server' | 'iso_dhcp6_server' | 'iso_vrrp4' | 'iso_vrrp6' | 'iso_hsrp4' | 'iso_hsrp6'
+  | 'iso_ra' | 'iso_v6_unparsed';
 
 export const DROP_REASONS: readonly DropReason[] = [
   'short', 'bad_type', 'bad_size', 'unknown_index', 'auth_failed', 'replay', 'key_expired',
   'bad_subtype', 'no_session', 'tap_frame_short', 'tap_frame_oversize', 'tap_frame_invalid',
   'local_destination', 'peer_frame_invalid', 'tap_write_failed', 'udp_send_failed',
-  'handshake_queue_full',
+  'handshake_queue_full', 'aqm_dropped',
+  'frag_bad', 'frag_oversize', 'frag_duplicate', 'frag_overlap', 'frag_timeout', 'frag_evicted', 'frag_no_memory',
+  'udp_msgsize', 'tap_offload_bad',
+  'quarantined', 'storm_broadcast', 'storm_multicast', 'storm_unknown_unicast',
+  'l2_stp', 'l2_pause', 'l2_slow_protocols', 'l2_pae', 'l2_lldp', 'l2_link_local',
+  'iso_dhcp4_server', 'iso_dhcp6_server', 'iso_vrrp4', 'iso_vrrp6', 'iso_hsrp4', 'iso_hsrp6',
+  'iso_ra', 'iso_v6_unparsed',
+  'fq_codel', 'fq_overflow', 'qos_band_full',
 ];
 
 export interface GlobalStats {
@@ -93,6 +128,14 @@ export interface GlobalStats {
   reassembled: number;
   /** TCP SYNs whose MSS option was lowered (setMssClamp) */
   mssClamped: number;
+  /** 1: the TAP hands over TSO super-frames and partial checksums (IFF_VNET_HDR); 0: plain frames */
+  tapOffload: number;
+  /** TSO super-frames read from the TAP and segmented in the data plane */
+  tapGsoFrames: number;
+  /** the largest frame accepted (options.maxFrameSize) */
+  maxFrameSize: number;
+  /** TSO super-frames written to the TAP, merged from 2+ segments of one TCP flow (TAP offloads) */
+  tapGroFrames: number;
 }
 
 export interface MacTableStats {
@@ -150,7 +193,7 @@ export interface MacEntry {
   ageMs: number;
 }
 
-export interface DataPlane extends FailoverDataPlane {
+export interface DataPlane extends FailoverDataPlane, QosDataPlane {
   /** actual interface name ('' for socketpair) */
   readonly tapName: string;
   /** actual bound UDP port */
@@ -280,12 +323,21 @@ export interface FailoverStats {
   arpProxied: number;
   ndProxied: number;
   quarantinedMacs: number;
+  /** ARP / ND frames from the LAN that failed to parse (forwarded anyway) */
+  arpInvalid?: number;
+  ndInvalid?: number;
+  /** 'mac-table-full' events emitted */
+  macTableFullEvents?: number;
+  /** dp.probe: sent, answered ('probe-answer' events), expired unanswered, evicted (more than 16 pending) */
+  probes?: { sent: number; answered: number; expired: number; evicted: number };
 }
 
 export type FailoverEvent =
   | { type: 'neigh'; ip: string; mac: string; how: NeighborHow; router: boolean; result: NeighborResult; seq: number }
   | { type: 'neigh-gone'; ip: string }
-  | { type: 'probe-answer'; ip: string; mac: string };
+  | { type: 'probe-answer'; ip: string; mac: string }
+  /** the MAC table is full: new MACs are not learned (known hosts keep forwarding); <= 1 per 10 s */
+  | { type: 'mac-table-full'; capacity: number };
 
 export interface FailoverDataPlane {
   setFailoverOptions(opts: FailoverOptions): void;

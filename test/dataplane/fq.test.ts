@@ -12,7 +12,7 @@ import { BROADCAST, FakePeer, LOCALHOST, addon, fakePeer, frame, mac, openData, 
 
 const BULK_SRC = mac(0x11);
 const SPARSE_SRC = mac(0x22);
-const EXTRA_PEERS = 63;
+const EXTRA_PEERS = 255; // a slow sender (each bulk frame is sealed 256 times), so the burst is still queued when the sparse frame arrives
 const BURST = 400;
 const ETH_EXPERIMENTAL = 0x88b5; // not IP: the flow is the MAC pair
 

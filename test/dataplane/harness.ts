@@ -18,7 +18,9 @@ export interface Node {
   ep: Endpoint;
 }
 
-export function makeNode(opts: { eventQueueCapacity?: number; macTableCapacity?: number; macAgeMs?: number } = {}): Node {
+export function makeNode(
+  opts: { eventQueueCapacity?: number; macTableCapacity?: number; macAgeMs?: number; tapOffload?: boolean; maxFrameSize?: number } = {},
+): Node {
   const events: NativeEvent[] = [];
   const dp = new addon.DataPlane({
     tap: { socketpair: true },

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 
 import { addonPath } from '../../src/dataplane/native';
+import { DROP_REASONS } from '../../src/dataplane/types';
 import { addon, makeNode, makePair } from './harness';
 
 const ok = { tap: { socketpair: true as const }, listen: { address: '127.0.0.1', port: 0 }, onEvent() {} };
@@ -180,4 +181,13 @@ test('an onEvent callback that throws raises uncaughtException and later events 
   `);
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /seen 3 caught 1/);
+});
+
+test('stats().drops has exactly the reasons the TypeScript contract names, in order', () => {
+  const a = makeNode();
+  try {
+    assert.deepEqual(Object.keys(a.dp.stats().drops), [...DROP_REASONS]);
+  } finally {
+    a.dp.stop();
+  }
 });

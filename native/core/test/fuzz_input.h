@@ -12,6 +12,11 @@
 #include "../bh_keypair.h"
 #include "../bh_wire.h"
 #include "fuzz_failover.h"
+#include "fuzz_tso.h"
+#include "../bh_qos_classify.h"
+
+static const bh_qos_rules bh_fuzz_qos_rules = {
+    .n = 2, .rule = {{.proto = 0, .band = 1, .port_from = 5060, .port_to = 5061}, {.proto = 17, .band = 4, .port_from = 0, .port_to = 1024}}};
 
 typedef struct {
   bh_mactable *t;
@@ -19,6 +24,7 @@ typedef struct {
   bh_keypair kp;
   uint8_t out[2048];
   bh_fuzz_failover fo; /* partial-failover cores */
+  uint8_t tso_slots[BH_FUZZ_TSO_SLOTS][BH_FUZZ_TSO_SLOT], tso_scratch[2048]; /* bh_tso */
 } bh_fuzz_state;
 
 static inline int bh_fuzz_state_init(bh_fuzz_state *s) {
@@ -56,6 +62,8 @@ static inline unsigned bh_fuzz_one(bh_fuzz_state *s, const uint8_t *d, size_t n,
   acc += (unsigned)bh_forward_from_peer(s->t, (bh_port)(n % 5), d, n, now);
   bh_mactable_expire(s->t, now, 8);
   acc += bh_fuzz_failover_one(&s->fo, d, n, now);
+  acc += bh_fuzz_tso_one(s->tso_slots, s->tso_scratch, d, n, n > 0 && (d[0] & 0x80));
+  acc += (unsigned)bh_qos_classify(&bh_fuzz_qos_rules, d, (uint32_t)n); /* QoS classification */
   return acc;
 }
 

@@ -50,10 +50,14 @@ void suite_nd(void);
 void suite_neigh(void);
 void suite_storm(void);
 void suite_l2filter(void);
+void suite_failover(void);
 void suite_fuzz_smoke(void);
 void suite_codel(void);
 void suite_fq(void);
 void suite_frag(void);
 void suite_mss(void);
+void suite_qos(void);
+void suite_tso(void);
+void suite_gro(void);
 
 #endif

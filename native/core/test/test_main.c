@@ -32,11 +32,15 @@ int main(void) {
   suite_neigh();
   suite_storm();
   suite_l2filter();
+  suite_failover();
   suite_fuzz_smoke();
   suite_codel();
   suite_fq();
   suite_frag();
   suite_mss();
+  suite_qos();
+  suite_tso();
+  suite_gro();
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

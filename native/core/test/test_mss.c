@@ -4,29 +4,7 @@
 
 #include "../bh_mss.h"
 #include "test.h"
-
-static uint32_t sum16(const uint8_t *p, size_t n, uint32_t s) {
-  for (size_t i = 0; i + 1 < n; i += 2) s += (uint32_t)(p[i] << 8 | p[i + 1]);
-  if (n & 1) s += (uint32_t)p[n - 1] << 8;
-  return s;
-}
-static uint16_t fold(uint32_t s) {
-  while (s >> 16) s = (s & 0xffff) + (s >> 16);
-  return (uint16_t)~s;
-}
-
-/* TCP checksum over pseudo-header + segment; 0 when the stored checksum is right. */
-static uint16_t tcp_verify(const uint8_t *ip, int v6, const uint8_t *tcp, size_t tcp_len) {
-  uint32_t s = 0;
-  if (v6) {
-    s = sum16(ip + 8, 32, s);
-    s += (uint32_t)(tcp_len >> 16) + (uint32_t)(tcp_len & 0xffff) + 6;
-  } else {
-    s = sum16(ip + 12, 8, s);
-    s += 6 + (uint32_t)tcp_len;
-  }
-  return fold(sum16(tcp, tcp_len, s));
-}
+#include "test_csum.h"
 
 /* Builds Ethernet [+tags] + IP + TCP(flags, options) + payload; returns the frame length. */
 static size_t build(uint8_t *f, int v6, int tags, uint8_t flags, const uint8_t *opts, size_t olen, size_t payload) {

@@ -17,6 +17,9 @@ export interface InitOptions {
   endpoint?: string;
   tap: string;
   bridge?: string;
+  site?: 'tenant' | 'provider';
+  /** Mbit/s (--wan-rate): a qos section with the shaper and the voice rules */
+  wanRate?: number;
   force: boolean;
 }
 
@@ -45,7 +48,8 @@ export async function initAction(o: InitOptions, ctx: CliContext): Promise<numbe
     }
   }
 
-  const config = newConfig({ name: o.name, listen: o.listen, endpoint: o.endpoint ?? null, tap: o.tap, bridge: o.bridge ?? null });
+  const config = newConfig({ name: o.name, listen: o.listen, endpoint: o.endpoint ?? null, tap: o.tap, bridge: o.bridge ?? null,
+    ...(o.site !== undefined ? { site: o.site } : {}), ...(o.wanRate !== undefined ? { wanRateMbit: o.wanRate } : {}) });
   await crypto.ready();
   const kp = crypto.generateKeyPair();
   try {

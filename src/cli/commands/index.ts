@@ -6,6 +6,12 @@ import { joinCommand } from './join';
 import { upCommand } from './up';
 import { statusCommand } from './status';
 import { captureCommand } from './capture';
+import { neighborsCommand } from './neighbors';
+import { fdbCommand } from './fdb';
+import { failoverCommand, failbackCommand } from './failover';
+import { resolveCommand } from './resolve';
+import { qosCommand } from './qos';
 
-export const COMMANDS: readonly CommandSpec[] = [initCommand, inviteCommand, joinCommand, upCommand, statusCommand, captureCommand];
+export const COMMANDS: readonly CommandSpec[] = [initCommand, inviteCommand, joinCommand, upCommand, statusCommand, captureCommand,
+  neighborsCommand, fdbCommand, failoverCommand, failbackCommand, resolveCommand, qosCommand];
 export type { CommandSpec, ActionRunner } from './types';

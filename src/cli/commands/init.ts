@@ -3,6 +3,8 @@
 import { Option } from 'commander';
 import { parseIfName, parseListen, parseName, parseHostPort, formatHostPort } from '../../config/validate';
 import { DEFAULT_TAP } from '../../config/config';
+import { parseSite } from '../../util/host-arg';
+import { parseRate } from '../../config/qos-config';
 import { configOption, valueParser } from '../options';
 import { initAction, InitOptions } from '../actions/init';
 import type { CommandSpec } from './types';
@@ -34,6 +36,8 @@ export const initCommand: CommandSpec = {
       )
       .addOption(new Option('--tap <IFNAME>', 'TAP interface name').default(DEFAULT_TAP).argParser(valueParser('--tap', parseIfName)))
       .addOption(new Option('--bridge <IFNAME>', 'Linux bridge to attach the TAP to').argParser(valueParser('--bridge', parseIfName)))
+      .addOption(new Option('--site <SITE>', 'turn partial failover on for this site: tenant or provider').argParser(valueParser('--site', parseSite)))
+      .addOption(new Option('--wan-rate <RATE>', 'turn QoS on, shaping to this WAN uplink rate, e.g. 200mbit, 1gbit, 500000kbit').argParser(valueParser('--wan-rate', parseRate)))
       .option('--force', 'replace an existing identity (existing peers must pair again)', false)
       .action(run(async (opts: InitOptions) => initAction(opts, ctx)));
   },

@@ -95,12 +95,34 @@ export class Appliance {
 
 export interface Sites { provider: Appliance; tenant: Appliance; token: string }
 
+export interface PairOptions {
+  waitPingMs?: number;
+  /** extra `init` arguments for each side (e.g. ['--site', 'tenant'], ['--wan-rate', '95mbit']) */
+  providerInit?: string[];
+  tenantInit?: string[];
+  /** edits each side's bridgehead.json after `init`, before `up` (see patchConfig) */
+  patch?: (cfg: Record<string, any>) => void;
+}
+
+/** Rewrites an initialised appliance's bridgehead.json through `edit`, keeping its mode. */
+export function patchConfig(a: Appliance, edit: (cfg: Record<string, any>) => void): void {
+  const file = path.join(a.dir, 'bridgehead.json');
+  const cfg = JSON.parse(fs.readFileSync(file, 'utf8'));
+  edit(cfg);
+  fs.writeFileSync(file, `${JSON.stringify(cfg, null, 2)}\n`, { mode: fs.statSync(file).mode & 0o777 });
+}
+
 /** The demo's pairing, step by step: init both, invite on the provider, up provider, join, up tenant. */
-export async function pairSites(suite: NetnsSuite, opts: { waitPingMs?: number } = {}): Promise<Sites> {
+export async function pairSites(suite: NetnsSuite, opts: PairOptions = {}): Promise<Sites> {
   const provider = new Appliance(suite, 'pa', 'provider');
   const tenant = new Appliance(suite, 'ta', 'tenant');
-  await provider.init(['--listen', `${ADDR.pa}:${PORT}`, '--endpoint', `${ADDR.pa}:${PORT}`, '--tap', 'bh0', '--bridge', 'br0']);
-  await tenant.init(['--listen', `0.0.0.0:${PORT}`, '--tap', 'bh0', '--bridge', 'br0']);
+  await provider.init(['--listen', `${ADDR.pa}:${PORT}`, '--endpoint', `${ADDR.pa}:${PORT}`, '--tap', 'bh0', '--bridge', 'br0',
+    ...(opts.providerInit ?? [])]);
+  await tenant.init(['--listen', `0.0.0.0:${PORT}`, '--tap', 'bh0', '--bridge', 'br0', ...(opts.tenantInit ?? [])]);
+  if (opts.patch) {
+    patchConfig(provider, opts.patch);
+    patchConfig(tenant, opts.patch);
+  }
   const token = await provider.invite();
   provider.start();
   await provider.waitReady();

@@ -1,0 +1,93 @@
+/* dp_failover: the partial-failover hooks of the data plane (docs/INTERNALS.md section 5.3) around
+ * the pure core bh_failover (native/core/bh_failover.h), plus the operations of the JS thread.
+ *
+ *   TX (dp_tx.c process_batch, mac_lock held), per frame, replacing bh_forward_from_tap:
+ *     bh_fo_from_tap: DROP (l2_* / iso_* / quarantined) | ANSWERED (reply queued for the TAP) |
+ *       PROBE_ANSWER ('probe-answer' event) -> BH_DP_FWD_FILTERED; 'neigh' events
+ *     -> bh_forward_from_tap_ex (MAC table full: 'mac-table-full', at most once per 10 s)
+ *     -> FLOOD: bh_storm_admit(to tunnel, broadcast | multicast | unknown unicast) -> storm_*
+ *   TX after unlock: bh_dp_fo_tx_flush writes the queued proxy replies to the TAP
+ *   RX (dp_rx.c process_views, mac_lock held), replacing bh_forward_from_peer:
+ *     bh_fo_from_peer (l2_* / iso_* / quarantined) -> bh_forward_from_peer_ex
+ *     -> group or not locally known destination: bh_storm_admit(from tunnel) -> storm_*
+ *   TAP loop (tap_loop.c, every 100 ms, mac_lock held): neighbour aging sweep with a budget
+ *     ('neigh-gone' per aged entry), pending probes time out.
+ *
+ * Locking: the neighbour table, the core's config/quarantine set/probes and both storm buckets
+ * are under dp->mac_lock (one lock per batch on each data thread; the JS thread takes it briefly
+ * per call). Each storm instance is used by one data thread only (TX: the thread that runs
+ * process_batch; RX: the RX thread); the JS thread reconfigures them under the same lock. */
+#ifndef BH_DP_FAILOVER_H
+#define BH_DP_FAILOVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/bh_failover.h"
+#include "../core/bh_forward.h"
+#include "../core/bh_storm.h"
+#include "dp.h"
+
+#define BH_DP_FWD_FILTERED 4 /* a bh_fwd_action value: dropped (counted) or consumed by failover */
+#define BH_NEIGH_CAPACITY_DEFAULT 4096
+#define BH_NEIGH_AGE_DEFAULT_NS (300ULL * 1000000000ULL)
+#define BH_MAC_FULL_EVENT_INTERVAL_NS (10ULL * 1000000000ULL)
+
+/* Event payloads (bh_event.data, native byte order; decoded by native/napi/failover.c). */
+typedef struct {
+  bh_ipaddr ip;
+  uint8_t mac[6];
+  uint8_t how, router, result;
+  uint32_t seq;
+} bh_fo_neigh_event;
+
+typedef struct bh_dp_fo bh_dp_fo;
+
+/* Created with the data plane (dp.c). capacity 0 / age 0 = defaults. NULL on ENOMEM. */
+bh_dp_fo *bh_dp_fo_new(bh_dp *dp, uint32_t neigh_capacity, uint64_t neigh_age_ns, uint64_t seed);
+void bh_dp_fo_free(bh_dp_fo *fo);
+
+/* ---- data-thread hooks (mac_lock held unless said otherwise) ---- */
+uint8_t bh_dp_fo_from_tap(bh_dp *dp, const uint8_t *frame, size_t len, uint64_t now, bh_port *port);
+void bh_dp_fo_tx_flush(bh_dp *dp); /* without mac_lock */
+uint8_t bh_dp_fo_from_peer(bh_dp *dp, bh_port from, const uint8_t *frame, size_t len, uint64_t now);
+void bh_dp_fo_expire(bh_dp *dp, uint64_t now);
+void bh_dp_fo_forget_peer(bh_dp *dp, bh_port peer); /* removePeer */
+
+/* ---- JS-thread operations (take mac_lock themselves) ---- */
+typedef struct {
+  uint8_t proxy_arp, proxy_nd;
+  uint32_t isolate; /* BH_L2F_ISOLATE_* */
+  bh_storm_config storm;
+  uint32_t n_prefixes;
+  bh_prefix prefixes[BH_PREFIXSET_CAP];
+} bh_dp_fo_options;
+
+void bh_dp_fo_default_storm(bh_storm_config *cfg);
+int bh_dp_fo_set_options(bh_dp *dp, const bh_dp_fo_options *o); /* 0 or -EINVAL */
+/* bh_neigh_apply (+ QUARANTINE flag when frozen); peer != 0 points the MAC-table entry of the
+ * MAC at that peer; peer 0 points it back to local if the table had it at a peer. */
+bh_neigh_result bh_dp_fo_set_neighbor(bh_dp *dp, const bh_neigh_entry *in, int frozen);
+int bh_dp_fo_delete_neighbor(bh_dp *dp, const bh_ipaddr *ip);
+/* malloc'd snapshot of the live entries with their age in ms (*n entries; NULL when empty). */
+typedef struct {
+  bh_neigh_entry e;
+  uint64_t age_ms;
+} bh_dp_fo_neighbor;
+bh_dp_fo_neighbor *bh_dp_fo_neighbors(bh_dp *dp, uint32_t *n);
+int bh_dp_fo_set_quarantine(bh_dp *dp, const uint8_t mac[6], int on); /* 0, or -ENOSPC when full */
+/* Frames onto this site's LAN (the TAP), from the JS thread: 0 or -errno. */
+int bh_dp_fo_announce(bh_dp *dp, const bh_ipaddr *ip, const uint8_t mac[6], int router);
+int bh_dp_fo_probe(bh_dp *dp, const bh_ipaddr *ip);
+
+typedef struct {
+  uint32_t neigh_size, neigh_capacity;
+  bh_neigh_counters neigh;
+  bh_storm_counters storm[BH_STORM_DIRS];
+  bh_fo_counters fo;
+  uint32_t quarantined_macs;
+  uint64_t mac_full_events;
+} bh_dp_fo_stats;
+void bh_dp_fo_stats_get(bh_dp *dp, bh_dp_fo_stats *out);
+
+#endif

@@ -1,0 +1,49 @@
+// Partial-failover messages on the authenticated control channel (transport subtype 2), besides
+// the neighbour sync ('nb-*', neighbor-messages.ts). Pure; strict decoding (exact keys, ranges,
+// canonical addresses); anything else decodes to null (a counted drop).
+//   {"t":"fo-site","s":"tenant"|"provider"}            the site this appliance serves (sent when the
+//                                                      session comes up; both claiming one site is a
+//                                                      configuration error the daemon reports)
+//   {"t":"fo-probe","id":N,"ip":IP}                    "probe your LAN for IP" (failover --check of a
+//                                                      host that lives at the peer's site)
+//   {"t":"fo-probe-res","id":N,"ip":IP,"a":0|1,"m":MAC|""}  the answer: a = 1 and the MAC that answered
+
+import { isNeighborIp, isNeighborMac } from './neighbor-addr';
+
+export type FoSite = 'tenant' | 'provider';
+export interface FoSiteMsg { t: 'fo-site'; s: FoSite }
+export interface FoProbe { t: 'fo-probe'; id: number; ip: string }
+export interface FoProbeResult { t: 'fo-probe-res'; id: number; ip: string; a: 0 | 1; m: string }
+export type FailoverMessage = FoSiteMsg | FoProbe | FoProbeResult;
+
+export const MAX_PROBE_ID = 0x7fffffff;
+
+export function isFailoverMessageType(t: unknown): boolean {
+  return t === 'fo-site' || t === 'fo-probe' || t === 'fo-probe-res';
+}
+
+function exactKeys(o: Record<string, unknown>, keys: string[]): boolean {
+  const k = Object.keys(o);
+  return k.length === keys.length && keys.every((x) => Object.prototype.hasOwnProperty.call(o, x));
+}
+
+const isId = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= MAX_PROBE_ID;
+const isIp = (v: unknown): v is string => typeof v === 'string' && isNeighborIp(v);
+
+/** Decodes an already-parsed JSON object (decodeControl); null when anything is off. */
+export function decodeFailoverObject(o: Record<string, unknown>): FailoverMessage | null {
+  switch (o.t) {
+    case 'fo-site':
+      return exactKeys(o, ['t', 's']) && (o.s === 'tenant' || o.s === 'provider') ? { t: 'fo-site', s: o.s } : null;
+    case 'fo-probe':
+      return exactKeys(o, ['t', 'id', 'ip']) && isId(o.id) && isIp(o.ip) ? { t: 'fo-probe', id: o.id, ip: o.ip } : null;
+    case 'fo-probe-res': {
+      if (!exactKeys(o, ['t', 'id', 'ip', 'a', 'm']) || !isId(o.id) || !isIp(o.ip)) return null;
+      if (o.a === 1 && typeof o.m === 'string' && isNeighborMac(o.m)) return { t: 'fo-probe-res', id: o.id, ip: o.ip, a: 1, m: o.m };
+      if (o.a === 0 && o.m === '') return { t: 'fo-probe-res', id: o.id, ip: o.ip, a: 0, m: '' };
+      return null;
+    }
+    default:
+      return null;
+  }
+}

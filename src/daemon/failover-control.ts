@@ -1,0 +1,97 @@
+// Control-socket methods of partial failover (control-socket.ts serves them; daemon.ts merges them
+// into its handler table):
+//   neighbors {}                          -> the data plane's IP -> MAC -> site table
+//   fdb {}                                -> the MAC table (works without failover too)
+//   failover {host, check?, force?}       -> OpResult (failover.ts)
+//   failback {host}                       -> OpResult
+//   resolve {host, keep}                  -> OpResult
+// Parameters are checked strictly (one-line errors); HOST is an IPv4/IPv6 or MAC address.
+
+import { parseHost, parseSite } from '../util/host-arg';
+import { otherSite, type Site } from '../control/mobility';
+import type { DataPlane } from '../dataplane/types';
+import { ValueError } from '../util/value-error';
+import type { ControlHandlers } from './control-socket';
+import type { FailoverDriver } from './failover';
+
+export interface NeighborRow {
+  ip: string; mac: string; site: string; peer: string | null; seq: number; origin: string; router: boolean;
+  frozen: boolean; ageMs: number; conflict: string | null;
+}
+export interface NeighborsReply { site: Site; entries: NeighborRow[] }
+/** origin: 'learned' from frames, or 'peer' when the neighbour sync placed it (a remote host's MAC) */
+export interface FdbRow { mac: string; site: string; peer: string | null; ageMs: number; origin: 'learned' | 'peer' }
+export interface FdbReply { site: Site | null; entries: FdbRow[] }
+
+export const NOT_ENABLED = 'partial failover is not active on this appliance (set "failover": {"enabled": true, "site": ...} ' +
+  'in bridgehead.json and restart; the data plane must support it)';
+
+function obj(params: unknown, keys: string[]): Record<string, unknown> {
+  const o = (params ?? {}) as Record<string, unknown>;
+  if (typeof o !== 'object' || Array.isArray(o)) throw new Error('params must be an object');
+  for (const k of Object.keys(o)) if (!keys.includes(k)) throw new Error(`unknown parameter ${JSON.stringify(k.slice(0, 32))}`);
+  return o;
+}
+
+function host(o: Record<string, unknown>): string {
+  if (typeof o.host !== 'string') throw new Error('parameter "host" must be a string');
+  try { return parseHost(o.host); } catch (e) {
+    if (e instanceof ValueError) throw new Error(`invalid host ${JSON.stringify(o.host.slice(0, 64))}: ${e.message}`);
+    throw e;
+  }
+}
+
+function flag(o: Record<string, unknown>, k: string): boolean {
+  if (o[k] === undefined) return false;
+  if (typeof o[k] !== 'boolean') throw new Error(`parameter "${k}" must be true or false`);
+  return o[k] as boolean;
+}
+
+export function failoverHandlers(d: {
+  dp: Pick<DataPlane, 'macTable'> & Partial<Pick<DataPlane, 'neighbors'>>;
+  driver: FailoverDriver | null;
+  peerName: (id: number) => string;
+  now: () => number;
+}): ControlHandlers {
+  const need = (): FailoverDriver => { if (!d.driver) throw new Error(NOT_ENABLED); return d.driver; };
+  const siteOf = (peer: number, site: Site | null): string => (peer === 0 ? site ?? 'local' : site ? otherSite(site) : 'remote');
+  return {
+    neighbors: (params): NeighborsReply => {
+      obj(params, []);
+      const drv = need();
+      const rows = (d.dp.neighbors?.() ?? []).map((n) => ({
+        ip: n.ip, mac: n.mac, site: siteOf(n.peer, drv.site), peer: n.peer === 0 ? null : d.peerName(n.peer), seq: n.seq,
+        origin: n.origin, router: n.router, frozen: n.frozen, ageMs: n.ageMs, conflict: drv.conflictOf(n.ip)?.reason ?? null,
+      }));
+      rows.sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0));
+      return { site: drv.site, entries: rows };
+    },
+    fdb: (params): FdbReply => {
+      obj(params, []);
+      const site = d.driver?.site ?? null;
+      const placed = new Set<string>();
+      if (d.driver) for (const n of d.dp.neighbors?.() ?? []) if (n.peer !== 0) placed.add(`${n.mac}/${n.peer}`);
+      const rows = d.dp.macTable().map((m): FdbRow => ({ mac: m.mac, site: siteOf(m.peer, site), peer: m.peer === 0 ? null : d.peerName(m.peer),
+        ageMs: m.ageMs, origin: placed.has(`${m.mac}/${m.peer}`) ? 'peer' : 'learned' }));
+      rows.sort((a, b) => (a.mac < b.mac ? -1 : a.mac > b.mac ? 1 : 0));
+      return { site, entries: rows };
+    },
+    failover: (params) => {
+      const o = obj(params, ['host', 'check', 'force']);
+      const h = host(o);
+      return need().move('failover', h, { check: flag(o, 'check'), force: flag(o, 'force') }, d.now);
+    },
+    failback: (params) => {
+      const o = obj(params, ['host', 'check', 'force']);
+      const h = host(o);
+      return need().move('failback', h, { check: flag(o, 'check'), force: flag(o, 'force') }, d.now);
+    },
+    resolve: (params) => {
+      const o = obj(params, ['host', 'keep']);
+      const h = host(o);
+      let keep: Site;
+      try { keep = parseSite(String(o.keep)); } catch { throw new Error(`parameter "keep" must be tenant or provider`); }
+      return need().resolve(h, keep, d.now());
+    },
+  };
+}

@@ -1,0 +1,465 @@
+// Partial failover in the daemon: the glue between the data plane's neighbour table, the pure
+// state machines (src/control/neighbor-sync.ts, mobility.ts) and the peer (docs/INTERNALS.md 5.4).
+//
+//   data plane 'neigh' / 'neigh-gone'  -> mobility local-seen / local-gone (every peer's instance)
+//   data plane 'probe-answer'          -> the probe waiters (failover --check)
+//   session up/down (250 ms tick)      -> sync session-up (random epoch) / session-down; fo-site out
+//   'nb-*' from the peer               -> sync -> remote-upsert / remote-withdraw -> mobility
+//   'fo-probe' / 'fo-probe-res' / 'fo-site' from the peer -> probe on our LAN / waiters / site check
+//   operator (control socket)          -> failover / failback / resolve (+ probes) -> mobility
+//   mobility actions -> dp.setNeighbor / deleteNeighbor / announce / setQuarantine, sync share /
+//     unshare, pino lines, the recent-events ring and the conflicts of `status`
+//   sync actions     -> dp.sendControl (encodeControl)
+// One sync + one mobility state per peer (a Map; the deployment is two appliances).
+
+import { randomInt } from 'node:crypto';
+import { encodeControl } from '../control/control-messages';
+import type { FailoverMessage } from '../control/failover-messages';
+import * as mob from '../control/mobility';
+import { NB_RESOLVED, type NeighborMessage } from '../control/neighbor-messages';
+import * as nsync from '../control/neighbor-sync';
+import type { FailoverConfig } from '../config/failover-config';
+import { dataPlaneFailoverOptions } from '../config/failover-config';
+import type { DataPlane, DataPlaneStats, FailoverEvent, FailoverStats } from '../dataplane/types';
+import { ProbeWaiters, type ProbeOutcome } from './failover-probes';
+
+export type FailoverDp = Pick<DataPlane, 'sendControl' | 'setFailoverOptions' | 'setNeighbor' | 'deleteNeighbor' |
+  'neighbors' | 'setQuarantine' | 'announce' | 'probe' | 'failoverStats'>;
+
+export interface FailoverLog {
+  info(o: object, msg: string): void;
+  warn(o: object, msg: string): void;
+  debug(o: object, msg: string): void;
+}
+
+export interface FailoverDriverDeps {
+  dp: FailoverDp;
+  cfg: FailoverConfig;
+  log: FailoverLog;
+  /** peers that take part (not provisional enrollments) */
+  eligible?: (peerId: number) => boolean;
+  peerName?: (peerId: number) => string;
+  randomEpoch?: () => number;
+  probes?: ProbeWaiters;
+}
+
+export type OpName = 'failover' | 'failback' | 'resolve';
+export interface OpItem {
+  ip: string;
+  outcome: 'moved' | 'plan' | 'refused' | 'resolved';
+  reason?: string;
+  mac?: string;
+  from?: mob.Site;
+  to?: mob.Site;
+  seq?: number;
+  probe?: { lan: mob.Site; result: ProbeOutcome['result']; mac?: string };
+}
+export interface OpResult { op: OpName; host: string; check: boolean; ok: boolean; items: OpItem[] }
+
+export interface RecentEvent { atMs: number; kind: 'moved' | 'conflict' | 'quarantine' | 'release' | 'resolved' | 'site-mismatch';
+  ip?: string; mac?: string; from?: string; to?: string; reason?: string; peer?: string }
+
+export interface FailoverStatus {
+  enabled: true;
+  site: mob.Site;
+  policy: mob.ConflictPolicy;
+  peers: Array<{ name: string; up: boolean; peerSite: mob.Site | null; siteMismatch: boolean; hosts: number;
+    sharing: number; remote: number; syncing: boolean }>;
+  conflicts: Array<mob.Conflict & { peer: string }>;
+  counters: Record<string, number>;
+  dataPlane: FailoverStats | null;
+  recent: RecentEvent[];
+}
+
+interface PeerState {
+  id: number;
+  sync: nsync.NeighborSyncState;
+  mob: mob.MobilityState;
+  up: boolean;
+  peerSite: mob.Site | null;
+  siteSentMs: number; // when we last sent fo-site (a restarted peer gets ours in reply, at most every 10 s)
+}
+
+const RECENT_MAX = 32;
+const MAX_REMOTE_PROBES = 4; // probes we run on behalf of the peer at once
+const SITE_REPLY_HOLDOFF_MS = 10_000;
+const RESOLVED_ANNOUNCED_MAX = 4096;
+
+/** True when the loaded addon implements the failover contract (engineer A's data plane). */
+export function dataPlaneSupportsFailover(dp: object): boolean {
+  const d = dp as Record<string, unknown>;
+  return ['setFailoverOptions', 'setNeighbor', 'deleteNeighbor', 'neighbors', 'setQuarantine', 'announce', 'probe',
+    'failoverStats'].every((m) => typeof d[m] === 'function');
+}
+
+export class FailoverDriver {
+  private readonly peers = new Map<number, PeerState>();
+  private readonly quarantined = new Map<string, Set<string>>(); // mac -> ips held by conflicts
+  private readonly recent: RecentEvent[] = [];
+  private readonly resolvedAnnounced = new Map<string, number>(); // ip -> seq announced after a resolve
+  private readonly probes: ProbeWaiters;
+  private remoteProbesRunning = 0;
+  readonly counters = { controlSendFailed: 0, probeResultsUnmatched: 0, remoteProbesRefused: 0, quarantineFailed: 0,
+    setNeighborFailed: 0, remoteProbes: 0, wakeProbes: 0,
+    quarantinesLeftToPeer: 0, resolveAnnouncements: 0 };
+  private cfg: FailoverConfig;
+
+  constructor(private readonly d: FailoverDriverDeps) {
+    this.cfg = d.cfg;
+    this.probes = d.probes ?? new ProbeWaiters();
+    d.dp.setFailoverOptions(dataPlaneFailoverOptions(d.cfg));
+  }
+
+  get site(): mob.Site { return this.cfg.site; }
+
+  /** Reload: new data-plane options and policy; the site needs a restart (kept, logged). */
+  reconfigure(cfg: FailoverConfig): void {
+    if (cfg.site !== this.cfg.site) this.d.log.warn({ site: this.cfg.site, configured: cfg.site }, 'failover site changed in the config; restart the daemon to apply it');
+    this.cfg = { ...cfg, site: this.cfg.site };
+    this.d.dp.setFailoverOptions(dataPlaneFailoverOptions(this.cfg));
+    for (const p of this.peers.values()) {
+      p.mob.cfg.policy = cfg.conflictPolicy;
+      p.mob.cfg.flapMoves = cfg.flapMoves;
+      p.mob.cfg.flapWindowMs = cfg.flapWindowS * 1000;
+    }
+  }
+
+  private name(id: number): string { return this.d.peerName?.(id) ?? `peer ${id}`; }
+
+  private peer(id: number): PeerState | undefined {
+    let p = this.peers.get(id);
+    if (p) return p;
+    if (this.d.eligible && !this.d.eligible(id)) return undefined;
+    p = { id, sync: nsync.initialNeighborSync(), up: false, peerSite: null, siteSentMs: -Infinity,
+      mob: mob.initialMobility({ localSite: this.cfg.site, policy: this.cfg.conflictPolicy, flapMoves: this.cfg.flapMoves,
+        flapWindowMs: this.cfg.flapWindowS * 1000 }) };
+    this.peers.set(id, p);
+    this.replayLocal(p, Date.now());
+    return p;
+  }
+
+  /** Hosts the data plane learned on this LAN before this peer's state existed (their 'neigh'
+   *  events went to no one): fed to its mobility as sightings (a no-op for hosts it knows). */
+  private replayLocal(p: PeerState, nowMs: number): void {
+    let list: ReturnType<FailoverDp['neighbors']>;
+    try { list = this.d.dp.neighbors(); } catch { return; }
+    for (const n of list) {
+      if (n.peer !== 0 || n.frozen) continue;
+      const how = n.origin === 'nd' ? 'nd' : n.origin === 'traffic' ? 'traffic' : n.origin === 'arp' ? 'arp' : null;
+      if (how) this.mobStep(p, { kind: 'local-seen', ip: n.ip, mac: n.mac, how, router: n.router }, nowMs);
+    }
+  }
+
+  // ------------------------------------------------------------------ inputs
+
+  /** The session tick (250 ms): session edges, sync resends; peers that disappeared are dropped. */
+  tick(stats: Pick<DataPlaneStats, 'peers'>, nowMs: number): void {
+    const seen = new Set<number>();
+    for (const ps of stats.peers) {
+      const p = this.peer(ps.id);
+      if (!p) continue;
+      seen.add(ps.id);
+      const up = ps.currentKey !== null && ps.endpoint !== null;
+      if (up && !p.up) {
+        p.up = true;
+        this.sendSite(p, nowMs);
+        this.syncStep(p, { kind: 'session-up', epoch: this.d.randomEpoch?.() ?? randomInt(1, 0x100000000) }, nowMs);
+        this.d.log.info({ peer: this.name(p.id) }, 'neighbour sync started');
+      } else if (!up && p.up) {
+        p.up = false;
+        this.syncStep(p, { kind: 'session-down' }, nowMs);
+      }
+      this.syncStep(p, { kind: 'tick' }, nowMs);
+    }
+    for (const [id, p] of [...this.peers]) if (!seen.has(id)) this.forgetPeer(p);
+  }
+
+  onEvent(ev: FailoverEvent, nowMs: number): void {
+    switch (ev.type) {
+      case 'neigh':
+        if (ev.result === 'full' || ev.result === 'ignored' || ev.result === 'stale') return;
+        for (const p of this.peers.values()) this.mobStep(p, { kind: 'local-seen', ip: ev.ip, mac: ev.mac, how: ev.how, router: ev.router }, nowMs);
+        break;
+      case 'neigh-gone':
+        for (const p of this.peers.values()) this.mobStep(p, { kind: 'local-gone', ip: ev.ip }, nowMs);
+        break;
+      case 'probe-answer':
+        this.probes.answer(ev.ip, ev.mac);
+        break;
+    }
+  }
+
+  /** A decoded nb-* / fo-* message from a peer's authenticated control channel. */
+  onControl(peerId: number, msg: NeighborMessage | FailoverMessage, nowMs: number): void {
+    const p = this.peer(peerId);
+    if (!p) return;
+    switch (msg.t) {
+      case 'fo-site':
+        if (nowMs - p.siteSentMs >= SITE_REPLY_HOLDOFF_MS) this.sendSite(p, nowMs);
+        if (p.peerSite !== msg.s) {
+          p.peerSite = msg.s;
+          if (msg.s === this.cfg.site) {
+            this.d.log.warn({ peer: this.name(p.id), site: msg.s }, 'the peer serves the same failover site as this appliance; set failover.site to tenant on one and provider on the other');
+            this.note({ atMs: nowMs, kind: 'site-mismatch', peer: this.name(p.id), reason: `both ${msg.s}` });
+          }
+        }
+        break;
+      case 'fo-probe':
+        void this.probeForPeer(p, msg.id, msg.ip);
+        break;
+      case 'fo-probe-res':
+        if (!this.probes.remoteResult(msg.id, msg.ip, msg.a === 1, msg.m)) this.counters.probeResultsUnmatched++;
+        break;
+      default:
+        this.syncStep(p, { kind: 'message', msg }, nowMs);
+    }
+  }
+
+  private async probeForPeer(p: PeerState, id: number, ip: string): Promise<void> {
+    if (this.remoteProbesRunning >= MAX_REMOTE_PROBES) { this.counters.remoteProbesRefused++; return; }
+    this.remoteProbesRunning++;
+    this.counters.remoteProbes++;
+    try {
+      const o = await this.probes.probeLocal(ip, () => this.d.dp.probe(ip)).catch(() => ({ result: 'unknown' as const }));
+      if (o.result === 'unknown') return; // could not probe: the peer times out ('unknown')
+      this.send(p, { t: 'fo-probe-res', id, ip, a: o.result === 'answered' ? 1 : 0, m: o.result === 'answered' ? o.mac : '' });
+    } finally {
+      this.remoteProbesRunning--;
+    }
+  }
+
+  close(): void { this.probes.close(); }
+
+  // ------------------------------------------------------------------ state machines -> actions
+
+  private sendSite(p: PeerState, nowMs: number): void {
+    p.siteSentMs = nowMs;
+    this.send(p, { t: 'fo-site', s: this.cfg.site });
+  }
+
+  private send(p: PeerState, msg: NeighborMessage | FailoverMessage): void {
+    if (!this.d.dp.sendControl(p.id, encodeControl(msg))) this.counters.controlSendFailed++;
+  }
+
+  private syncStep(p: PeerState, ev: nsync.NeighborSyncEvent, nowMs: number): void {
+    const r = nsync.step(p.sync, ev, nowMs);
+    for (const a of r.actions) {
+      if (a.kind === 'send') this.send(p, a.msg);
+      else if (a.kind === 'remote-upsert') {
+        this.mobStep(p, { kind: 'remote-update', entry: a.entry }, nowMs);
+        if (a.entry.flags & NB_RESOLVED) this.announceKept(p, a.entry.ip, a.entry.seq);
+      }
+      else this.mobStep(p, { kind: 'remote-withdraw', ip: a.ip }, nowMs);
+    }
+  }
+
+  private mobStep(p: PeerState, ev: mob.MobilityEvent, nowMs: number): mob.MobilityAction[] {
+    const r = mob.step(p.mob, ev, nowMs);
+    for (const a of r.actions) this.apply(p, a, nowMs);
+    return r.actions;
+  }
+
+  private apply(p: PeerState, a: mob.MobilityAction, nowMs: number): void {
+    const dp = this.d.dp;
+    const peer = this.name(p.id);
+    switch (a.kind) {
+      case 'neigh-set': {
+        const local = a.site === this.cfg.site;
+        const origin = local ? (p.mob.hosts.get(a.ip)?.origin ?? 'arp') : 'peer';
+        try {
+          dp.setNeighbor(a.ip, { mac: a.mac, peer: local ? 0 : p.id, seq: a.seq, origin, router: a.router, frozen: a.frozen });
+        } catch (e) {
+          this.counters.setNeighborFailed++;
+          this.d.log.warn({ ip: a.ip, err: (e as Error).message }, 'data plane refused a neighbour entry');
+        }
+        break;
+      }
+      case 'neigh-del': dp.deleteNeighbor(a.ip); break;
+      case 'share': this.syncStep(p, { kind: 'local-upsert', entry: a.entry }, nowMs); break;
+      case 'unshare': this.syncStep(p, { kind: 'local-withdraw', ip: a.ip }, nowMs); break;
+      case 'announce':
+        if (a.lan === this.cfg.site) dp.announce(a.ip, a.mac, a.router);
+        break;
+      case 'moved':
+        this.d.log.info({ ip: a.ip, mac: a.mac, from: a.from, to: a.to, seq: a.seq, cause: a.cause, peer }, 'host moved');
+        // A host handed over to this site may be silent (a replica that does not announce itself):
+        // probe it once, so that its answer teaches this LAN's switches where its MAC is now.
+        if (a.to === this.cfg.site && a.from !== a.to && a.cause !== 'seen-here') { this.counters.wakeProbes++; dp.probe(a.ip); }
+        this.note({ atMs: nowMs, kind: 'moved', ip: a.ip, mac: a.mac, from: a.from, to: a.to, reason: a.cause, peer });
+        break;
+      case 'conflict': {
+        const c = a.conflict;
+        this.d.log.warn({ ip: c.ip, reason: c.reason, macs: c.macs, policy: c.policy, quarantined: c.quarantined, peer },
+          'failover conflict (split brain): resolve with "bridgehead resolve HOST --keep tenant|provider"');
+        this.note({ atMs: nowMs, kind: 'conflict', ip: c.ip, reason: c.reason, peer,
+          mac: c.quarantined?.mac, to: c.quarantined?.site });
+        break;
+      }
+      case 'quarantine': {
+        // The cut copy's MAC is blocked here, unless the copy is at the peer's site and has the
+        // kept copy's MAC (a flapping host, an equal seq): blocking it here would cut the kept copy
+        // too; the peer's own guard cuts it there (it sees our frozen entry as an equal claim).
+        const macs = p.mob.hosts.get(a.ip)?.conflict?.macs;
+        const here = a.site === this.cfg.site || !macs || macs[mob.otherSite(a.site)] !== a.mac;
+        if (here) this.quarantine(a.ip, a.mac, true, nowMs, a.site);
+        else {
+          this.counters.quarantinesLeftToPeer++;
+          this.note({ atMs: nowMs, kind: 'quarantine', ip: a.ip, mac: a.mac, to: a.site, reason: 'same MAC as the kept copy: cut at the peer' });
+        }
+        break;
+      }
+      case 'release': this.quarantine(a.ip, a.mac, false, nowMs, a.site); break;
+      case 'resolved':
+        this.d.log.info({ ip: a.ip, keep: a.keep, seq: a.seq, peer }, 'failover conflict resolved');
+        this.announceKept(p, a.ip, a.seq);
+        this.note({ atMs: nowMs, kind: 'resolved', ip: a.ip, to: a.keep, peer });
+        break;
+      default: break; // probe / plan / refused: the operator op reads them from the step's actions
+    }
+  }
+
+  /** After a resolve (here, or the peer's RESOLVED entry): a gratuitous ARP / unsolicited NA with
+   *  the kept copy's MAC on this LAN repairs neighbour caches the other copy overwrote; when the
+   *  kept copy lives here, a probe follows so that its answer points the bridge back at its port.
+   *  Once per IP and seq (a full sync re-sends the RESOLVED entry). */
+  private announceKept(p: PeerState, ip: string, seq: number): void {
+    const r = p.mob.hosts.get(ip);
+    if (!r || r.conflict || this.resolvedAnnounced.get(ip) === seq) return;
+    if (this.resolvedAnnounced.size >= RESOLVED_ANNOUNCED_MAX) this.resolvedAnnounced.clear();
+    this.resolvedAnnounced.set(ip, seq);
+    this.counters.resolveAnnouncements++;
+    this.d.dp.announce(ip, r.mac, r.router);
+    if (r.site === this.cfg.site) this.d.dp.probe(ip);
+  }
+
+  /** Frames of a quarantined copy's MAC are not bridged across the tunnel (at this appliance,
+   *  whichever site the copy is at: both directions of the tunnel pass here). */
+  private quarantine(ip: string, mac: string, on: boolean, nowMs: number, site: mob.Site): void {
+    const held = this.quarantined.get(mac) ?? new Set<string>();
+    if (!on && !held.has(ip)) return; // never applied here (left to the peer)
+    const before = held.size;
+    if (on) held.add(ip); else held.delete(ip);
+    if (held.size > 0) this.quarantined.set(mac, held); else this.quarantined.delete(mac);
+    if ((before === 0) !== (held.size === 0)) {
+      try { this.d.dp.setQuarantine(mac, on); } catch (e) {
+        this.counters.quarantineFailed++;
+        this.d.log.warn({ mac, err: (e as Error).message }, 'data plane refused the quarantine');
+      }
+    }
+    this.note({ atMs: nowMs, kind: on ? 'quarantine' : 'release', ip, mac, to: site });
+  }
+
+  private note(e: RecentEvent): void {
+    this.recent.push(e);
+    if (this.recent.length > RECENT_MAX) this.recent.shift();
+  }
+
+  private forgetPeer(p: PeerState): void {
+    for (const r of p.mob.hosts.values()) {
+      if (r.site !== this.cfg.site) this.d.dp.deleteNeighbor(r.ip);
+      if (r.conflict?.quarantined) this.quarantine(r.ip, r.conflict.quarantined.mac, false, 0, r.conflict.quarantined.site);
+    }
+    this.peers.delete(p.id);
+  }
+
+  // ------------------------------------------------------------------ operator
+
+  /** The IPs HOST names (itself, or every IP on record with that MAC), with the peer holding each. */
+  private resolveHost(host: string): Array<{ ip: string; p: PeerState | undefined }> {
+    const all = [...this.peers.values()];
+    if (!host.includes(':') || !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(host)) {
+      return [{ ip: host, p: all.find((p) => p.mob.hosts.has(host)) ?? all[0] }];
+    }
+    const out = new Map<string, PeerState>();
+    for (const p of all) {
+      for (const r of p.mob.hosts.values()) {
+        const macs = r.conflict ? Object.values(r.conflict.macs) : [r.mac];
+        if (macs.includes(host) && !out.has(r.ip)) out.set(r.ip, p);
+      }
+    }
+    return [...out].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([ip, p]) => ({ ip, p }));
+  }
+
+  async move(op: mob.MoveOp, host: string, opt: { check?: boolean; force?: boolean }, now: () => number): Promise<OpResult> {
+    const items: OpItem[] = [];
+    for (const { ip, p } of this.resolveHost(host)) items.push(await this.moveOne(op, ip, p, opt, now));
+    if (items.length === 0) items.push({ ip: host, outcome: 'refused', reason: 'unknown-host' });
+    return { op, host, check: opt.check === true, ok: items.every((i) => i.outcome !== 'refused'), items };
+  }
+
+  private async moveOne(op: mob.MoveOp, ip: string, p: PeerState | undefined, opt: { check?: boolean; force?: boolean },
+    now: () => number): Promise<OpItem> {
+    if (!p) return { ip, outcome: 'refused', reason: 'no-peer' };
+    let probe: OpItem['probe'];
+    let probeResult: 'answered' | 'silent' | undefined;
+    if (opt.check || !opt.force) {
+      const first = this.mobStep(p, { kind: op, ip, check: true }, now());
+      const ask = first.find((a): a is Extract<mob.MobilityAction, { kind: 'probe' }> => a.kind === 'probe');
+      if (!ask) return itemOf(ip, first);
+      const o = ask.lan === this.cfg.site
+        ? await this.probes.probeLocal(ip, () => this.d.dp.probe(ip))
+        : await this.probes.probeRemote(ip, (id) => (p.up ? (this.send(p, { t: 'fo-probe', id, ip }), true) : false));
+      probe = { lan: ask.lan, result: o.result, ...(o.result === 'answered' ? { mac: o.mac } : {}) };
+      if (o.result === 'unknown' && !opt.force && !opt.check) return { ip, outcome: 'refused', reason: 'probe-failed', probe };
+      probeResult = o.result === 'answered' ? 'answered' : 'silent';
+    }
+    const acts = this.mobStep(p, { kind: op, ip, check: opt.check === true, force: opt.force === true,
+      ...(probeResult ? { probe: probeResult } : {}) }, now());
+    return { ...itemOf(ip, acts), ...(probe ? { probe } : {}) };
+  }
+
+  resolve(host: string, keep: mob.Site, nowMs: number): OpResult {
+    const items: OpItem[] = [];
+    for (const { ip, p } of this.resolveHost(host)) {
+      if (!p) { items.push({ ip, outcome: 'refused', reason: 'no-peer' }); continue; }
+      items.push(itemOf(ip, this.mobStep(p, { kind: 'resolve', ip, keep }, nowMs)));
+    }
+    if (items.length === 0) items.push({ ip: host, outcome: 'refused', reason: 'no-conflict' });
+    return { op: 'resolve', host, check: false, ok: items.every((i) => i.outcome !== 'refused'), items };
+  }
+
+  // ------------------------------------------------------------------ status
+
+  status(): FailoverStatus {
+    const counters: Record<string, number> = { ...this.counters };
+    const conflicts: FailoverStatus['conflicts'] = [];
+    const peers: FailoverStatus['peers'] = [];
+    for (const p of this.peers.values()) {
+      const ms = mob.mobilityStatus(p.mob);
+      const ss = nsync.neighborSyncStatus(p.sync);
+      for (const [k, v] of Object.entries(ms.counters)) counters[k] = (counters[k] ?? 0) + v;
+      for (const k of ['updatesSent', 'updatesResent', 'updatesApplied', 'resyncsSent', 'fullSyncs', 'invalid'] as const) {
+        const key = `sync${k[0].toUpperCase()}${k.slice(1)}`;
+        counters[key] = (counters[key] ?? 0) + ss.counters[k];
+      }
+      for (const c of ms.conflicts) conflicts.push({ ...c, peer: this.name(p.id) });
+      peers.push({ name: this.name(p.id), up: p.up, peerSite: p.peerSite, siteMismatch: p.peerSite === this.cfg.site,
+        hosts: ms.hosts, sharing: ss.local, remote: ss.remote, syncing: ss.syncing });
+    }
+    let dataPlane: FailoverStats | null = null;
+    try { dataPlane = this.d.dp.failoverStats(); } catch { dataPlane = null; }
+    return { enabled: true, site: this.cfg.site, policy: this.cfg.conflictPolicy, peers, conflicts, counters, dataPlane,
+      recent: [...this.recent] };
+  }
+
+  /** Mobility's view of one IP (for `neighbors`: the conflict flag). */
+  conflictOf(ip: string): mob.Conflict | null {
+    for (const p of this.peers.values()) { const c = p.mob.hosts.get(ip)?.conflict; if (c) return c; }
+    return null;
+  }
+
+}
+
+function itemOf(ip: string, acts: mob.MobilityAction[]): OpItem {
+  for (const a of acts) {
+    switch (a.kind) {
+      case 'refused': return { ip, outcome: 'refused', reason: a.reason };
+      case 'plan': return { ip, outcome: 'plan', from: a.from, to: a.to, seq: a.seq };
+      case 'resolved': return { ip, outcome: 'resolved', to: a.keep, seq: a.seq };
+      default: break;
+    }
+  }
+  const m = acts.find((a): a is Extract<mob.MobilityAction, { kind: 'moved' }> => a.kind === 'moved');
+  if (m) return { ip, outcome: 'moved', mac: m.mac, from: m.from, to: m.to, seq: m.seq };
+  return { ip, outcome: 'moved' };
+}

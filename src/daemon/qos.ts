@@ -1,0 +1,39 @@
+// QoS in the daemon (docs/INTERNALS.md 2c): whether the data plane gets the band scheduler
+// (config `qos` section, overridable by BRIDGEHEAD_QOS=1/0 for A/B measurements), applying the
+// section's settings at start and on reload, and the control-socket method `qos` (live bands).
+
+import type { Config } from '../config/types';
+import { QosConfig, formatQosConfig, qosSettings } from '../config/qos-config';
+import type { DataPlane, QosStats } from '../dataplane';
+import type { ControlHandlers } from './control-socket';
+
+/** The data plane is created with options.qos: a qos section that is not disabled. */
+export function qosEnabled(config: Pick<Config, 'qos'>, env: NodeJS.ProcessEnv = process.env): boolean {
+  const v = env.BRIDGEHEAD_QOS;
+  if (v === '0' || v === 'false') return false;
+  if (v === '1' || v === 'true') return true;
+  return config.qos?.enabled ?? false;
+}
+
+/** Pushes the section's settings down (the defaults when the section is absent but QoS forced on). */
+export function applyQos(dp: DataPlane, config: Pick<Config, 'qos'>, on: boolean): void {
+  if (!on) return;
+  dp.setQos(config.qos ? qosSettings(config.qos) : {});
+}
+
+/** The `qos` control-socket reply: the configured section and the data plane's live view. */
+export interface QosReply {
+  enabled: boolean;
+  config: ReturnType<typeof formatQosConfig> | null;
+  live: QosStats;
+}
+
+export function qosHandlers(dp: DataPlane, config: () => { qos?: QosConfig }): ControlHandlers {
+  return {
+    qos: (): QosReply => {
+      const live = dp.qosStats();
+      const q = config().qos;
+      return { enabled: live.enabled, config: q ? formatQosConfig(q) : null, live };
+    },
+  };
+}
