@@ -9,18 +9,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "bench-queues: run as root" >&2; exit 1; }
 P=bhq$$
-BH="node $PWD/dist/src/cli/main.js"
 T=$(mktemp -d)
 trap 'bash scripts/topology.sh down $P >/dev/null 2>&1; rm -rf "$T"' EXIT INT TERM
-bash scripts/topology.sh up $P >/dev/null 2>&1
-ip netns exec $P-pa $BH init --config "$T/p" --name provider --listen 198.18.3.2:51820 --endpoint 198.18.3.2:51820 --bridge br0 >/dev/null 2>&1
-ip netns exec $P-ta $BH init --config "$T/t" --name tenant --listen 0.0.0.0:51820 --bridge br0 >/dev/null 2>&1
-tok=$(ip netns exec $P-pa $BH invite --config "$T/p" 2>/dev/null | tail -1)
-bash scripts/topology.sh spawn $P pa bhp $BH up --config "$T/p" >/dev/null
-sleep 0.5
-ip netns exec $P-ta $BH join --config "$T/t" "$tok" >/dev/null
-bash scripts/topology.sh spawn $P ta bht $BH up --config "$T/t" >/dev/null
-for _ in $(seq 50); do ip netns exec $P-t1 ping -c1 -W1 198.19.10.21 >/dev/null 2>&1 && break; sleep 0.2; done
+. scripts/lib/pair-demo.sh
+bh_pair_demo $P "$T"
 ip netns exec $P-p1 timeout 20 iperf3 -s -1 >/dev/null 2>&1 &
 sleep 0.3
 ip netns exec $P-t1 timeout 15 iperf3 -c 198.19.10.21 -t 6 >"$T/iperf.txt" 2>&1 &

@@ -3,16 +3,14 @@
 // section's settings at start and on reload, and the control-socket method `qos` (live bands).
 
 import type { Config } from '../config/types';
+import { envSwitch } from './env-switch';
 import { QosConfig, formatQosConfig, qosSettings } from '../config/qos-config';
 import type { DataPlane, QosStats } from '../dataplane';
 import type { ControlHandlers } from './control-socket';
 
 /** The data plane is created with options.qos: a qos section that is not disabled. */
 export function qosEnabled(config: Pick<Config, 'qos'>, env: NodeJS.ProcessEnv = process.env): boolean {
-  const v = env.BRIDGEHEAD_QOS;
-  if (v === '0' || v === 'false') return false;
-  if (v === '1' || v === 'true') return true;
-  return config.qos?.enabled ?? false;
+  return envSwitch(env, 'BRIDGEHEAD_QOS') ?? config.qos?.enabled ?? false;
 }
 
 /** Pushes the section's settings down (the defaults when the section is absent but QoS forced on). */

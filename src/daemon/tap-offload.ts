@@ -3,14 +3,12 @@
 // key `tapOffload`, which wins over the built-in default. The native side also honours
 // BH_TAP_OFFLOAD=off, and falls back by itself when the kernel refuses (stats global.tapOffload).
 import type { Config } from '../config/types';
+import { envSwitch } from './env-switch';
 
 /** Built-in default: on. Measured 2-3x faster single-stream TCP and a lower loaded RTT
  * (docs/BENCHMARKS.md); the kernel segments in software wherever a bridge port cannot take TSO. */
 export const TAP_OFFLOAD_DEFAULT = true;
 
 export function tapOffloadEnabled(config: Pick<Config, 'tapOffload'>, env: NodeJS.ProcessEnv = process.env): boolean {
-  const v = env.BRIDGEHEAD_TAP_OFFLOAD;
-  if (v === '1' || v === 'true') return true;
-  if (v === '0' || v === 'false') return false;
-  return config.tapOffload ?? TAP_OFFLOAD_DEFAULT;
+  return envSwitch(env, 'BRIDGEHEAD_TAP_OFFLOAD') ?? config.tapOffload ?? TAP_OFFLOAD_DEFAULT;
 }

@@ -28,7 +28,8 @@ test('fairQueueEnabled: environment > config > default', () => {
   assert.equal(fairQueueEnabled({ fairQueue: false }, {}), false);
   assert.equal(fairQueueEnabled({ fairQueue: false }, { BRIDGEHEAD_FQ: '1' }), true);
   assert.equal(fairQueueEnabled({ fairQueue: true }, { BRIDGEHEAD_FQ: '0' }), false);
-  assert.equal(fairQueueEnabled({ fairQueue: true }, { BRIDGEHEAD_FQ: 'bogus' }), true);
+  assert.equal(fairQueueEnabled({ fairQueue: true }, { BRIDGEHEAD_FQ: '' }), true);
+  assert.throws(() => fairQueueEnabled({ fairQueue: true }, { BRIDGEHEAD_FQ: 'yes please' }), /BRIDGEHEAD_FQ="yes please"/);
 });
 
 test('status: fair queue line', () => {

@@ -62,6 +62,7 @@ test('qosEnabled: config, then BRIDGEHEAD_QOS', () => {
   assert.equal(qosEnabled(parseConfig(base), {}), false);
   assert.equal(qosEnabled(on, { BRIDGEHEAD_QOS: '0' }), false);
   assert.equal(qosEnabled(off, { BRIDGEHEAD_QOS: '1' }), true);
+  assert.throws(() => qosEnabled(off, { BRIDGEHEAD_QOS: '2' }), /BRIDGEHEAD_QOS="2"/);
 });
 
 test('status text: qos block', () => {

@@ -46,7 +46,9 @@ test('tapOffloadEnabled: environment > config > default', () => {
   assert.equal(tapOffloadEnabled({ tapOffload: false }, {}), false);
   assert.equal(tapOffloadEnabled({ tapOffload: false }, { BRIDGEHEAD_TAP_OFFLOAD: '1' }), true);
   assert.equal(tapOffloadEnabled({ tapOffload: true }, { BRIDGEHEAD_TAP_OFFLOAD: '0' }), false);
-  assert.equal(tapOffloadEnabled({ tapOffload: true }, { BRIDGEHEAD_TAP_OFFLOAD: 'bogus' }), true);
+  assert.equal(tapOffloadEnabled({ tapOffload: false }, { BRIDGEHEAD_TAP_OFFLOAD: 'on' }), true);
+  assert.throws(() => tapOffloadEnabled({ tapOffload: true }, { BRIDGEHEAD_TAP_OFFLOAD: 'bogus' }),
+    /^Error: BRIDGEHEAD_TAP_OFFLOAD="bogus": expected 1, 0, true, false, on or off$/);
 });
 
 test('TAP MTU: untouched up to the default frame size, frame size - 18 above it', () => {
