@@ -153,17 +153,17 @@ export class Topology {
    * (-1) and a client with a connect timeout.  Returns the parsed JSON summary.
    */
   async iperf3(client: NodeName, server: NodeName, serverIp: string, seconds: number, logDir: string,
-    extra: string[] = []): Promise<IperfResult> {
+    extra: string[] = [], port = 5201): Promise<IperfResult> {
     const bound = seconds + 20;
-    const srv = this.spawn(server, 'iperf3-server',
-      ['timeout', String(bound + 5), 'iperf3', '-s', '-1', '-B', serverIp, '-p', '5201'], `${logDir}/iperf3-server.log`);
+    const srv = this.spawn(server, `iperf3-server-${port}`,
+      ['timeout', String(bound + 5), 'iperf3', '-s', '-1', '-B', serverIp, '-p', String(port)], `${logDir}/iperf3-server-${port}.log`);
     try {
       const deadline = Date.now() + 10000;
-      while (!(await this.tcpListening(server, 5201))) {
+      while (!(await this.tcpListening(server, port))) {
         if (!srv.running || Date.now() > deadline) throw new Error(`iperf3 server did not start: ${srv.logTail(10)}`);
         await new Promise((res) => setTimeout(res, 100));
       }
-      const r = await this.exec(client, ['timeout', String(bound), 'iperf3', '-c', serverIp, '-p', '5201',
+      const r = await this.exec(client, ['timeout', String(bound), 'iperf3', '-c', serverIp, '-p', String(port),
         '-t', String(seconds), '-J', '--connect-timeout', '5000', ...extra], { timeoutMs: (bound + 5) * 1000 });
       let j: any;
       try { j = JSON.parse(r.stdout); } catch {
