@@ -12,12 +12,11 @@ import { ADDR, MAC } from './lib/topology';
 import { Sites } from './lib/bridgehead';
 import { NODE, REPO } from './lib/env';
 import { sleep } from './lib/proc';
-import { failoverIt, failoverSkipReason, failoverStatus, pairFailoverSites } from './lib/failover';
+import { failoverStatus, pairFailoverSites } from './lib/failover';
 
 const S = NetnsSuite.create(__filename, 'fostorm');
 const T = S.topo;
-const SKIP = failoverSkipReason();
-const it = failoverIt(S, SKIP);
+const it = S.it.bind(S);
 const FLOOD = path.join(REPO, 'scripts', 'l2-flood.js');
 const BCAST_PPS = 500, BCAST_BURST = 500;
 const FLOOD_PPS = 10000; // 20 x the cap
@@ -34,8 +33,8 @@ function flood(node: 't1' | 't2', kind: string, count: number, pps: number, time
 }
 
 describe('failover-storm: storm control, BPDU filter, MAC flood', () => {
-  before(() => (SKIP ? undefined : S.setup({}, ['iperf3', 'tcpdump'])), { timeout: 90000 });
-  after(() => (SKIP ? undefined : S.teardown()), { timeout: 90000 });
+  before(() => S.setup({}, ['iperf3', 'tcpdump']), { timeout: 90000 });
+  after(() => S.teardown(), { timeout: 90000 });
 
   it('pair with failover on and a low broadcast rate towards the tunnel', 120000, async () => {
     sites = await pairFailoverSites(S, { storm: { toTunnel: { broadcastPps: BCAST_PPS, broadcastBurst: BCAST_BURST } } });

@@ -12,13 +12,11 @@ import { Sites } from './lib/bridgehead';
 import { Background, sleep, waitFor } from './lib/proc';
 import {
   addReplica, bridgePortOf, failoverStatus, linkSet, neighbors, nsExec, op, pairFailoverSites, removeReplica,
-  failoverIt, failoverSkipReason,
 } from './lib/failover';
 
 const S = NetnsSuite.create(__filename, 'failover');
 const T = S.topo;
-const SKIP = failoverSkipReason();
-const it = failoverIt(S, SKIP);
+const it = S.it.bind(S);
 const ONE_WAY_MS = 20;
 const P1_V6 = 'fe80::ff:fe00:1021'; // EUI-64 link-local of p1 (02:00:00:00:10:21)
 const OTHER_MAC = '02:00:00:00:10:99';
@@ -30,9 +28,9 @@ const hostSite = async (a: Sites['tenant'], ip: string): Promise<string | null> 
   (await neighbors(a)).entries.find((e) => e.ip === ip)?.site ?? null;
 
 describe('failover: proxy ARP/ND, failover/failback, split brain', () => {
-  before(() => (SKIP ? undefined : S.setup({ WAN_EMU: true, WAN_EMU_ARGS: `--delay-ms ${ONE_WAY_MS} --seed 3` }, ['arping', 'ndisc6', 'tcpdump'])),
+  before(() => S.setup({ WAN_EMU: true, WAN_EMU_ARGS: `--delay-ms ${ONE_WAY_MS} --seed 3` }, ['arping', 'ndisc6', 'tcpdump']),
     { timeout: 90000 });
-  after(() => (SKIP ? undefined : S.teardown()), { timeout: 90000 });
+  after(() => S.teardown(), { timeout: 90000 });
 
   it('pair with failover on (init --site); hosts are learned and shared', 120000, async () => {
     sites = await pairFailoverSites(S, { learnPrefixes: ['198.19.10.0/24'], flapWindowS: FLAP_WINDOW_S });

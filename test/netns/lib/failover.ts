@@ -1,15 +1,12 @@
 // Partial-failover helpers for the namespace tests: the two sites paired with failover on, the
 // CLI's failover commands, and a replica host (a second namespace at the provider site with
 // t1's IP and MAC, or another MAC for split-brain tests).
-import { it } from 'node:test';
 import type { StatusSnapshot } from '../../../src/daemon/status-types';
 import type { FailoverStatus, OpResult } from '../../../src/daemon/failover';
 import type { FdbReply, NeighborsReply } from '../../../src/daemon/failover-control';
 import { Appliance, Sites, pairSites } from './bridgehead';
 import { describeResult, runOk, run } from './proc';
 import { NetnsSuite } from './suite';
-import { loadNative } from '../../../src/dataplane/native';
-import { dataPlaneSupportsFailover } from '../../../src/daemon/failover';
 
 export const REPLICA = 'r1';
 
@@ -83,23 +80,4 @@ export async function bridgePortOf(ns: string, mac: string): Promise<string | nu
   const rows = JSON.parse(r.stdout || '[]') as Array<{ mac: string; ifname: string; flags?: string[]; state?: string }>;
   const row = rows.find((x) => x.mac.toLowerCase() === mac && !(x.flags ?? []).includes('self') && x.state !== 'permanent');
   return row?.ifname ?? null;
-}
-
-/** Why the failover namespace tests cannot run with this build (the addon lacks the data-plane
- *  contract), or false. Printed loudly once; the tests are then reported as skipped. */
-export function failoverSkipReason(): string | false {
-  let ok = false;
-  try { ok = dataPlaneSupportsFailover(loadNative().DataPlane.prototype); } catch { ok = false; }
-  if (ok) return false;
-  const why = 'the native addon does not implement the failover data-plane contract yet (setNeighbor, announce, probe, ...)';
-  process.stderr.write(`\n## SKIPPED: partial-failover namespace tests: ${why} ##\n\n`);
-  return why;
-}
-
-/** S.it, or a skipped test when failover is not in the data plane. */
-export function failoverIt(suite: NetnsSuite, skip: string | false) {
-  return (name: string, timeoutMs: number, fn: () => Promise<void>): void => {
-    if (skip) it(name, { skip }, () => undefined);
-    else suite.it(name, timeoutMs, fn);
-  };
 }
