@@ -328,6 +328,7 @@ napi_value bh_m_neighbors(napi_env env, napi_callback_info info) {
   napi_value arr;
   if (napi_create_array_with_length(env, n, &arr) != napi_ok) {
     free(list);
+    bh_throw_last_error(env, "napi_create_array_with_length");
     return NULL;
   }
   for (uint32_t i = 0; i < n; i++) {
