@@ -25,6 +25,7 @@
 #define BH_VNET_GSO_TCPV4 1
 #define BH_VNET_GSO_UDP 3
 #define BH_VNET_GSO_TCPV6 4
+#define BH_VNET_GSO_UDP_L4 5 /* UDP segmentation offload (USO, Linux 6.2+); written by bh_gro only */
 #define BH_VNET_GSO_ECN 0x80
 #define BH_TSO_MAX_INPUT 65550 /* largest offloaded frame accepted (64 KiB IP packet + L2) */
 

@@ -59,6 +59,7 @@ bh_dp *bh_dp_create(const bh_dp_config *cfg, int *err, const char **step) {
   pthread_rwlock_init(&dp->peers_lock, &ra);
   pthread_rwlockattr_destroy(&ra);
   pthread_mutex_init(&dp->mac_lock, NULL);
+  pthread_mutex_init(&dp->tap_drain_lock, NULL);
   dp->mac_age_ns = cfg->mac_age_ns;
   dp->max_frame = cfg->max_frame ? cfg->max_frame : BH_FRAME_DEFAULT;
   if (dp->max_frame < BH_FRAME_MIN || dp->max_frame > BH_FRAME_MAX) FAIL(-EINVAL, "max frame size");
@@ -81,7 +82,8 @@ bh_dp *bh_dp_create(const bh_dp_config *cfg, int *err, const char **step) {
   dp->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (dp->wake_fd < 0) FAIL(-errno, "eventfd");
 
-  int rc, offload = cfg->tap_offload; /* socketpair: header framing as asked, nothing to probe */
+  /* socketpair: header framing as asked, nothing to probe (the test end reads what is written) */
+  int rc, offload = cfg->tap_offload ? BH_TAP_OFFLOAD_TSO | BH_TAP_OFFLOAD_USO_WRITE : 0;
   if (cfg->tap_name) {
     rc = bh_tap_open(cfg->tap_name, cfg->tap_offload, dp->tap_name, &offload, step);
     if (rc < 0) FAIL(rc, *step);
@@ -93,6 +95,7 @@ bh_dp *bh_dp_create(const bh_dp_config *cfg, int *err, const char **step) {
   }
   if (!(dp->tap_reader = bh_tap_reader_new(offload))) FAIL(-ENOMEM, "allocate TAP reader");
   atomic_store(&dp->ctr_tap.g[BH_G_TAP_OFFLOAD], (uint64_t)(offload != 0)); /* stats global.tapOffload */
+  atomic_store(&dp->ctr_tap.g[BH_G_TAP_UDP_GRO], (uint64_t)dp->tap_reader->gro_udp); /* global.tapUdpGro */
   atomic_store(&dp->ctr_tap.g[BH_G_MAX_FRAME_SIZE], dp->max_frame);
   rc = bh_udp_open(cfg->listen_address, cfg->listen_port, &dp->udp_family, &dp->port, step);
   if (rc < 0) FAIL(rc, *step);
@@ -183,6 +186,7 @@ void bh_dp_destroy(bh_dp *dp) {
   bh_dp_fq_free(dp->fqp);
   pthread_rwlock_destroy(&dp->peers_lock);
   pthread_mutex_destroy(&dp->mac_lock);
+  pthread_mutex_destroy(&dp->tap_drain_lock);
   free(dp);
 }
 

@@ -26,6 +26,9 @@
  *        SO_TIMESTAMPNS) drops bulk frames (> BH_AQM_MIN_FRAME) of a standing queue (aqm_dropped)
  *     -> bh_tap_write_batch (tap_write.h): each frame to the TAP; with TAP offloads runs of one TCP
  *        flow merged into TSO super-frames (tapTxFrames / tapGroFrames / tap_write_failed)
+ *   socket drained after a light wake-up (<= RX_INLINE_DRAIN_MAX buffers) that wrote to the TAP:
+ *     -> bh_dp_tx_drain_inline (dp.h): one TAP batch through the TX pipeline on this thread, if the
+ *        TX thread is not draining (the replies those writes produced; txInlineDrains)
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -60,6 +63,8 @@ enum { RX_NONE = 0, RX_FRAME = 1, RX_CONTROL = 2, RX_OVERSIZE = 3 };
 /* Frames up to this size are never dropped by the AQM: pings, TCP ACKs, voice and control
  * traffic are not what builds a standing queue, and dropping them only hurts. */
 #define BH_AQM_MIN_FRAME 256
+/* At most this many received buffers in one wake-up for the inline TAP drain (bh_dp_tx_drain_inline) */
+#define RX_INLINE_DRAIN_MAX 8
 #define BH_AQM_MAX_SOJOURN_NS (10ULL * 1000000000ULL) /* beyond this a timestamp is not trusted */
 
 typedef struct bh_rx_state {
@@ -355,13 +360,20 @@ void *bh_dp_rx_main(void *arg) {
       bh_dp_frag_expire(dp, now);
       s->last_frag_expire = now;
     }
+    uint64_t written0 = bh_ctr_get(&dp->ctr_rx.g[BH_G_TAP_TX_FRAMES]);
+    unsigned received = 0;
     for (;;) {
       if (atomic_load_explicit(&dp->stopping, memory_order_relaxed)) break;
       int n = recv_batch(dp, s);
       if (n <= 0) break;
+      received += (unsigned)n;
       split_batch(dp, s, (unsigned)n, bh_now_ns());
       if (n < BH_BATCH) break;
     }
+    /* Light traffic (a few datagrams this wake-up): send what our TAP writes produced now rather
+     * than wake the TX thread for it (dp.h). Bulk receive stays out of the TX path's work. */
+    if (received && received <= RX_INLINE_DRAIN_MAX && bh_ctr_get(&dp->ctr_rx.g[BH_G_TAP_TX_FRAMES]) != written0)
+      bh_dp_tx_drain_inline(dp);
   }
   close(ep);
   return NULL;

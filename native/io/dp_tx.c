@@ -196,12 +196,26 @@ void bh_dp_tx_put(bh_tx_state *s, unsigned i, const uint8_t *frame, uint32_t len
 }
 void bh_dp_tx_process(bh_dp *dp, bh_tx_state *s, unsigned n, uint64_t now) { process_batch(dp, s, n, now); }
 
-/* One TAP batch through the direct pipeline (bh_dp_tap_loop callback). */
-static unsigned tx_batch(bh_dp *dp, void *ctx, uint64_t now, int *failed) {
-  bh_tx_state *s = ctx;
+static unsigned read_and_process(bh_dp *dp, bh_tx_state *s, uint64_t now, int *failed) {
   unsigned n = bh_tap_read_batch(dp, dp->tap_reader, &s->frame[0][0], sizeof s->frame[0], s->len, BH_BATCH, failed);
   if (n) process_batch(dp, s, n, now);
   return n;
+}
+
+/* One TAP batch through the direct pipeline (bh_dp_tap_loop callback). */
+static unsigned tx_batch(bh_dp *dp, void *ctx, uint64_t now, int *failed) {
+  pthread_mutex_lock(&dp->tap_drain_lock);
+  unsigned n = read_and_process(dp, ctx, now, failed);
+  pthread_mutex_unlock(&dp->tap_drain_lock);
+  return n;
+}
+
+void bh_dp_tx_drain_inline(bh_dp *dp) {
+  if (dp->fqp || pthread_mutex_trylock(&dp->tap_drain_lock) != 0) return;
+  int failed = 0;
+  /* one batch at most: a longer run is the TX thread's (it has been woken for it) */
+  if (read_and_process(dp, dp->tx, bh_now_ns(), &failed)) BH_COUNT(&dp->ctr_rx, TX_INLINE_DRAINS, 1);
+  pthread_mutex_unlock(&dp->tap_drain_lock);
 }
 
 void *bh_dp_tx_main(void *arg) {

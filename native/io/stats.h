@@ -1,5 +1,6 @@
 /* stats: data-plane counters. Each thread (TX, RX, JS) owns one bh_counters block and is its only
- * writer (relaxed load+store, no RMW, no shared cache lines); readers sum the blocks. The two
+ * writer (relaxed load+store, no RMW, no shared cache lines); readers sum the blocks. The TX and
+ * TAP blocks of the direct path belong to whichever thread holds dp->tap_drain_lock (dp.h). The two
  * flags (UDP_GSO, UDP_GRO) are set at creation, before the threads start. Drop
  * reasons are the names of docs/INTERNALS.md section 2 (+ two documented extras). */
 #ifndef BH_STATS_H
@@ -29,6 +30,8 @@ typedef enum {
   BH_G_TAP_GSO_FRAMES, /* TSO super-frames read from the TAP and segmented (tap_read.h) */
   BH_G_MAX_FRAME_SIZE, /* value (TAP block): the largest frame accepted (options.maxFrameSize) */
   BH_G_TAP_GRO_FRAMES, /* TSO super-frames written to the TAP, merged from 2+ segments (tap_write.h) */
+  BH_G_TAP_UDP_GRO,    /* flag 0/1 (TAP block): UDP datagram runs are written as UDP_L4 super-frames (bh_gro.h) */
+  BH_G_TX_INLINE_DRAINS, /* RX block: TAP batches the RX thread read and sent itself (bh_dp_tx_drain_inline) */
   BH_G__COUNT
 } bh_global_ctr;
 

@@ -64,6 +64,16 @@ static int enable_offloads(int fd) {
   return ioctl(fd, TUNSETOFFLOAD, f) < 0 ? -1 : 0;
 }
 
+/* Does the kernel take UDP_L4 GSO writes (bh_gro.h)? TUNSETOFFLOAD knows TUN_F_USO4/6 exactly
+ * when virtio_net_hdr_to_skb knows UDP_L4 (both Linux 6.2); an older kernel refuses the unknown
+ * flags. The TAP is then set back to TSO only: what the kernel hands us stays TCP super-frames
+ * (tap_read.h segments no UDP ones), writes need no feature flag. 1 or 0. */
+static int probe_uso(int fd) {
+  unsigned long base = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
+  if (ioctl(fd, TUNSETOFFLOAD, base | BH_TUN_F_USO4 | BH_TUN_F_USO6) < 0) return 0;
+  return ioctl(fd, TUNSETOFFLOAD, base) == 0;
+}
+
 static int offload_disabled_by_env(void) {
   const char *v = getenv("BH_TAP_OFFLOAD");
   return v && strcmp(v, "off") == 0;
@@ -83,7 +93,7 @@ int bh_tap_open(const char *name, int want_offload, char out_name[IFNAMSIZ], int
       close(fd); /* the TAP disappears with its only fd: recreate it plain below */
       fd = -1;
     }
-    *offload = fd >= 0;
+    if (fd >= 0) *offload = BH_TAP_OFFLOAD_TSO | (probe_uso(fd) ? BH_TAP_OFFLOAD_USO_WRITE : 0);
   }
   if (fd < 0) fd = tap_create(name, n, IFF_TAP | IFF_NO_PI, out_name, step);
   if (fd < 0) return fd;

@@ -14,7 +14,17 @@
  * TUNSETOFFLOAD(CSUM | TSO4 | TSO6 | TSO_ECN), so the kernel hands over TCP super-frames of up to
  * 64 KiB and partial checksums (tap_read.h segments them) and every read and write carries a
  * 10-byte virtio_net_hdr. Any refusal: the TAP is recreated without (clean fallback). *offload
- * says which one the fd is. */
+ * says which one the fd is: 0, or BH_TAP_OFFLOAD_TSO plus BH_TAP_OFFLOAD_USO_WRITE when the kernel
+ * also accepts UDP_L4 super-frames written to it (probed, Linux 6.2+). */
+#define BH_TAP_OFFLOAD_TSO 1
+#define BH_TAP_OFFLOAD_USO_WRITE 2
+#ifndef TUN_F_USO4
+#define BH_TUN_F_USO4 0x20
+#define BH_TUN_F_USO6 0x40
+#else
+#define BH_TUN_F_USO4 TUN_F_USO4
+#define BH_TUN_F_USO6 TUN_F_USO6
+#endif
 int bh_tap_open(const char *name, int want_offload, char out_name[IFNAMSIZ], int *offload, const char **step);
 
 /* Socketpair mode: *dp_fd is the data plane's end (non-blocking reads; writes wait at most

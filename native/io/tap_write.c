@@ -1,4 +1,4 @@
-/* tap_write: frames to the TAP, merged into TSO super-frames where possible (tap_write.h).
+/* tap_write: frames to the TAP, merged into TSO / USO super-frames where possible (tap_write.h).
  *
  *   for each frame: offload and bh_gro_begin? -> bh_gro_append the following frames while they
  *   continue the run -> bh_gro_end -> one writev (header + head + payloads); else one write */
@@ -38,12 +38,12 @@ static void write_iov(bh_dp *dp, struct iovec *iov, int cnt, unsigned frames, in
 
 void bh_tap_write_batch(bh_dp *dp, uint8_t *const *frame, const uint16_t *len, unsigned n) {
   static const uint8_t zero_hdr[BH_VNET_HDR_LEN];
-  int may_wait = 1, vnet = dp->tap_reader->offload, gro = dp->tap_reader->gro;
+  int may_wait = 1, vnet = dp->tap_reader->offload, gro = dp->tap_reader->gro, udp = dp->tap_reader->gro_udp;
   uint8_t hdr[BH_VNET_HDR_LEN];
   struct iovec iov[BH_GRO_MAX_SEGMENTS + 1];
   for (unsigned i = 0; i < n;) {
     bh_gro_run run;
-    if (!gro || !bh_gro_begin(&run, frame[i], len[i])) {
+    if (!gro || !bh_gro_begin(&run, frame[i], len[i], udp)) {
       iov[0] = (struct iovec){(void *)zero_hdr, BH_VNET_HDR_LEN};
       iov[1] = (struct iovec){frame[i], len[i]};
       write_iov(dp, vnet ? iov : iov + 1, vnet ? 2 : 1, 1, &may_wait);

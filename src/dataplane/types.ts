@@ -136,6 +136,10 @@ export interface GlobalStats {
   maxFrameSize: number;
   /** TSO super-frames written to the TAP, merged from 2+ segments of one TCP flow (TAP offloads) */
   tapGroFrames: number;
+  /** 1: runs of same-flow UDP datagrams are also merged (UDP_L4 super-frames; the kernel takes them, Linux 6.2+) */
+  tapUdpGro: number;
+  /** TAP batches the receive thread read and sent itself right after its TAP writes (replies, ACKs). */
+  txInlineDrains: number;
 }
 
 export interface MacTableStats {

@@ -4,8 +4,9 @@
 // the checksum field, as the kernel hands it over) leaves a peer without offloads as MSS-sized
 // frames with complete headers and checksums (verified here with an independent JS checksum), in
 // order, also when a super-frame straddles two TAP batches; a peer with offloads merges them back
-// (GRO) and writes one super-frame with a TSO header; partial checksums of plain frames are
-// completed; malformed headers are counted drops.
+// (GRO) and writes one super-frame with a TSO header, and a run of same-size UDP datagrams as a
+// UDP_L4 super-frame that splits back into exactly those datagrams; partial checksums of plain
+// frames are completed; malformed headers are counted drops.
 
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
@@ -137,6 +138,73 @@ function expectSegments(frames: Buffer[], v6: boolean, payload: Buffer, seq: num
   assert.deepEqual(Buffer.concat(parts), payload, `${what}: payload reassembles`);
 }
 
+/** Datagram k of one UDP flow: IPv4 ID 0xfffe + k (wraps), complete checksum. */
+function udpDatagram(v6: boolean, k: number, n: number): Buffer {
+  const l3 = 14, l4 = l3 + (v6 ? 40 : 20);
+  const f = Buffer.alloc(l4 + 8 + n);
+  H2.copy(f, 0);
+  H1.copy(f, 6);
+  f.writeUInt16BE(v6 ? 0x86dd : 0x0800, 12);
+  const ip = f.subarray(l3, l4), udp = f.subarray(l4);
+  if (v6) {
+    ip[0] = 0x60;
+    ip.writeUInt16BE(8 + n, 4);
+    ip[6] = 17;
+    ip[7] = 64;
+    for (let i = 0; i < 32; i++) ip[8 + i] = 0x20 + i;
+  } else {
+    ip[0] = 0x45;
+    ip.writeUInt16BE(f.length - l3, 2);
+    ip.writeUInt16BE((0xfffe + k) & 0xffff, 4);
+    ip[6] = 0x40;
+    ip[8] = 64;
+    ip[9] = 17;
+    Buffer.from([198, 18, 1, 1, 198, 18, 1, 2]).copy(ip, 12);
+    ip.writeUInt16BE(csum(sum16(ip)), 10);
+  }
+  udp.writeUInt16BE(5000, 0);
+  udp.writeUInt16BE(5001, 2);
+  udp.writeUInt16BE(8 + n, 4);
+  pattern(n, k).copy(udp, 8);
+  udp.writeUInt16BE(csum(sum16(udp, pseudo(ip, v6, 17, udp.length))) || 0xffff, 6);
+  return f;
+}
+
+/** A frame written to the TAP (vnet header first) as the datagrams the kernel delivers: a
+ * UDP_L4 super-frame (gso_type 5) is split into gso_size pieces with consecutive IPv4 IDs and
+ * lengths and checksums recomputed (the partial checksum must be the super-frame's pseudo sum). */
+function splitUdpL4(g: Buffer): Buffer[] {
+  const h = g.subarray(0, VNET), f = g.subarray(VNET);
+  if (h[1] === 0) return [Buffer.from(f)];
+  const v6 = f.readUInt16BE(12) === 0x86dd, l3 = 14, l4 = l3 + (v6 ? 40 : 20), hdrs = l4 + 8;
+  assert.equal(h[1], 5, 'gso_type UDP_L4');
+  assert.equal(h[0], 1, 'NEEDS_CSUM');
+  assert.equal(h.readUInt16LE(6), l4, 'csum_start');
+  assert.equal(h.readUInt16LE(8), 6, 'csum_offset');
+  const ip = f.subarray(l3, l4), size = h.readUInt16LE(4);
+  if (!v6) assert.equal(csum(sum16(ip)), 0, 'IPv4 header checksum of the super-frame');
+  assert.equal(f.readUInt16BE(l4 + 4), f.length - l4, 'UDP length of the super-frame');
+  assert.equal(f.readUInt16BE(l4 + 6), fold(pseudo(ip, v6, 17, f.length - l4)), 'pseudo-header sum');
+  const out: Buffer[] = [];
+  for (let off = hdrs, k = 0; off < f.length; off += size, k++) {
+    const n = Math.min(size, f.length - off);
+    const d = Buffer.concat([f.subarray(0, hdrs), f.subarray(off, off + n)]);
+    const dip = d.subarray(l3, l4), u = d.subarray(l4);
+    if (v6) dip.writeUInt16BE(8 + n, 4);
+    else {
+      dip.writeUInt16BE(d.length - l3, 2);
+      dip.writeUInt16BE((ip.readUInt16BE(4) + k) & 0xffff, 4);
+      dip.writeUInt16BE(0, 10);
+      dip.writeUInt16BE(csum(sum16(dip)), 10);
+    }
+    u.writeUInt16BE(8 + n, 4);
+    u.writeUInt16BE(0, 6);
+    u.writeUInt16BE(csum(sum16(u, pseudo(dip, v6, 17, u.length))) || 0xffff, 6);
+    out.push(d);
+  }
+  return out;
+}
+
 describe('TAP offloads (socketpair framing)', () => {
   test('stats report the framing; an IPv4 and an IPv6 super-frame arrive as valid MSS-sized segments', async () => {
     const p = pair(true, false);
@@ -254,6 +322,33 @@ describe('TAP offloads (socketpair framing)', () => {
       const g = p.b.dp.stats().global;
       assert.equal(g.tapTxFrames, 42, 'tapTxFrames counts segments');
       assert.ok(g.tapGroFrames >= 2 && g.tapGroFrames <= 42, `tapGroFrames ${g.tapGroFrames}`);
+    } finally {
+      p.a.dp.stop();
+      p.b.dp.stop();
+    }
+  });
+
+  test('GRO: a run of same-size UDP datagrams reaches an offload peer as UDP_L4 super-frames that split into the same datagrams', async () => {
+    const p = pair(true, true);
+    try {
+      assert.equal(p.b.dp.stats().global.tapUdpGro, 1, 'socketpair framing: UDP_L4 writes on');
+      p.b.dp.start();
+      const sent: Buffer[] = [];
+      for (const v6 of [false, true]) for (let k = 0; k < 12; k++) sent.push(udpDatagram(v6, k, k === 11 ? 17 : 64));
+      for (const f of sent) p.a.dp.testWriteFrame(Buffer.concat([Buffer.alloc(VNET), f])); // queued: one TAP batch
+      p.a.dp.start();
+      assert.ok(p.a.dp.sendKeepalive(1));
+      const got: Buffer[] = [];
+      while (got.length < sent.length) {
+        const [g] = readFrames(p.b.dp, 1, 2000);
+        assert.ok(g, `${got.length} of ${sent.length} datagrams arrived`);
+        got.push(...splitUdpL4(g));
+      }
+      assert.equal(got.length, sent.length);
+      got.forEach((f, i) => assert.deepEqual(f, sent[i], `datagram ${i}, split as the kernel splits it`));
+      const g = p.b.dp.stats().global;
+      assert.equal(g.tapTxFrames, 24, 'tapTxFrames counts datagrams');
+      assert.ok(g.tapGroFrames >= 2 && g.tapGroFrames < 24, `tapGroFrames ${g.tapGroFrames}`);
     } finally {
       p.a.dp.stop();
       p.b.dp.stop();

@@ -41,14 +41,14 @@ static inline unsigned bh_fuzz_tso_one(uint8_t (*slots)[BH_FUZZ_TSO_SLOT], uint8
   uint16_t lens[BH_FUZZ_TSO_SLOTS];
   bh_gro_run raw; /* GRO parsing of the raw (often malformed) frame */
   size_t raw_off = 0;
-  if (bh_gro_begin(&raw, scratch, len)) (void)bh_gro_append(&raw, scratch, len, &raw_off);
+  if (bh_gro_begin(&raw, scratch, len, d[4] & 1)) (void)bh_gro_append(&raw, scratch, len, &raw_off);
   if (bh_tso_prepare(&h, scratch, len, BH_FUZZ_TSO_SLOT, (d[5] & 1) ? 300 + (size_t)d[6] * 5 : 0, &plan) != BH_TSO_OK) return 1;
   unsigned acc = 0;
   for (unsigned first = 0; first < plan.segments && first < 64;) {
     unsigned k = bh_tso_emit(&h, scratch, len, &plan, first, BH_FUZZ_TSO_SLOTS, &slots[0][0], BH_FUZZ_TSO_SLOT, lens);
     for (unsigned i = 0; i < k; i++) acc += lens[i] + slots[i][0];
     bh_gro_run run; /* and back: GRO over the segments just produced (and the raw input) */
-    if (k && bh_gro_begin(&run, slots[0], lens[0]))
+    if (k && bh_gro_begin(&run, slots[0], lens[0], d[4] & 1))
       for (unsigned i = 1; i < k; i++) {
         size_t off = 0;
         acc += (unsigned)bh_gro_append(&run, slots[i], lens[i], &off) + (unsigned)off;
