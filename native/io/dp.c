@@ -63,6 +63,8 @@ bh_dp *bh_dp_create(const bh_dp_config *cfg, int *err, const char **step) {
   dp->mac_age_ns = cfg->mac_age_ns;
   dp->max_frame = cfg->max_frame ? cfg->max_frame : BH_FRAME_DEFAULT;
   if (dp->max_frame < BH_FRAME_MIN || dp->max_frame > BH_FRAME_MAX) FAIL(-EINVAL, "max frame size");
+  if (cfg->thread_nice < -20 || cfg->thread_nice > 19) FAIL(-EINVAL, "thread nice value");
+  dp->thread_nice = cfg->thread_nice;
 
   if (bh_peers_init(&dp->peers) < 0) FAIL(-ENOMEM, "allocate peer table");
   if (bh_evring_init(&dp->events, cfg->event_capacity) < 0) FAIL(-ENOMEM, "allocate event queue");
@@ -204,7 +206,7 @@ void bh_dp_need_handshake(bh_dp *dp, bh_peer *peer, uint64_t now_ns) {
   bh_dp_emit(dp, &ev, NULL, 0);
 }
 
-void bh_dp_thread_setup(const char *name) {
+void bh_dp_thread_setup(const bh_dp *dp, const char *name) {
   pthread_setname_np(pthread_self(), name);
-  (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), BH_THREAD_NICE);
+  (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), dp->thread_nice);
 }

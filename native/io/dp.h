@@ -53,6 +53,7 @@ typedef struct {
   int tap_offload;    /* 1: ask for TAP offloads (IFF_VNET_HDR + TSO, tap_linux.h; probed, may be refused) */
   uint32_t neigh_capacity; /* neighbour table (dp_failover.h); 0 = default */
   uint64_t neigh_age_ns;   /* local neighbour entries age out after this; 0 = default */
+  int thread_nice;         /* the data-plane threads' nice value (bh_dp_thread_setup), -20..19 */
 } bh_dp_config;
 
 typedef enum { BH_DP_CREATED, BH_DP_RUNNING, BH_DP_STOPPED } bh_dp_state;
@@ -72,6 +73,7 @@ typedef struct bh_dp {
   atomic_int stopping;
   atomic_int mss_clamp; /* dp.setMssClamp: TX clamps TCP SYN MSS to the peer's path MTU (bh_mss.h) */
   uint32_t max_frame;   /* largest frame accepted from the TAP or a peer (bh_dp_config.max_frame) */
+  int thread_nice;      /* bh_dp_config.thread_nice */
   struct bh_tap_reader *tap_reader; /* the TAP read of whichever thread drains the TAP (tap_read.h) */
 
   pthread_rwlock_t peers_lock;
@@ -114,13 +116,15 @@ int bh_dp_emit(bh_dp *dp, const bh_event *ev, const uint8_t *data, uint32_t len)
 /* A packet for `peer` could not be sealed: 'need-handshake' at most once per second. */
 void bh_dp_need_handshake(bh_dp *dp, bh_peer *peer, uint64_t now_ns);
 
-/* Each data-plane thread calls this first: names it (visible in `top -H`) and raises its CPU
- * priority to BH_THREAD_NICE (best effort; needs CAP_SYS_NICE, which root and the systemd unit
- * have). Forwarding threads should win the CPU against everything else on the appliance: a frame
- * otherwise waits for a scheduler slot whenever the machine is busy. Measured on the benchmark
- * box: +15-20 % TCP throughput (docs/BENCHMARKS.md). */
+/* Each data-plane thread calls this first: names it (visible in `top -H`) and sets its CPU
+ * priority to dp->thread_nice, by default BH_THREAD_NICE (best effort; a negative value needs
+ * CAP_SYS_NICE, which root and the systemd unit have). Forwarding threads should win the CPU
+ * against everything else on the appliance: a frame otherwise waits for a scheduler slot whenever
+ * the machine is busy. The price shows where the traffic's own endpoints share the CPUs (the
+ * benchmark box): docs/BENCHMARKS.md has both sides measured (options.threadNice, config
+ * `threadNice`, BRIDGEHEAD_THREAD_NICE). */
 #define BH_THREAD_NICE (-10)
-void bh_dp_thread_setup(const char *name);
+void bh_dp_thread_setup(const bh_dp *dp, const char *name);
 
 /* The TAP-draining loop (tap_loop.c) of the TX thread or the fair-queue reader: batch_fn reads and
  * handles one batch, returns the number of frames read and sets *failed on a persistent read

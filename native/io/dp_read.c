@@ -45,8 +45,8 @@ static unsigned read_into_fq(bh_dp *dp, void *ctx, uint64_t now, int *failed) {
 }
 
 void *bh_dp_read_main(void *arg) {
-  bh_dp_thread_setup("bh-tx");
   bh_dp *dp = arg;
+  bh_dp_thread_setup(dp, "bh-tx");
   bh_dp_tap_loop(dp, read_into_fq, dp->fqp);
   return NULL;
 }

@@ -341,8 +341,8 @@ static void split_batch(bh_dp *dp, bh_rx_state *s, unsigned n, uint64_t now) {
 }
 
 void *bh_dp_rx_main(void *arg) {
-  bh_dp_thread_setup("bh-rx");
   bh_dp *dp = arg;
+  bh_dp_thread_setup(dp, "bh-rx");
   bh_rx_state *s = dp->rx;
   int ep = epoll_create1(EPOLL_CLOEXEC);
   if (ep < 0) return NULL;

@@ -92,8 +92,8 @@ static unsigned dequeue_batch(bh_fq_path *p, struct bh_tx_state *s, uint64_t *no
 }
 
 void *bh_dp_send_main(void *arg) {
-  bh_dp_thread_setup("bh-send");
   bh_dp *dp = arg;
+  bh_dp_thread_setup(dp, "bh-send");
   bh_fq_path *p = dp->fqp;
   while (!atomic_load_explicit(&dp->stopping, memory_order_relaxed)) {
     uint64_t now, wait_ns;

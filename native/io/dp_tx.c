@@ -219,8 +219,8 @@ void bh_dp_tx_drain_inline(bh_dp *dp) {
 }
 
 void *bh_dp_tx_main(void *arg) {
-  bh_dp_thread_setup("bh-tx");
   bh_dp *dp = arg;
+  bh_dp_thread_setup(dp, "bh-tx");
   bh_dp_tap_loop(dp, tx_batch, dp->tx);
   return NULL;
 }

@@ -161,6 +161,28 @@ int bh_arg_uint(napi_env env, napi_value v, const char *name, uint64_t min, uint
   return 0;
 }
 
+int bh_arg_int_opt(napi_env env, napi_value v, const char *name, int64_t min, int64_t max, int64_t def, int64_t *out) {
+  char d[96];
+  if (bh_is_undefined(env, v)) {
+    *out = def;
+    return 0;
+  }
+  napi_valuetype t = napi_undefined;
+  napi_typeof(env, v, &t);
+  double x = 0;
+  if (t == napi_number) napi_get_value_double(env, v, &x);
+  if (t != napi_number || !(x >= (double)min && x <= (double)max) || x != (double)(int64_t)x) {
+    bh_describe(env, v, d, sizeof d);
+    if (t != napi_number)
+      bh_throw_type(env, "%s must be an integer in [%lld, %lld], got %s", name, (long long)min, (long long)max, d);
+    else
+      bh_throw_range(env, "%s must be an integer in [%lld, %lld], got %s", name, (long long)min, (long long)max, d);
+    return -1;
+  }
+  *out = (int64_t)x;
+  return 0;
+}
+
 int bh_arg_uint_opt(napi_env env, napi_value v, const char *name, uint64_t min, uint64_t max, uint64_t def,
                     uint64_t *out) {
   if (bh_is_undefined(env, v)) {

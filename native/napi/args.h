@@ -38,6 +38,8 @@ int bh_arg_function(napi_env env, napi_value v, const char *name);
 int bh_arg_bool(napi_env env, napi_value v, const char *name, int *out);
 /* An integer-valued number in [min, max]. */
 int bh_arg_uint(napi_env env, napi_value v, const char *name, uint64_t min, uint64_t max, uint64_t *out);
+/* An integer-valued number in [min, max] (signed); undefined yields def. */
+int bh_arg_int_opt(napi_env env, napi_value v, const char *name, int64_t min, int64_t max, int64_t def, int64_t *out);
 /* Like bh_arg_uint, but undefined yields def. */
 int bh_arg_uint_opt(napi_env env, napi_value v, const char *name, uint64_t min, uint64_t max, uint64_t def,
                     uint64_t *out);

@@ -70,6 +70,7 @@ typedef struct {
   char address[BH_ADDRSTRLEN];
   uint64_t port, mac_capacity, mac_age_ms, event_capacity, max_frame, neigh_capacity, neigh_age_ms;
   int fq, tap_offload, qos;
+  int64_t thread_nice;
   napi_value on_event;
 } dp_opts;
 
@@ -134,6 +135,10 @@ static int parse_opts(napi_env env, napi_value v, dp_opts *o) {
   if (bh_get(env, v, "tapOffload", &off) < 0 ||
       (!bh_is_undefined(env, off) && bh_arg_bool(env, off, "options.tapOffload", &o->tap_offload) < 0))
     return -1;
+  napi_value nice;
+  if (bh_get(env, v, "threadNice", &nice) < 0 ||
+      bh_arg_int_opt(env, nice, "options.threadNice", -20, 19, BH_THREAD_NICE, &o->thread_nice) < 0)
+    return -1;
   napi_value ncap, nage; /* partial failover's neighbour table (dp_failover.h) */
   if (bh_get(env, v, "neighborCapacity", &ncap) < 0 ||
       bh_arg_uint_opt(env, ncap, "options.neighborCapacity", 1, 1u << 20, 4096, &o->neigh_capacity) < 0 ||
@@ -176,6 +181,7 @@ static napi_value dp_construct(napi_env env, napi_callback_info info) {
       .tap_offload = o.tap_offload,
       .neigh_capacity = (uint32_t)o.neigh_capacity,
       .neigh_age_ns = o.neigh_age_ms * 1000000ULL,
+      .thread_nice = (int)o.thread_nice,
   };
   int err = 0;
   const char *step = "create";

@@ -66,9 +66,11 @@ export interface Config {
   failover?: FailoverConfig;
   /** QoS bands + WAN shaper (src/config/qos-config.ts); absent = off. */
   qos?: QosConfig;
+  /** Nice value of the data-plane threads, -20..19 (src/daemon/thread-nice.ts); absent = the default. */
+  threadNice?: number;
 }
 
-const TOP_KEYS = ['version', 'name', 'listen', 'endpoint', 'tap', 'bridge', 'macTableCapacity', 'macAgeS', 'logLevel', 'peers', 'fairQueue', 'mtu', 'failover', 'tapOffload', 'qos'] as const;
+const TOP_KEYS = ['version', 'name', 'listen', 'endpoint', 'tap', 'bridge', 'macTableCapacity', 'macAgeS', 'logLevel', 'peers', 'fairQueue', 'mtu', 'failover', 'tapOffload', 'qos', 'threadNice'] as const;
 const LISTEN_KEYS = ['address', 'port'] as const;
 const PEER_KEYS = ['name', 'publicKey', 'endpoint', 'psk', 'persistentKeepaliveS', 'addedAt'] as const;
 
@@ -235,6 +237,11 @@ export function parseConfig(raw: unknown, source = 'bridgehead.json'): Config {
     if (typeof o.tapOffload !== 'boolean') c.fail('tapOffload', 'expected true or false', o.tapOffload);
     cfg.tapOffload = o.tapOffload as boolean;
   }
+  if (c.has(o, 'threadNice')) {
+    const n = o.threadNice;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < -20 || n > 19) c.fail('threadNice', 'expected an integer from -20 to 19', n);
+    cfg.threadNice = n as number;
+  }
   if (c.has(o, 'mtu')) cfg.mtu = parseMtuConfig(o.mtu, (path, problem, ...v) => c.fail(path, problem, ...v));
   if (c.has(o, 'failover')) cfg.failover = parseFailoverConfig(o.failover, (path, problem, ...v) => c.fail(path, problem, ...v), endpoint);
   if (c.has(o, 'qos')) cfg.qos = parseQosConfig(o.qos, (path, problem, ...v) => c.fail(path, problem, ...v));
@@ -260,6 +267,7 @@ export function formatConfig(c: Config): string {
     ...(c.tapOffload !== undefined ? { tapOffload: c.tapOffload } : {}),
     ...(c.failover !== undefined ? { failover: formatFailoverConfig(c.failover) } : {}),
     ...(c.qos !== undefined ? { qos: formatQosConfig(c.qos) } : {}),
+    ...(c.threadNice !== undefined ? { threadNice: c.threadNice } : {}),
     peers: c.peers.map((p) => ({
       name: p.name,
       publicKey: p.publicKey,

@@ -26,6 +26,7 @@ import { buildStatus } from './status';
 import { PmtuDriver } from './pmtu-driver';
 import { fairQueueEnabled } from './fair-queue';
 import { tapOffloadEnabled } from './tap-offload';
+import { threadNice } from './thread-nice';
 import { setTapMtu, tapMtuFor } from './tap-mtu';
 import { MAX_FRAME_SIZE_DEFAULT } from '../config/mtu-config';
 import { handleControlMessage } from './control-channel';
@@ -64,6 +65,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       qos: qosEnabled(config),
       tapOffload: tapOffloadEnabled(config),
       maxFrameSize: config.mtu?.maxFrameSize ?? MAX_FRAME_SIZE_DEFAULT,
+      threadNice: threadNice(config),
       onEvent: (ev: NativeEvent) => onEvent(ev),
     });
   } catch (e) {

@@ -31,6 +31,8 @@ export interface DataPlaneOptions {
   /** TAP offloads (docs/INTERNALS.md 1d): a real TAP is opened with IFF_VNET_HDR + TSO when the
    * kernel allows (stats global.tapOffload says; BH_TAP_OFFLOAD=off in the environment refuses);
    * in socketpair mode every datagram then carries a 10-byte virtio_net_hdr both ways. Default false. */
+  /** Nice value of the data-plane threads, -20..19 (default -10: forwarding wins the CPU; a negative value needs CAP_SYS_NICE). */
+  threadNice?: number;
   tapOffload?: boolean;
   /** partial failover: neighbour table capacity (default 4096, 1 .. 2^20) and the age after which
    * an entry of this site not seen again is removed ('neigh-gone'; default 300000 ms) */

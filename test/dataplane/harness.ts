@@ -19,7 +19,8 @@ export interface Node {
 }
 
 export function makeNode(
-  opts: { eventQueueCapacity?: number; macTableCapacity?: number; macAgeMs?: number; tapOffload?: boolean; maxFrameSize?: number } = {},
+  opts: { eventQueueCapacity?: number; macTableCapacity?: number; macAgeMs?: number; tapOffload?: boolean; maxFrameSize?: number;
+    threadNice?: number } = {},
 ): Node {
   const events: NativeEvent[] = [];
   const dp = new addon.DataPlane({

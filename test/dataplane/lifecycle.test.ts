@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 
 import { addonPath } from '../../src/dataplane/native';
 import { DROP_REASONS } from '../../src/dataplane/types';
@@ -29,6 +30,9 @@ test('constructor: bad options throw TypeError/RangeError naming the option and 
     [{ ...ok, macAgeMs: -1 }, 'RangeError', /^options\.macAgeMs must be an integer/],
     [{ ...ok, eventQueueCapacity: 1e9 }, 'RangeError', /^options\.eventQueueCapacity must be an integer in \[1, 65536\], got 1000000000$/],
     [{ ...ok, onEvent: 'f' }, 'TypeError', /^options\.onEvent must be a function, got 'f'$/],
+    [{ ...ok, threadNice: 20 }, 'RangeError', /^options\.threadNice must be an integer in \[-20, 19\], got 20$/],
+    [{ ...ok, threadNice: -1.5 }, 'RangeError', /^options\.threadNice must be an integer in \[-20, 19\], got -1\.5$/],
+    [{ ...ok, threadNice: '0' }, 'TypeError', /^options\.threadNice must be an integer in \[-20, 19\], got '0'$/],
   ];
   for (const [opts, name, message] of cases) {
     assert.throws(() => new addon.DataPlane(opts as never), (e: Error) => {
@@ -38,6 +42,34 @@ test('constructor: bad options throw TypeError/RangeError naming the option and 
     });
   }
   assert.throws(() => (addon.DataPlane as unknown as () => void)(), { name: 'TypeError', message: /without 'new'/ });
+});
+
+/** nice values of this process's threads named bh-* (field 19 of /proc/self/task/TID/stat) */
+function dataPlaneNice(): number[] {
+  const out: number[] = [];
+  for (const t of fs.readdirSync('/proc/self/task')) {
+    try {
+      if (!fs.readFileSync(`/proc/self/task/${t}/comm`, 'utf8').startsWith('bh-')) continue;
+      const stat = fs.readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+      out.push(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
+}
+
+test('options.threadNice sets the data-plane threads\' nice value (a raise needs no privilege)', () => {
+  const n = makeNode({ threadNice: 7 });
+  try {
+    n.dp.start();
+    const deadline = Date.now() + 2000; // the threads set it first thing; give them a moment
+    let nice = dataPlaneNice();
+    while ((nice.length < 2 || nice.some((v) => v !== 7)) && Date.now() < deadline) nice = dataPlaneNice();
+    assert.deepEqual(nice, [7, 7], 'bh-tx and bh-rx at nice 7');
+  } finally {
+    n.dp.stop();
+  }
 });
 
 test('constructor: system errors carry the errno code', () => {
