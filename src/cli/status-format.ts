@@ -82,9 +82,12 @@ export function formatOffload(o: NonNullable<StatusSnapshot['offload']>): string
   return `gso ${one(o.gso, o.gsoSends, 'send')}, gro ${one(o.gro, o.groBuffers, 'coalesced buffer')}`;
 }
 
-/** "tso on (12 super-frames)" or "tso off": TCP segmentation offload from the TAP. */
+/** "tso on (12 super-frames), merged writes 5 (tcp+udp)" or "tso off": TCP segmentation offload
+ * from the TAP, and the merged super-frames written to it (UDP runs too on Linux 6.2+). */
 export function formatTapOffload(o: NonNullable<StatusSnapshot['offload']>): string {
-  return `tso ${o.tso === 1 ? `on (${plural(o.tsoFrames, 'super-frame')})` : o.tso === 0 ? 'off' : '?'}`;
+  const tso = `tso ${o.tso === 1 ? `on (${plural(o.tsoFrames, 'super-frame')})` : o.tso === 0 ? 'off' : '?'}`;
+  if (o.tso !== 1 || o.mergedWrites === undefined) return tso;
+  return `${tso}, merged writes ${o.mergedWrites} (${o.udpMerge === 1 ? 'tcp+udp' : 'tcp'})`;
 }
 
 /** "on, 12 frames (18 KiB) queued, 3 codel drops, 0 overflow drops" or "off". */

@@ -39,7 +39,9 @@ export interface StatusSnapshot {
    *  kernel), with how often they were used. Optional: older daemons do not report it. */
   offload?: { gso: number; gro: number; gsoSends: number; groBuffers: number;
     /** TAP offloads (IFF_VNET_HDR + TSO): 1 = on, with the super-frames segmented so far */
-    tso?: number; tsoFrames?: number };
+    tso?: number; tsoFrames?: number;
+    /** super-frames written to the TAP merged from 2+ frames (TCP, and UDP when udpMerge is 1: Linux 6.2+) */
+    mergedWrites?: number; udpMerge?: number };
   /** Largest frame accepted (config mtu.maxFrameSize). Optional: older daemons do not report it. */
   maxFrameSize?: number;
   /** Tunnel fragmentation (docs/INTERNALS.md 1b). Optional: older daemons do not report it. */

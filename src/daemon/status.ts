@@ -57,6 +57,7 @@ export function buildStatus(d: {
       gso: s.global.udpGso, gro: s.global.udpGro,
       gsoSends: s.global.txGsoSends, groBuffers: s.global.rxGroBuffers,
       tso: s.global.tapOffload, tsoFrames: s.global.tapGsoFrames,
+      mergedWrites: s.global.tapGroFrames, udpMerge: s.global.tapUdpGro,
     },
     maxFrameSize: s.global.maxFrameSize,
     fragments: { tx: s.global.txFragments, rx: s.global.rxFragments, reassembled: s.global.reassembled },

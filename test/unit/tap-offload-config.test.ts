@@ -62,6 +62,9 @@ test('status: tap offload and max frame size lines', () => {
   const o = { gso: 1, gro: 1, gsoSends: 0, groBuffers: 0 };
   assert.equal(formatTapOffload({ ...o, tso: 1, tsoFrames: 12 }), 'tso on (12 super-frames)');
   assert.equal(formatTapOffload({ ...o, tso: 0, tsoFrames: 0 }), 'tso off');
+  assert.equal(formatTapOffload({ ...o, tso: 1, tsoFrames: 2, mergedWrites: 5, udpMerge: 1 }), 'tso on (2 super-frames), merged writes 5 (tcp+udp)');
+  assert.equal(formatTapOffload({ ...o, tso: 1, tsoFrames: 1, mergedWrites: 0, udpMerge: 0 }), 'tso on (1 super-frame), merged writes 0 (tcp)');
+  assert.equal(formatTapOffload({ ...o, tso: 0, tsoFrames: 0, mergedWrites: 0, udpMerge: 0 }), 'tso off');
   const s = {
     name: 'a', publicKey: 'k', listen: '0.0.0.0:1', tap: 'bh0', bridge: null, uptimeMs: 1000, peers: [],
     totals: { rxDatagrams: 0, rxBytes: 0, txDatagrams: 0, txBytes: 0, tapRxFrames: 0, tapTxFrames: 0, floods: 0 },
