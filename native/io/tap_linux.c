@@ -55,23 +55,24 @@ static int tap_create(const char *name, size_t n, short flags, char out_name[IFN
 /* The offload probe on a fresh IFF_VNET_HDR TAP: header size, little-endian header fields (a
  * no-op on little-endian hosts, needed elsewhere), then checksum + TSO for IPv4/IPv6 (+ECN).
  * 0, or -1 when the kernel refuses any of it. */
+#define TSO_OFFLOADS (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN)
+
 static int enable_offloads(int fd) {
   int sz = BH_VNET_HDR_LEN, le = 1;
   const union { uint16_t u; uint8_t b[2]; } probe = {.u = 1};
   if (ioctl(fd, TUNSETVNETHDRSZ, &sz) < 0) return -1;
   if (ioctl(fd, TUNSETVNETLE, &le) < 0 && probe.b[0] != 1) return -1;
-  unsigned long f = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
-  return ioctl(fd, TUNSETOFFLOAD, f) < 0 ? -1 : 0;
+  return ioctl(fd, TUNSETOFFLOAD, (unsigned long)TSO_OFFLOADS) < 0 ? -1 : 0;
 }
 
 /* Does the kernel take UDP_L4 GSO writes (bh_gro.h)? TUNSETOFFLOAD knows TUN_F_USO4/6 exactly
  * when virtio_net_hdr_to_skb knows UDP_L4 (both Linux 6.2); an older kernel refuses the unknown
  * flags. The TAP is then set back to TSO only: what the kernel hands us stays TCP super-frames
- * (tap_read.h segments no UDP ones), writes need no feature flag. 1 or 0. */
+ * (tap_read.h segments no UDP ones), writes need no feature flag. 1 (USO writes), 0 (none), or
+ * -1 when the TAP could not be set back (it must not be used with offloads then). */
 static int probe_uso(int fd) {
-  unsigned long base = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
-  if (ioctl(fd, TUNSETOFFLOAD, base | BH_TUN_F_USO4 | BH_TUN_F_USO6) < 0) return 0;
-  return ioctl(fd, TUNSETOFFLOAD, base) == 0;
+  if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)(TSO_OFFLOADS | BH_TUN_F_USO4 | BH_TUN_F_USO6)) < 0) return 0;
+  return ioctl(fd, TUNSETOFFLOAD, (unsigned long)TSO_OFFLOADS) == 0 ? 1 : -1;
 }
 
 static int offload_disabled_by_env(void) {
@@ -89,11 +90,12 @@ int bh_tap_open(const char *name, int want_offload, char out_name[IFNAMSIZ], int
   int fd = -1;
   if (want_offload && !offload_disabled_by_env()) {
     fd = tap_create(name, n, IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, out_name, step);
-    if (fd >= 0 && enable_offloads(fd) < 0) {
+    int uso = 0;
+    if (fd >= 0 && (enable_offloads(fd) < 0 || (uso = probe_uso(fd)) < 0)) {
       close(fd); /* the TAP disappears with its only fd: recreate it plain below */
       fd = -1;
     }
-    if (fd >= 0) *offload = BH_TAP_OFFLOAD_TSO | (probe_uso(fd) ? BH_TAP_OFFLOAD_USO_WRITE : 0);
+    if (fd >= 0) *offload = BH_TAP_OFFLOAD_TSO | (uso ? BH_TAP_OFFLOAD_USO_WRITE : 0);
   }
   if (fd < 0) fd = tap_create(name, n, IFF_TAP | IFF_NO_PI, out_name, step);
   if (fd < 0) return fd;
