@@ -6,9 +6,12 @@ bh_wire_class bh_wire_classify(const uint8_t *pkt, size_t len) {
   switch (pkt[0]) {
     case BH_MSG_INITIATION:
     case BH_MSG_RESPONSE:
+    case BH_MSG_COOKIE_REPLY: {
       if (pkt[1] | pkt[2] | pkt[3]) return BH_WIRE_BAD_TYPE;
-      if (len != (pkt[0] == BH_MSG_INITIATION ? BH_INITIATION_SIZE : BH_RESPONSE_SIZE)) return BH_WIRE_BAD_SIZE;
-      return BH_WIRE_HANDSHAKE;
+      size_t want = pkt[0] == BH_MSG_INITIATION ? BH_INITIATION_SIZE
+                  : pkt[0] == BH_MSG_RESPONSE   ? BH_RESPONSE_SIZE : BH_COOKIE_REPLY_SIZE;
+      return len == want ? BH_WIRE_HANDSHAKE : BH_WIRE_BAD_SIZE;
+    }
     case BH_MSG_DATA:
       if (pkt[2] | pkt[3]) return BH_WIRE_BAD_TYPE;
       return len < BH_DATA_MIN ? BH_WIRE_SHORT : BH_WIRE_DATA;

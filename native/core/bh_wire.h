@@ -6,19 +6,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { BH_MSG_INITIATION = 1, BH_MSG_RESPONSE = 2, BH_MSG_DATA = 4 };
+enum { BH_MSG_INITIATION = 1, BH_MSG_RESPONSE = 2, BH_MSG_COOKIE_REPLY = 3, BH_MSG_DATA = 4 };
 enum { BH_SUB_FRAME = 0, BH_SUB_KEEPALIVE = 1, BH_SUB_CONTROL = 2,
        BH_SUB_FRAGMENT = 3, BH_SUB_PROBE = 4, BH_SUB_PROBE_ACK = 5 /* bh_frag.h, dp_frag.h */ };
 
 #define BH_INITIATION_SIZE 164
 #define BH_RESPONSE_SIZE 92
+#define BH_COOKIE_REPLY_SIZE 64
 #define BH_DATA_HDR 16
 #define BH_TAG 16
 #define BH_DATA_MIN (BH_DATA_HDR + BH_TAG)
 
 typedef enum { BH_WIRE_DATA, BH_WIRE_HANDSHAKE, BH_WIRE_SHORT, BH_WIRE_BAD_TYPE, BH_WIRE_BAD_SIZE } bh_wire_class;
 
-/* handshake = type 1 with len 164 or type 2 with len 92, reserved bytes 1..3 must be 0;
+/* handshake = type 1 with len 164, type 2 with len 92 or type 3 (cookie reply) with len 64,
+ * reserved bytes 1..3 must be 0;
  * data = type 4, len >= 32, reserved bytes 2..3 == 0. len < 4 (or data < 32) -> SHORT;
  * unknown type or nonzero reserved -> BAD_TYPE; handshake of wrong length -> BAD_SIZE. */
 bh_wire_class bh_wire_classify(const uint8_t *pkt, size_t len);

@@ -126,6 +126,12 @@ export function formatStatus(s: StatusSnapshot): string {
     out.push(`  tunnel fragments: ${num(f.tx)} sent, ${num(f.rx)} received, ${num(f.reassembled)} frames reassembled`);
   }
 
+  if (s.handshakeGuard) {
+    const g = s.handshakeGuard;
+    out.push(`  handshakes: ${g.underLoad ? 'UNDER LOAD (cookies required)' : 'normal'}, ` +
+      `${num(g.cookieRepliesSent)} cookie replies sent, ${num(g.cookieRepliesReceived)} received, ` +
+      `${num(g.sourceTableSize)}/${num(g.sourceTableCapacity)} sources rate-limited (${num(g.sourceTableEvictions)} evicted)`);
+  }
   if (s.peers.length === 0) {
     out.push('', 'peers: none (pair with "bridgehead invite" / "bridgehead join")');
   }

@@ -16,6 +16,7 @@ import type { DataPlane, Endpoint, NativeEvent } from '../dataplane/types';
 import { decodeControl, encodeControl } from './control-messages';
 import * as crypto from './crypto';
 import { consumeResponse, createInitiation, type InitiatorPending } from './handshake';
+import { cookieReplyReceiver, openCookieReply } from './cookie';
 import { checkTokenExpiry, decodeToken, pairPsk } from './token';
 import { randomInt } from 'node:crypto';
 
@@ -87,21 +88,29 @@ function handshakeAndHello(identity: { privateKey: Uint8Array; publicKey: Uint8A
       dp?.stop();
       if (err) reject(err); else resolve(value!);
     };
-    const sendInitiations = (): void => {
-      for (const ep of endpoints) {
-        const senderIndex = randomInt(1, 0xffffffff);
-        const { message, state } = createInitiation({
-          local: identity, remotePublicKey: inviterKey, psk, senderIndex, nowMs: Date.now(), inviteId,
-        });
-        pending.set(senderIndex, { state, via: ep });
-        if (pending.size > 16) pending.delete(pending.keys().next().value as number);
-        dp!.sendRaw(ep, Buffer.from(message));
-      }
+    let cookie: Uint8Array | undefined;  // the inviter's cookie when it is under load (cookie.ts)
+    const sendInitiation = (ep: Endpoint): void => {
+      const senderIndex = randomInt(1, 0xffffffff);
+      const { message, state } = createInitiation({
+        local: identity, remotePublicKey: inviterKey, psk, senderIndex, nowMs: Date.now(), inviteId, cookie,
+      });
+      pending.set(senderIndex, { state, via: ep });
+      if (pending.size > 16) pending.delete(pending.keys().next().value as number);
+      dp!.sendRaw(ep, Buffer.from(message));
     };
+    const sendInitiations = (): void => { for (const ep of endpoints) sendInitiation(ep); };
     const sendHello = (): void => { dp!.sendControl(PEER, encodeControl({ t: 'hello', name: ourName })); };
     const onEvent = (ev: NativeEvent): void => {
       if (done) return;
-      if (ev.type === 'handshake' && ev.data[0] === 2 && !via) {
+      if (ev.type === 'handshake' && ev.data[0] === 3 && !via) {
+        // Under load the inviter answers with a cookie: retry once at once with mac2.
+        const idx = cookieReplyReceiver(new Uint8Array(ev.data));
+        const p = idx === null ? undefined : pending.get(idx);
+        const c = p && openCookieReply(new Uint8Array(ev.data), inviterKey, p.state.mac1);
+        if (!p || !c) return;
+        cookie = c;
+        if (!p.state.withCookie) sendInitiation(p.via);
+      } else if (ev.type === 'handshake' && ev.data[0] === 2 && !via) {
         const p = pending.get(ev.data.readUInt32LE(8));
         if (!p) return;
         const r = consumeResponse(p.state, new Uint8Array(ev.data));

@@ -14,7 +14,8 @@
 //
 // As in WireGuard, the indices are covered by mac1 but not by the Noise transcript: someone who
 // rewrites an index (and recomputes mac1) can only break that handshake, never learn keys.
-// Reserved bytes and mac2 must be zero.
+// Reserved bytes must be zero. mac2 (cookie.ts) is the driver's business: openInitiation ignores
+// it (the driver checked it when under load), responses must carry mac2 = 0.
 //
 // Pure: the time comes in as nowMs, indices and (optionally) ephemerals from the caller.
 // Functions that take attacker-controlled bytes return { ok: false, reason } and never throw;
@@ -59,6 +60,10 @@ export interface InitiatorPending {
   readonly remotePublicKey: Uint8Array;
   readonly timestamp: Uint8Array;
   readonly inviteId: Uint8Array;
+  /** mac1 of the initiation sent: the associated data of a cookie reply to it. */
+  readonly mac1: Uint8Array;
+  /** True when the initiation carried a mac2 (a cookie was used). */
+  readonly withCookie: boolean;
 }
 
 /** Responder state between openInitiation and createResponse (opaque secrets inside). */
@@ -114,7 +119,7 @@ function checkIndex(what: string, v: number): void {
   if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`handshake: ${what} must be a u32, got ${v}`);
 }
 
-/** mac2 must be zero until a cookie mechanism exists. */
+/** Responses carry no mac2 (only initiations do). */
 function allZero(b: Uint8Array): boolean {
   let acc = 0;
   for (let i = 0; i < b.length; i++) acc |= b[i];
@@ -144,6 +149,8 @@ export function createInitiation(p: {
   nowMs: number;
   /** 16 bytes; only during enrollment with an invite token, zeros otherwise. */
   inviteId?: Uint8Array;
+  /** The responder's cookie (16 bytes) when we hold a valid one: the initiation gets mac2. */
+  cookie?: Uint8Array;
   ephemeral?: StaticIdentity;
   rng?: Rng;
 }): { message: Uint8Array; state: InitiatorPending } {
@@ -170,13 +177,15 @@ export function createInitiation(p: {
   payload.set(inviteId, TAI64N_BYTES);
   // Throws LowOrderPointError only if remotePublicKey itself is low order (local config error).
   const noise = hs.writeMessage(payload);
-  const message = encodeInitiation(p.senderIndex, noise, p.remotePublicKey);
+  const message = encodeInitiation(p.senderIndex, noise, p.remotePublicKey, p.cookie);
 
   const state: InitiatorPending = Object.freeze({
     senderIndex: p.senderIndex,
     remotePublicKey: Uint8Array.from(p.remotePublicKey),
     timestamp,
     inviteId,
+    mac1: message.slice(INITIATION_SIZE - 32, INITIATION_SIZE - 16),
+    withCookie: p.cookie !== undefined,
   });
   internals.set(state, { hs, localPublicKey: Uint8Array.from(p.local.publicKey), done: false });
   return { message, state };
@@ -193,7 +202,7 @@ export function openInitiation(msg: Uint8Array, local: StaticIdentity): OpenInit
   }
   if (!checkMac1(msg, local.publicKey)) return { ok: false, reason: 'bad_mac1' };
   const init = decodeInitiation(msg);
-  if (!init || !allZero(init.mac2)) return { ok: false, reason: 'malformed' };
+  if (!init) return { ok: false, reason: 'malformed' };
 
   const hs = new HandshakeState({ initiator: false, prologue: PROLOGUE, s: local });
   let payload: Uint8Array;

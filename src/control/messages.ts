@@ -7,7 +7,9 @@
 //
 // mac1 = BLAKE2b-128(key = BLAKE2b-256("mac1----" || receiver_static_public), msg[0 : offset(mac1)])
 // where the receiver is whoever the message is addressed to (the responder for an initiation,
-// the initiator for a response). mac2 is all zero (no cookies yet).
+// the initiator for a response). mac2 = BLAKE2b-128(key = cookie, msg[0 : offset(mac2)]) when the
+// initiator holds a cookie from the responder (cookie.ts), else all zero; responses carry mac2 = 0.
+// Cookie replies (type 3, 64 bytes) are in cookie.ts.
 // Pure encode/decode; decoders return null on anything that is not exactly the right shape.
 
 import { concat, equal, mac } from './crypto';
@@ -61,9 +63,24 @@ export function messageType(msg: Uint8Array): number | null {
   return msg.length > 0 ? msg[0] : null;
 }
 
-/** BLAKE2b-256("mac1----" || receiver static public key). Cache it per key if hot. */
+let cachedKeyFor: Uint8Array | null = null;
+let cachedKey: Uint8Array | null = null;
+
+/** BLAKE2b-256("mac1----" || receiver static public key); the last key is cached (a responder
+ *  checks every initiation against its own key, so a flood costs one BLAKE2b per datagram). */
 export function mac1Key(receiverPublicKey: Uint8Array): Uint8Array {
-  return mac(new Uint8Array(0), concat(MAC1_LABEL, receiverPublicKey), 32);
+  if (cachedKey && cachedKeyFor && equalBytes(cachedKeyFor, receiverPublicKey)) return cachedKey;
+  const k = mac(new Uint8Array(0), concat(MAC1_LABEL, receiverPublicKey), 32);
+  cachedKeyFor = Uint8Array.from(receiverPublicKey);
+  cachedKey = k;
+  return k;
+}
+
+/** Plain compare of public values (keys are not secret here). */
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** mac1 over everything before the mac1 field (msg must be a full 164/92-byte message). */
@@ -86,15 +103,19 @@ export function checkMac1(msg: Uint8Array, ourPublicKey: Uint8Array): boolean {
   return equal(computeMac1(msg, ourPublicKey), msg.subarray(off, off + MAC_LEN));
 }
 
-function finish(msg: Uint8Array, receiverPublicKey: Uint8Array): Uint8Array {
+function finish(msg: Uint8Array, receiverPublicKey: Uint8Array, cookie?: Uint8Array): Uint8Array {
   const off = msg.length - 2 * MAC_LEN;
   msg.set(computeMac1(msg, receiverPublicKey), off);
-  // mac2 stays zero.
+  // mac2 = MAC(cookie, everything before mac2) with a cookie, zero without.
+  if (cookie) msg.set(mac(cookie, msg.subarray(0, off + MAC_LEN), MAC_LEN), off + MAC_LEN);
   return msg;
 }
 
-/** Build a 164-byte initiation around a 124-byte Noise message, with mac1 for the responder. */
-export function encodeInitiation(senderIndex: number, noise: Uint8Array, responderPublicKey: Uint8Array): Uint8Array {
+/** Build a 164-byte initiation around a 124-byte Noise message, with mac1 for the responder
+ *  and, given the responder's cookie (16 bytes), mac2. */
+export function encodeInitiation(senderIndex: number, noise: Uint8Array, responderPublicKey: Uint8Array,
+  cookie?: Uint8Array): Uint8Array {
+  if (cookie && cookie.length !== MAC_LEN) throw new RangeError(`messages: cookie must be ${MAC_LEN} bytes, got ${cookie.length}`);
   checkIndex('sender_index', senderIndex);
   if (noise.length !== INITIATION_NOISE_LEN) {
     throw new RangeError(`messages: initiation Noise message must be ${INITIATION_NOISE_LEN} bytes, got ${noise.length}`);
@@ -103,7 +124,7 @@ export function encodeInitiation(senderIndex: number, noise: Uint8Array, respond
   msg[0] = MSG_INITIATION;
   view(msg).setUint32(4, senderIndex, true);
   msg.set(noise, 8);
-  return finish(msg, responderPublicKey);
+  return finish(msg, responderPublicKey, cookie);
 }
 
 /** Build a 92-byte response around a 48-byte Noise message, with mac1 for the initiator. */

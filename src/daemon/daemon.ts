@@ -186,7 +186,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   try {
     server = await startControlServer(`${opts.configDir}/bridgehead.sock`, {
       status: () => buildStatus({ config, identity, registry, dp, drops, startedMs, nowMs: now(),
-        pathMtuSource: (id) => pmtu.source(id), failover: () => failover?.status() ?? null }),
+        pathMtuSource: (id) => pmtu.source(id), failover: () => failover?.status() ?? null,
+        handshakeGuard: (t) => driver.guardStats(t) }),
       reload: async () => {
         const fresh = loadConfig(opts.configDir);
         const r = await syncPeersFromConfig({ config: fresh, registry, dp, log });

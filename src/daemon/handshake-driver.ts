@@ -1,11 +1,15 @@
 // Handshake flow of the running daemon: turns handshake datagrams (delivered by the data plane as
 // events) and session-timer actions into Noise messages, installed keypairs and enrollments.
 //
-//   initiation in  -> rate limit -> mac1 + decrypt static (handshake.openInitiation)
+//   initiation in  -> guard (control/handshake-guard.ts): mac1, replay filter, per-source budget,
+//                     under load: cookie reply unless mac2 is valid
+//                  -> decrypt static (handshake.openInitiation)
 //                  -> known peer? psk from config : invite id? -> enrollment (provisional peer)
 //                  -> timestamp newer than the last one -> response out, keypair as 'next'
-//   response in    -> our pending initiation by receiver index -> keypair as 'current'
-//   initiate       -> new ephemeral + index -> initiation out to the peer's endpoint
+//   response in    -> per-source budget -> our pending initiation by receiver index -> keypair as 'current'
+//   cookie reply   -> per-source budget -> our pending initiation -> keep the cookie (120 s) and,
+//                     if that initiation had no mac2, send a new one with mac2 at once
+//   initiate       -> new ephemeral + index -> initiation (mac2 with a valid cookie) to the peer's endpoint
 //
 // Unauthenticated input never gets a reply; every refusal is a counted drop.
 
@@ -14,10 +18,11 @@ import {
   consumeResponse, createInitiation, createResponse, openInitiation, compareTimestamps,
   type InitiatorPending, type Keypair, type StaticIdentity,
 } from '../control/handshake';
+import { COOKIE_VALID_MS, cookieReplyReceiver, openCookieReply } from '../control/cookie';
+import { HandshakeGuard, type GuardStats } from '../control/handshake-guard';
 import type { DataPlane, Endpoint } from '../dataplane/types';
 import { DropCounters } from './drop-counters';
 import { MAX_PROVISIONAL, type PeerEntry, type PeerRegistry } from './peer-registry';
-import { TokenBucket } from './token-bucket';
 import { DEFAULT_PATH_MTU } from './pmtu-driver';
 
 export interface InviteLookup {
@@ -36,27 +41,36 @@ export interface HandshakeDriverDeps {
   onInitiatedKeypair(peer: PeerEntry, nowMs: number): void;
 }
 
-const HANDSHAKES_PER_SECOND = 50;
-
 export class HandshakeDriver {
-  private readonly limiter = new TokenBucket(HANDSHAKES_PER_SECOND, HANDSHAKES_PER_SECOND);
   private readonly liveIndices = new Map<number, number[]>(); // peer id -> recent local indices
+  private readonly guard: HandshakeGuard;
+  private cookiesReceived = 0;
 
-  constructor(private readonly d: HandshakeDriverDeps) {}
+  constructor(private readonly d: HandshakeDriverDeps) {
+    this.guard = new HandshakeGuard(d.identity.publicKey);
+  }
 
   onDatagram(from: Endpoint, data: Buffer, nowMs: number): void {
-    if (!this.limiter.take(nowMs)) { this.d.drops.add('handshake_ratelimited'); return; }
     if (data[0] === 1) this.onInitiation(from, data, nowMs);
-    else if (data[0] === 2) this.onResponse(from, data, nowMs);
-    else this.d.drops.add('handshake_bad_type');
+    else if (data[0] === 2 || data[0] === 3) {
+      if (!this.guard.other(from.address, nowMs)) { this.d.drops.add('handshake_ratelimited'); return; }
+      if (data[0] === 2) this.onResponse(from, data, nowMs);
+      else this.onCookieReply(data, nowMs);
+    } else this.d.drops.add('handshake_bad_type');
+  }
+
+  /** Status: the DoS defence's state and counters. */
+  guardStats(nowMs: number): GuardStats & { cookieRepliesReceived: number } {
+    return { ...this.guard.stats(nowMs), cookieRepliesReceived: this.cookiesReceived };
   }
 
   /** Sends a new initiation to the peer's endpoint; returns false when the peer has none. */
   initiate(peer: PeerEntry, nowMs: number, inviteId?: Uint8Array): boolean {
     if (!peer.endpoint) return false;
     const senderIndex = this.allocIndex(peer.id);
+    const cookie = peer.cookie && nowMs - peer.cookie.receivedMs < COOKIE_VALID_MS ? peer.cookie.value : undefined;
     const { message, state } = createInitiation({
-      local: this.d.identity, remotePublicKey: peer.publicKey, psk: peer.psk, senderIndex, nowMs, inviteId,
+      local: this.d.identity, remotePublicKey: peer.publicKey, psk: peer.psk, senderIndex, nowMs, inviteId, cookie,
     });
     this.d.registry.setPending(peer, { localIndex: senderIndex, state, enrollment: inviteId !== undefined });
     if (!this.d.dp.sendRaw(peer.endpoint, Buffer.from(message))) this.d.drops.add('handshake_send_failed');
@@ -65,7 +79,16 @@ export class HandshakeDriver {
   }
 
   private onInitiation(from: Endpoint, data: Buffer, nowMs: number): void {
-    const opened = openInitiation(new Uint8Array(data), this.d.identity);
+    const msg = new Uint8Array(data);
+    const verdict = this.guard.initiation(msg, from.address, from.port, nowMs);
+    if (verdict.kind === 'drop') { this.d.drops.add(`handshake_${verdict.reason}`); return; }
+    if (verdict.kind === 'cookie') {
+      // Under load: the initiation is not processed; its sender gets a cookie to retry with.
+      this.d.drops.add('handshake_cookie_required');
+      if (!this.d.dp.sendRaw(from, Buffer.from(verdict.reply))) this.d.drops.add('handshake_send_failed');
+      return;
+    }
+    const opened = openInitiation(msg, this.d.identity);
     if (!opened.ok) { this.d.drops.add(`handshake_${opened.reason}`); return; }
     let peer = this.d.registry.byPublicKey(opened.initiatorPublicKey);
     if (peer && peer.lastTimestamp && compareTimestamps(opened.timestamp, peer.lastTimestamp) <= 0) {
@@ -122,6 +145,22 @@ export class HandshakeDriver {
     this.install(peer, r.keypair);
     this.d.log.info({ peer: peer.name, endpoint: fmt(from) }, 'handshake complete (initiator)');
     this.d.onInitiatedKeypair(peer, nowMs);
+  }
+
+  /** A cookie for our pending initiation: keep it; retry at once unless that one had mac2 already
+   *  (then the regular retry timer uses the new cookie: no retry storm from forged replies). */
+  private onCookieReply(data: Buffer, nowMs: number): void {
+    const msg = new Uint8Array(data);
+    const receiverIndex = cookieReplyReceiver(msg);
+    const peer = receiverIndex === null ? undefined : this.d.registry.byPendingIndex(receiverIndex);
+    if (!peer || !peer.pending) { this.d.drops.add('handshake_unknown_index'); return; }
+    const pending = peer.pending.state as InitiatorPending;
+    const cookie = openCookieReply(msg, peer.publicKey, pending.mac1);
+    if (!cookie) { this.d.drops.add('handshake_cookie_rejected'); return; }
+    this.cookiesReceived++;
+    peer.cookie = { value: cookie, receivedMs: nowMs };
+    this.d.log.info({ peer: peer.name }, 'peer is under load: got a cookie, initiating with mac2');
+    if (!pending.withCookie) this.initiate(peer, nowMs, peer.pending.enrollment ? pending.inviteId : undefined);
   }
 
   private install(peer: PeerEntry, kp: Keypair): void {

@@ -27,6 +27,8 @@ export interface PeerEntry {
   session: SessionState;
   pending: PendingInitiation | null;
   lastTimestamp: Uint8Array | null;
+  /** The peer's last cookie (control/cookie.ts): mac2 on our initiations while it is valid. */
+  cookie: { value: Uint8Array; receivedMs: number } | null;
   /** Enrollment through an invite that is not confirmed yet. */
   provisional: { inviteId: string; createdMs: number } | null;
 }
@@ -44,12 +46,12 @@ export class PeerRegistry {
   byPendingIndex(index: number): PeerEntry | undefined { return this.pendingByIndex.get(index); }
   provisionalCount(): number { return this.all().filter((p) => p.provisional).length; }
 
-  add(p: Omit<PeerEntry, 'id' | 'session' | 'pending' | 'lastTimestamp' | 'publicKeyB64'>): PeerEntry {
+  add(p: Omit<PeerEntry, 'id' | 'session' | 'pending' | 'lastTimestamp' | 'publicKeyB64' | 'cookie'>): PeerEntry {
     const keyB64 = b64(p.publicKey);
     if (this.byKey.has(keyB64)) throw new Error(`peer with public key ${keyB64} already present`);
     const id = p.provisional ? this.allocProvisionalId() : this.nextStaticId++;
     const entry: PeerEntry = { ...p, id, publicKeyB64: keyB64, session: initialSession(), pending: null,
-      lastTimestamp: null };
+      lastTimestamp: null, cookie: null };
     this.byId.set(id, entry);
     this.byKey.set(keyB64, entry);
     return entry;

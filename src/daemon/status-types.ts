@@ -52,4 +52,10 @@ export interface StatusSnapshot {
   qos?: QosStats;
   /** Partial failover (src/daemon/failover.ts): site, conflicts, counters. Optional: older daemons. */
   failover?: FailoverStatus | { enabled: false };
+  /** Handshake DoS defence (control/handshake-guard.ts). Optional: older daemons do not report it. */
+  handshakeGuard?: {
+    underLoad: boolean; cookieRepliesSent: number; cookieRepliesReceived: number; mac2Accepted: number;
+    sourceTableSize: number; sourceTableCapacity: number; sourceTableEvictions: number;
+    replayFilterSize: number; cookieSecretsDrawn: number;
+  };
 }

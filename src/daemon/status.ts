@@ -16,6 +16,7 @@ export function buildStatus(d: {
   drops: DropCounters; startedMs: number; nowMs: number;
   pathMtuSource?: (peer: number) => 'discovered' | 'pinned' | 'default' | null;
   failover?: () => FailoverStatus | null;
+  handshakeGuard?: (nowMs: number) => StatusSnapshot['handshakeGuard'];
 }): StatusSnapshot {
   const s = d.dp.stats();
   const age = (ms: number) => (ms < 0 ? null : ms);
@@ -65,5 +66,6 @@ export function buildStatus(d: {
       codelDrops: s.fq.codelDrops, overflowDrops: s.fq.overflowDrops } } : {}),
     qos: d.dp.qosStats(),
     failover: d.failover?.() ?? { enabled: false },
+    ...(d.handshakeGuard ? { handshakeGuard: d.handshakeGuard(d.nowMs) } : {}),
   };
 }

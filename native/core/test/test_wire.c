@@ -38,8 +38,15 @@ TEST(wire_classify) {
   p[1] = 1;
   CHECK_EQ(bh_wire_classify(p, BH_RESPONSE_SIZE), BH_WIRE_BAD_TYPE);
   p[1] = 0;
+  p[0] = 3; /* cookie reply */
+  CHECK_EQ(bh_wire_classify(p, BH_COOKIE_REPLY_SIZE), BH_WIRE_HANDSHAKE);
+  CHECK_EQ(bh_wire_classify(p, BH_COOKIE_REPLY_SIZE + 1), BH_WIRE_BAD_SIZE);
+  CHECK_EQ(bh_wire_classify(p, BH_RESPONSE_SIZE), BH_WIRE_BAD_SIZE);
+  p[3] = 1;
+  CHECK_EQ(bh_wire_classify(p, BH_COOKIE_REPLY_SIZE), BH_WIRE_BAD_TYPE);
+  p[3] = 0;
   for (int t = 0; t < 256; t++) {
-    if (t == 1 || t == 2 || t == 4) continue;
+    if (t == 1 || t == 2 || t == 3 || t == 4) continue;
     p[0] = (uint8_t)t;
     CHECK_EQ(bh_wire_classify(p, 100), BH_WIRE_BAD_TYPE);
   }
