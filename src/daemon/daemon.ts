@@ -5,6 +5,7 @@
 //                     ──> session step() ───────────> initiate / keepalive / give-up / wipe
 //   tick (250 ms) ──> dp.stats() per peer ──> session step()
 //   control socket ──> status / reload / failover methods (failover-control.ts)
+//   SIGHUP, control socket `reload` ──> reload.ts (re-read config, apply what can change live)
 //   neigh events, nb-*/fo-* messages, tick ──> partial failover (failover.ts, when enabled)
 
 import { randomInt } from 'node:crypto';
@@ -22,6 +23,7 @@ import { HandshakeDriver, fmt } from './handshake-driver';
 import { attachToBridge } from './link';
 import { PeerRegistry, type PeerEntry } from './peer-registry';
 import { syncPeersFromConfig } from './peer-sync';
+import { Reloader } from './reload';
 import { buildStatus } from './status';
 import { PmtuDriver } from './pmtu-driver';
 import { fairQueueEnabled } from './fair-queue';
@@ -39,6 +41,20 @@ export interface DaemonOptions { configDir: string; logLevel?: string }
 const TICK_MS = 250;
 
 export async function runDaemon(opts: DaemonOptions): Promise<number> {
+  // From the first moment SIGHUP must not end the daemon (Node's default): until the reloader
+  // exists a HUP is remembered and served once start-up is done.
+  let hupHandler: (() => void) | null = null;
+  let hupEarly = false;
+  const onHup = (): void => { if (hupHandler) hupHandler(); else hupEarly = true; };
+  process.on('SIGHUP', onHup);
+  try {
+    return await runDaemonInner(opts, (h) => { hupHandler = h; if (hupEarly) { hupEarly = false; h(); } });
+  } finally {
+    process.off('SIGHUP', onHup);
+  }
+}
+
+async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void) => void): Promise<number> {
   await crypto.ready();
   const config = loadConfig(opts.configDir);
   const privateKey = loadPrivateKey(opts.configDir);
@@ -182,6 +198,10 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     return 1;
   }
 
+  const reloader = new Reloader({ configDir: opts.configDir, registry, dp, log, failover, running: config,
+    onQos: (q) => { qosConfig = q; } });
+  setHupHandler(() => { void reloader.reload('SIGHUP'); });
+
   let server: { close(): Promise<void> };
   try {
     server = await startControlServer(`${opts.configDir}/bridgehead.sock`, {
@@ -189,13 +209,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
         pathMtuSource: (id) => pmtu.source(id), failover: () => failover?.status() ?? null,
         handshakeGuard: (t) => driver.guardStats(t) }),
       reload: async () => {
-        const fresh = loadConfig(opts.configDir);
-        const r = await syncPeersFromConfig({ config: fresh, registry, dp, log });
-        if (failover && fresh.failover) failover.reconfigure(fresh.failover);
-        if (dp.qosStats().enabled && fresh.qos) {
-          applyQos(dp, fresh, true); /* rate, share, rules, DSCP take effect at once */
-          qosConfig = fresh.qos;
-        }
+        const r = await reloader.reload('control socket');
+        if (!r.ok) throw new Error(r.error);
         return r;
       },
       ...qosHandlers(dp, () => ({ qos: qosConfig })),

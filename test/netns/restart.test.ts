@@ -4,7 +4,9 @@ import { describe, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { NetnsSuite } from './lib/suite';
 import { ADDR } from './lib/topology';
-import { Appliance, Sites, pairSites } from './lib/bridgehead';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Appliance, Sites, pairSites, patchConfig } from './lib/bridgehead';
 import { sleep, waitFor } from './lib/proc';
 
 const S = NetnsSuite.create(__filename, 'rst');
@@ -58,11 +60,72 @@ async function restartCase(which: 'tenant' | 'provider', sig: 'SIGKILL' | 'SIGTE
   }
 }
 
+/** Log lines written since `from` (a byte offset of the daemon log). */
+function logSince(a: Appliance, from: number): string {
+  return fs.readFileSync(a.logFile, 'utf8').slice(from);
+}
+
+async function hup(a: Appliance): Promise<number> {
+  const mark = fs.statSync(a.logFile).size;
+  process.kill(a.daemon!.pid!, 'SIGHUP');
+  return mark;
+}
+
+/** SIGHUP: a broken file is refused in one line and the daemon keeps running on the old config;
+ *  a valid one is applied live (peer removed -> no path; peer back -> traffic again), and
+ *  settings fixed at start are named as needing a restart. */
+async function sighupCase(): Promise<void> {
+  if (!sites) throw new Error('not paired');
+  const t = sites.tenant;
+  for (const a of [sites.tenant, sites.provider]) {
+    if (!a.daemon?.running) { a.start(); await a.waitReady(20000); }
+  }
+  await T.waitForPing('t1', ADDR.p1, PROVIDER_RESTART_MS);
+  const pid = t.daemon!.pid;
+  const file = path.join(t.dir, 'bridgehead.json');
+  const good = fs.readFileSync(file, 'utf8');
+  const mode = fs.statSync(file).mode & 0o777;
+  try {
+    // 1. Broken file: refused, still running, still forwarding.
+    fs.writeFileSync(file, '{ "version": 1, "name": ', { mode });
+    let mark = await hup(t);
+    await waitFor('the reload refusal in the log', 5000, async () => /config reload refused/.test(logSince(t, mark)));
+    const refusals = logSince(t, mark).split('\n').filter((l) => /config reload refused/.test(l));
+    assert.equal(refusals.length, 1, `one line:\n${logSince(t, mark)}`);
+    assert.ok(t.daemon!.running, 'SIGHUP with a broken config did not end the daemon');
+    assert.equal(t.daemon!.pid, pid);
+    assert.equal((await T.ping('t1', ADDR.p1, { count: 3, intervalS: 0.2, deadlineS: 5 })).received, 3, 'old config still forwards');
+
+    // 2. Valid file without the peer, and a changed TAP name: the peer goes, the TAP name waits for a restart.
+    fs.writeFileSync(file, good, { mode });
+    patchConfig(t, (c) => { c.peers = []; c.tap = 'bh9'; });
+    mark = await hup(t);
+    await waitFor('the reload in the log', 5000, async () => /config reloaded/.test(logSince(t, mark)));
+    assert.match(logSince(t, mark), /tap changed and take effect after a restart/);
+    assert.equal((await t.status()).peers.length, 0, 'peer removed live');
+    assert.equal((await T.ping('t1', ADDR.p1, { count: 2, intervalS: 0.2, deadlineS: 3 })).received, 0, 'no path without the peer');
+
+    // 3. The original file again: the peer comes back and traffic flows, same process throughout.
+    fs.writeFileSync(file, good, { mode });
+    mark = await hup(t);
+    await waitFor('the reload in the log', 5000, async () => /config reloaded/.test(logSince(t, mark)));
+    await T.waitForPing('t1', ADDR.p1, TENANT_RESTART_MS);
+    assert.equal(t.daemon!.pid, pid, 'never restarted');
+    assert.ok(t.daemon!.running);
+    const st = await t.status();
+    assert.equal(st.peers.length, 1);
+    assert.equal(st.peers[0].state, 'up');
+  } finally {
+    fs.writeFileSync(file, good, { mode });
+  }
+}
+
 describe('restart: one side restarts, the other is left alone, traffic comes back', () => {
   before(() => S.setup(), { timeout: 90000 });
   after(() => S.teardown(), { timeout: 90000 });
 
   S.it('pair the sites', 120000, async () => { sites = await pairSites(S); });
+  S.it('tenant SIGHUP: reloads the config (broken file refused, peer changes applied), never exits', 60000, sighupCase);
   S.it('tenant kill -9, then bridgehead up again', 90000, () => restartCase('tenant', 'SIGKILL'));
   S.it('tenant SIGTERM (exit 0), then bridgehead up again', 90000, () => restartCase('tenant', 'SIGTERM'));
   S.it('provider kill -9, then bridgehead up again: the tenant re-handshakes', 120000, () => restartCase('provider', 'SIGKILL'));

@@ -1,0 +1,99 @@
+// Config reload of the running daemon: on SIGHUP and on the control socket's `reload` method.
+//
+//   read + validate the config file --error--> one log line, keep running with the old config
+//     -> peers: add / remove, endpoint, psk and keepalive of existing peers (peer-sync.ts)
+//     -> failover section (failover.reconfigure), QoS rates/rules (when QoS is on)
+//     -> everything else is fixed at start: name the settings that changed and need a restart
+//
+// One reload at a time: a SIGHUP during a reload runs once more after it (the file may have
+// changed again), never concurrently.
+
+import { loadConfig } from '../config/store';
+import type { Config } from '../config/types';
+import type { DataPlane } from '../dataplane/types';
+import type { PeerRegistry } from './peer-registry';
+import { syncPeersFromConfig } from './peer-sync';
+import { applyQos } from './qos';
+
+export interface ReloadResult {
+  ok: boolean;
+  error?: string;
+  added: string[];
+  removed: string[];
+  updated: string[];
+  /** Top-level settings that differ from the running ones but only take effect after a restart. */
+  needRestart: string[];
+}
+
+export interface ReloadDeps {
+  configDir: string;
+  registry: PeerRegistry;
+  dp: DataPlane;
+  log: { info(o: object, msg: string): void; warn(o: object, msg: string): void; error(o: object, msg: string): void };
+  /** The failover driver when partial failover runs. */
+  failover: { reconfigure(c: NonNullable<Config['failover']>): void } | null;
+  /** The config the daemon started with (restart-only settings are compared against it). */
+  running: Config;
+  /** Called with the new QoS section after it was applied (the control socket's `qos` view). */
+  onQos?(qos: NonNullable<Config['qos']>): void;
+}
+
+/** Settings the daemon reads only at start. */
+const RESTART_ONLY = ['name', 'listen', 'tap', 'bridge', 'macTableCapacity', 'macAgeS', 'logLevel', 'fairQueue',
+  'tapOffload', 'mtu', 'threadNice'] as const;
+
+export function restartOnlyChanges(running: Config, fresh: Config): string[] {
+  const changed: string[] = RESTART_ONLY.filter((k) => JSON.stringify(running[k]) !== JSON.stringify(fresh[k]));
+  if (Boolean(running.failover) !== Boolean(fresh.failover)) changed.push('failover (on/off)');
+  if (Boolean(running.qos) !== Boolean(fresh.qos)) changed.push('qos (on/off)');
+  return changed;
+}
+
+export class Reloader {
+  private running: Promise<ReloadResult> | null = null;
+  private again = false;
+
+  constructor(private readonly d: ReloadDeps) {}
+
+  /** Reload now (or after the reload in progress). Never throws. */
+  reload(trigger: string): Promise<ReloadResult> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.once(trigger).finally(() => {
+      this.running = null;
+      if (this.again) { this.again = false; void this.reload(trigger); }
+    });
+    return this.running;
+  }
+
+  private async once(trigger: string): Promise<ReloadResult> {
+    let fresh: Config;
+    try {
+      fresh = loadConfig(this.d.configDir);
+    } catch (e) {
+      const error = (e as Error).message.split('\n')[0];
+      this.d.log.error({ trigger, err: error }, 'config reload refused; still running with the previous config');
+      return { ok: false, error, added: [], removed: [], updated: [], needRestart: [] };
+    }
+    try {
+      const r = await syncPeersFromConfig({ config: fresh, registry: this.d.registry, dp: this.d.dp, log: this.d.log });
+      if (this.d.failover && fresh.failover) this.d.failover.reconfigure(fresh.failover);
+      if (this.d.dp.qosStats().enabled && fresh.qos) {
+        applyQos(this.d.dp, fresh, true); // rate, share, rules, DSCP take effect at once
+        this.d.onQos?.(fresh.qos);
+      }
+      const needRestart = restartOnlyChanges(this.d.running, fresh);
+      if (needRestart.length) {
+        this.d.log.warn({ trigger, settings: needRestart }, `config reload: ${needRestart.join(', ')} changed and take effect after a restart`);
+      }
+      this.d.log.info({ trigger, added: r.added, removed: r.removed, updated: r.updated }, 'config reloaded');
+      return { ok: true, ...r, needRestart };
+    } catch (e) {
+      const error = (e as Error).message.split('\n')[0];
+      this.d.log.error({ trigger, err: error }, 'config reload failed part-way; the peers applied so far stay');
+      return { ok: false, error, added: [], removed: [], updated: [], needRestart: [] };
+    }
+  }
+}
