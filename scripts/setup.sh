@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 debs=(build-essential python3 pkg-config libpcap-dev libssl-dev
-      iproute2 iputils-ping iperf3 tcpdump nftables arping ndisc6 jq procps kmod)
+      iproute2 iputils-ping iperf3 tcpdump nftables conntrack arping ndisc6 jq procps kmod)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -67,7 +67,7 @@ function logSince(a: Appliance, from: number): string {
 
 async function hup(a: Appliance): Promise<number> {
   const mark = fs.statSync(a.logFile).size;
-  process.kill(a.daemon!.pid!, 'SIGHUP');
+  a.daemon!.signal('SIGHUP');
   return mark;
 }
 
