@@ -3,7 +3,8 @@
 //
 //   data plane events ──> handshake driver (Noise) ──> installKeypair / sendRaw
 //                     ──> session step() ───────────> initiate / keepalive / give-up / wipe
-//   tick (250 ms) ──> dp.stats() per peer ──> session step()
+//   tick (250 ms) ──> dp.stats() per peer ──> session step(); peers' endpoints -> endpoints.json
+//   start: endpoints.json ──> peers without a configured endpoint initiate to their last one
 //   control socket ──> status / reload / failover methods (failover-control.ts)
 //   SIGHUP, control socket `reload` ──> reload.ts (re-read config, apply what can change live)
 //   neigh events, nb-*/fo-* messages, tick ──> partial failover (failover.ts, when enabled)
@@ -24,6 +25,7 @@ import { attachToBridge } from './link';
 import { PeerRegistry, type PeerEntry } from './peer-registry';
 import { syncPeersFromConfig } from './peer-sync';
 import { Reloader } from './reload';
+import { EndpointMemory } from './endpoint-memory';
 import { buildStatus } from './status';
 import { PmtuDriver } from './pmtu-driver';
 import { fairQueueEnabled } from './fair-queue';
@@ -126,6 +128,8 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
     },
   });
 
+  const endpointMemory = new EndpointMemory(opts.configDir, log);
+  const remembered = endpointMemory.load();
   const pmtu = new PmtuDriver(dp, config, log);
   if (config.mtu?.mssClamp) dp.setMssClamp(true);
   let qosConfig = config.qos;
@@ -187,6 +191,13 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
 
   try {
     await syncPeersFromConfig({ config, registry, dp, log });
+    for (const peer of registry.all()) {
+      const ep = !peer.endpoint && !peer.configuredEndpoint ? remembered.get(peer.publicKeyB64) : undefined;
+      if (!ep) continue;
+      peer.endpoint = ep;
+      dp.setEndpoint(peer.id, ep);
+      log.info({ peer: peer.name, endpoint: fmt(ep) }, 'initiating to the peer\'s last known endpoint');
+    }
     const tapMtu = tapMtuFor(config.mtu?.maxFrameSize ?? MAX_FRAME_SIZE_DEFAULT);
     if (tapMtu !== null && dp.tapName) await setTapMtu(dp.tapName, tapMtu);
     dp.start();
@@ -242,6 +253,7 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
     }
     pmtu.tick(stats, t);
     failover?.tick(stats, t);
+    endpointMemory.save(registry.all(), t);
   }, TICK_MS);
 
   return new Promise<number>((resolve) => {
