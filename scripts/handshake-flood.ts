@@ -3,13 +3,15 @@
 // inside a namespace with `ip netns exec`):
 //
 //   node handshake-flood.js --to IP:PORT --pps R --seconds T [--count N] [--bind IP:PORT]
-//        [--replay-pcap FILE] [--seed S]
+//        [--replay-pcap FILE] [--forge-mac1 PUBKEY_BASE64] [--seed S]
 //
 // Alternates two kinds of 164-byte datagrams: random bytes shaped as an initiation (type 1,
 // reserved 0: they reach the responder's mac1 check) and, with --replay-pcap, a genuine
 // initiation taken from a capture (the first UDP payload of 164 bytes starting 01 00 00 00 in an
 // Ethernet/IPv4 .pcap, as scripts/pcap-capture.js writes), replayed verbatim. Without a capture
-// every datagram is random. Paced at R per second in 5 ms slices; stops after N datagrams
+// every datagram is random. With --forge-mac1 the random ones carry a valid mac1 for that
+// (public) key: they pass the responder's first check, as anyone who knows its public key can
+// make them, and only the per-source limit and the cookie stand before Diffie-Hellman. Paced at R per second in 5 ms slices; stops after N datagrams
 // (default R*T) or T seconds, whichever comes first. Prints one JSON line:
 //   {"sent":..,"garbage":..,"replayed":..,"errors":..,"ms":..,"reason":"count|seconds"}
 // Bad arguments: one line naming the value, exit 2.
@@ -17,6 +19,8 @@ import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Rng } from './wan-emu-core';
+import { ready } from '../src/control/crypto';
+import { computeMac1 } from '../src/control/messages';
 
 const SIZE = 164;
 const MAX_PPS = 200_000;
@@ -57,10 +61,10 @@ export function initiationFromPcap(file: string): Buffer {
   fail(`--replay-pcap '${file}' holds no 164-byte initiation`);
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const { values: v } = parseArgs({ options: {
     to: { type: 'string' }, bind: { type: 'string' }, pps: { type: 'string' }, seconds: { type: 'string' },
-    count: { type: 'string' }, 'replay-pcap': { type: 'string' }, seed: { type: 'string' },
+    count: { type: 'string' }, 'replay-pcap': { type: 'string' }, seed: { type: 'string' }, 'forge-mac1': { type: 'string' },
   }, allowPositionals: false, strict: true });
   const to = endpoint('to', v.to);
   const bind = v.bind ? endpoint('bind', v.bind) : null;
@@ -69,11 +73,19 @@ function main(): void {
   const count = number('count', v.count, Math.ceil(pps * seconds), 1, MAX_PPS * MAX_SECONDS);
   const rng = new Rng(number('seed', v.seed, 1, 0, 2 ** 32 - 1));
   const replay = v['replay-pcap'] ? initiationFromPcap(v['replay-pcap']) : null;
+  let forgeFor: Uint8Array | null = null;
+  if (v['forge-mac1'] !== undefined) {
+    const k = Buffer.from(v['forge-mac1'], 'base64');
+    if (k.length !== 32 || k.toString('base64') !== v['forge-mac1']) fail(`bad --forge-mac1 '${v['forge-mac1']}' (base64 of 32 bytes)`);
+    forgeFor = new Uint8Array(k);
+    await ready();
+  }
 
   const garbage = (): Buffer => {
     const b = Buffer.alloc(SIZE);
     for (let i = 4; i < SIZE; i++) b[i] = Math.floor(rng.next() * 256);
     b[0] = 1;
+    if (forgeFor) b.set(computeMac1(b, forgeFor), SIZE - 32);
     return b;
   };
   const sock = dgram.createSocket('udp4');
@@ -112,4 +124,4 @@ function main(): void {
   if (bind) sock.bind(bind.port, bind.address, go); else go();
 }
 
-if (require.main === module && process.argv.length > 2) main();
+if (require.main === module && process.argv.length > 2) void main();

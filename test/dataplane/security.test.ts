@@ -84,7 +84,8 @@ describe('receive path: authentication, replay and malformed datagrams', () => {
       [Buffer.from([4, 0, 0]), 'short'],
       [data(31), 'short'],
       [data(64, 9), 'bad_type'],
-      [data(64, 3), 'bad_type'],
+      [data(64, 5), 'bad_type'],
+      [data(65, 3), 'bad_size'], // type 3 is a cookie reply: exactly 64 bytes
       [reserved, 'bad_type'],
       [data(100, 1), 'bad_size'],
       [data(93, 2), 'bad_size'],
