@@ -1,4 +1,5 @@
-// `bridgehead join`: enrolls this appliance with the one that created the invite token.
+// `bridgehead join`: enrolls this appliance with the one that created the invite token. The
+// protocol steps are the pure machine in control/join.ts; this file is its driver.
 //
 //   token -> decode + expiry check -> initiation carrying the invite id (psk derived from the
 //   token's secret), resent every second -> response -> keypair -> 'hello' (our name) on the
@@ -9,23 +10,21 @@
 // the handshake and the control channel run through exactly the code the daemon uses.
 
 import { loadConfig, loadPrivateKey, updateConfig } from '../config/store';
-import { callControl } from '../daemon/control-socket';
-import { resolveEndpoint } from '../daemon/peer-sync';
+import { callControl } from './control-socket';
+import { resolveEndpoint } from './peer-sync';
 import { loadDataPlane } from '../dataplane/native';
 import type { DataPlane, Endpoint, NativeEvent } from '../dataplane/types';
-import { decodeControl, encodeControl } from './control-messages';
-import * as crypto from './crypto';
-import { consumeResponse, createInitiation, type InitiatorPending } from './handshake';
-import { checkTokenExpiry, decodeToken, pairPsk } from './token';
+import { decodeControl, encodeControl } from '../control/control-messages';
+import * as crypto from '../control/crypto';
+import { consumeResponse, createInitiation, type InitiatorPending } from '../control/handshake';
+import { initJoin, inviterPeerName, nextWakeMs, pendingFor, step, type JoinAction, type JoinEvent, type JoinState } from '../control/join';
+import { checkTokenExpiry, decodeToken, pairPsk } from '../control/token';
 import { randomInt } from 'node:crypto';
 
 export interface JoinOptions { configDir: string; token: string; timeoutMs: number }
 export interface JoinResult { peerName: string; endpoint: string }
 
-const RETRY_INITIATION_MS = 1000;
-const RETRY_HELLO_MS = 500;
 const PEER = 1;
-const NAME_RE = /^[A-Za-z0-9._-]{1,32}$/;
 
 export async function joinWithToken(opts: JoinOptions): Promise<JoinResult> {
   await crypto.ready();
@@ -42,8 +41,9 @@ export async function joinWithToken(opts: JoinOptions): Promise<JoinResult> {
   if (already) throw new Error(`already joined: peer "${already.name}" has the inviter's key; an invite token is single-use`);
 
   const endpoints: Endpoint[] = [];
+  const endpointText: string[] = [];
   for (const e of token.endpoints) {
-    try { endpoints.push(await resolveEndpoint(e)); } catch { /* try the others */ }
+    try { endpoints.push(await resolveEndpoint(e)); endpointText.push(e); } catch { /* try the others */ }
   }
   if (endpoints.length === 0) throw new Error(`cannot resolve the inviter's endpoint(s): ${token.endpoints.join(', ')}`);
 
@@ -51,12 +51,10 @@ export async function joinWithToken(opts: JoinOptions): Promise<JoinResult> {
   const welcome = await handshakeAndHello(identity, token.inviterPublicKey, token.inviteId, psk, endpoints,
     config.name, opts.timeoutMs);
 
-  const base = NAME_RE.test(token.inviterName) ? token.inviterName : welcome.name;
-  let name = base;
-  const endpoint = token.endpoints[endpoints.indexOf(welcome.via)] ?? token.endpoints[0];
+  let name = '';
+  const endpoint = endpointText[welcome.endpoint] ?? token.endpoints[0];
   updateConfig(opts.configDir, (c) => {
-    const taken = new Set(c.peers.map((p) => p.name));
-    for (let i = 2; taken.has(name); i++) name = `${base.slice(0, 28)}-${i}`;
+    name = inviterPeerName(token.inviterName, welcome.name, c.peers.map((p) => p.name));
     c.peers.push({
       name, publicKey: inviterKey, endpoint, psk: Buffer.from(psk).toString('base64'),
       persistentKeepaliveS: 25, addedAt: new Date().toISOString(),
@@ -72,61 +70,75 @@ export async function joinWithToken(opts: JoinOptions): Promise<JoinResult> {
 
 function handshakeAndHello(identity: { privateKey: Uint8Array; publicKey: Uint8Array }, inviterKey: Uint8Array,
   inviteId: Uint8Array, psk: Uint8Array, endpoints: Endpoint[], ourName: string, timeoutMs: number):
-  Promise<{ name: string; via: Endpoint }> {
+  Promise<{ name: string; endpoint: number }> {
   return new Promise((resolve, reject) => {
-    const pending = new Map<number, { state: InitiatorPending; via: Endpoint }>();
-    let via: Endpoint | null = null;
+    let s: JoinState<InitiatorPending> = initJoin({ endpoints: endpoints.length, timeoutMs });
     let dp: DataPlane | null = null;
-    let retry: NodeJS.Timeout | null = null;
-    let done = false;
-    const finish = (err: Error | null, value?: { name: string; via: Endpoint }): void => {
-      if (done) return;
-      done = true;
-      if (retry) clearInterval(retry);
-      clearTimeout(deadline);
+    let timer: NodeJS.Timeout | null = null;
+    let settled = false;
+    const finish = (err: Error | null, value?: { name: string; endpoint: number }): void => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
       dp?.stop();
       if (err) reject(err); else resolve(value!);
     };
-    const sendInitiations = (): void => {
-      for (const ep of endpoints) {
-        const senderIndex = randomInt(1, 0xffffffff);
-        const { message, state } = createInitiation({
-          local: identity, remotePublicKey: inviterKey, psk, senderIndex, nowMs: Date.now(), inviteId,
-        });
-        pending.set(senderIndex, { state, via: ep });
-        if (pending.size > 16) pending.delete(pending.keys().next().value as number);
-        dp!.sendRaw(ep, Buffer.from(message));
+    const failure = (reason: 'no-answer' | 'no-welcome'): Error => {
+      const where = endpoints.map((e) => `${e.address}:${e.port}`).join(', ');
+      const within = `within ${Math.round(timeoutMs / 1000)} s`;
+      return new Error(reason === 'no-welcome'
+        ? `the inviting appliance at ${where} answered the handshake but did not confirm the enrollment ${within}`
+        : `no answer from the inviting appliance at ${where} ${within}: ` +
+          'the token was already used or revoked, its daemon is not running (start it with "bridgehead up"), or it is unreachable');
+    };
+    const run = (ev: JoinEvent<InitiatorPending>): void => {
+      if (settled) return;
+      const r = step(s, ev, Date.now());
+      s = r.state;
+      for (const a of r.actions) perform(a);
+      schedule();
+    };
+    const perform = (a: JoinAction): void => {
+      switch (a.type) {
+        case 'send-initiation': {
+          const senderIndex = randomInt(1, 0xffffffff);
+          const { message, state } = createInitiation({
+            local: identity, remotePublicKey: inviterKey, psk, senderIndex, nowMs: Date.now(), inviteId,
+          });
+          s = step(s, { type: 'initiation-sent', senderIndex, endpoint: a.endpoint, handshake: state }, Date.now()).state;
+          dp!.sendRaw(endpoints[a.endpoint], Buffer.from(message));
+          break;
+        }
+        case 'send-hello': dp!.sendControl(PEER, encodeControl({ t: 'hello', name: ourName })); break;
+        case 'done': finish(null, { name: a.name, endpoint: a.endpoint }); break;
+        case 'fail': finish(failure(a.reason)); break;
       }
     };
-    const sendHello = (): void => { dp!.sendControl(PEER, encodeControl({ t: 'hello', name: ourName })); };
+    const schedule = (): void => {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      const at = nextWakeMs(s);
+      if (at !== null && !settled) timer = setTimeout(() => run({ type: 'tick' }), Math.max(0, at - Date.now()));
+    };
     const onEvent = (ev: NativeEvent): void => {
-      if (done) return;
-      if (ev.type === 'handshake' && ev.data[0] === 2 && !via) {
-        const p = pending.get(ev.data.readUInt32LE(8));
+      if (settled) return;
+      if (ev.type === 'handshake' && ev.data[0] === 2) {
+        const senderIndex = ev.data.readUInt32LE(8);
+        const p = pendingFor(s, senderIndex);
         if (!p) return;
-        const r = consumeResponse(p.state, new Uint8Array(ev.data));
+        const r = consumeResponse(p.handshake, new Uint8Array(ev.data));
         if (!r.ok) return;
-        via = p.via;
         dp!.setEndpoint(PEER, ev.from);
         dp!.installKeypair(PEER, {
           localIndex: r.keypair.localIndex, remoteIndex: r.keypair.remoteIndex, initiator: true,
           sendKey: Buffer.from(r.keypair.sendKey), recvKey: Buffer.from(r.keypair.recvKey),
         });
-        sendHello();
-        if (retry) clearInterval(retry);
-        retry = setInterval(sendHello, RETRY_HELLO_MS);
-      } else if (ev.type === 'control' && via) {
+        run({ type: 'keyed', senderIndex });
+      } else if (ev.type === 'control') {
         const m = decodeControl(ev.data);
-        if (m && m.t === 'welcome') finish(null, { name: m.name, via });
+        if (m && m.t === 'welcome') run({ type: 'welcome', name: m.name });
       }
     };
-    const deadline = setTimeout(() => {
-      const where = endpoints.map((e) => `${e.address}:${e.port}`).join(', ');
-      finish(new Error(via
-        ? `the inviting appliance at ${where} answered the handshake but did not confirm the enrollment within ${Math.round(timeoutMs / 1000)} s`
-        : `no answer from the inviting appliance at ${where} within ${Math.round(timeoutMs / 1000)} s: ` +
-          'the token was already used or revoked, its daemon is not running (start it with "bridgehead up"), or it is unreachable'));
-    }, timeoutMs);
     try {
       const { DataPlane: NativeDataPlane } = loadDataPlane();
       const v6 = endpoints[0].address.includes(':');
@@ -136,8 +148,7 @@ function handshakeAndHello(identity: { privateKey: Uint8Array; publicKey: Uint8A
       });
       dp.addPeer(PEER, endpoints[0]);
       dp.start();
-      sendInitiations();
-      retry = setInterval(sendInitiations, RETRY_INITIATION_MS);
+      run({ type: 'start' });
     } catch (e) {
       finish(e as Error);
     }
