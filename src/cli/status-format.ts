@@ -2,7 +2,7 @@
 // Pure: the snapshot in, the text out (ends with a newline). Strings that came from the network
 // (peer names, endpoints) are stripped of control characters before they reach a terminal.
 
-import type { PeerStatus, StatusSnapshot } from '../daemon/status-types';
+import type { PeerStatus, StatusSnapshot } from '../ipc/status-types';
 import { formatDurationLong } from '../util/duration';
 import { formatFailoverStatus } from './failover-format';
 import { formatQosStatus } from './qos-format';

@@ -13,15 +13,9 @@ import type { DataPlane } from '../dataplane/types';
 import { ValueError } from '../util/value-error';
 import type { ControlHandlers } from './control-socket';
 import type { FailoverDriver } from './failover';
+import type { FdbReply, FdbRow, NeighborsReply } from '../ipc/failover-replies';
 
-export interface NeighborRow {
-  ip: string; mac: string; site: string; peer: string | null; seq: number; origin: string; router: boolean;
-  frozen: boolean; ageMs: number; conflict: string | null;
-}
-export interface NeighborsReply { site: Site; entries: NeighborRow[] }
-/** origin: 'learned' from frames, or 'peer' when the neighbour sync placed it (a remote host's MAC) */
-export interface FdbRow { mac: string; site: string; peer: string | null; ageMs: number; origin: 'learned' | 'peer' }
-export interface FdbReply { site: Site | null; entries: FdbRow[] }
+export type { FdbReply, FdbRow, NeighborRow, NeighborsReply } from '../ipc/failover-replies';
 
 export const NOT_ENABLED = 'partial failover is not active on this appliance (set "failover": {"enabled": true, "site": ...} ' +
   'in bridgehead.json and restart; the data plane must support it)';

@@ -10,7 +10,7 @@
 // the handshake and the control channel run through exactly the code the daemon uses.
 
 import { loadConfig, loadPrivateKey, updateConfig } from '../config/store';
-import { callControl } from './control-socket';
+import { callControl } from '../ipc/control-client';
 import { resolveEndpoint } from './peer-sync';
 import { loadDataPlane } from '../dataplane/native';
 import type { DataPlane, Endpoint, NativeEvent } from '../dataplane/types';
