@@ -4,8 +4,8 @@
 // the field and the value; unknown fields are refused.
 
 import { isIP } from 'node:net';
-import { formatIpv6, parseIpv6 } from '../control/neighbor-addr';
-import type { ConflictPolicy, Site } from '../control/mobility';
+import { formatIpv6, parseIpv6 } from '../util/addr';
+import type { ConflictPolicy, Site } from './site';
 import type { FailoverOptions, StormRates } from '../dataplane/types';
 
 export const FAILOVER_SITES: readonly Site[] = ['tenant', 'provider'];

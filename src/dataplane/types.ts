@@ -250,7 +250,7 @@ export interface NativeAddon {
 }
 
 // ---- Partial failover (issue 3): the addon contract shared by the data plane and the daemon ----
-// docs/INTERNALS.md section 5. IPs in canonical text (neighbor-addr.ts), MACs lowercase 'aa:bb:..'.
+// docs/INTERNALS.md section 5. IPs in canonical text (util/addr.ts), MACs lowercase 'aa:bb:..'.
 
 export type NeighborOrigin = 'arp' | 'nd' | 'traffic' | 'peer' | 'static';
 /** how the data plane saw a host on its LAN (the `how` of a 'neigh' event) */

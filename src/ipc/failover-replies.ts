@@ -2,7 +2,7 @@
 // and failover.ts, printed by src/cli/failover-format.ts): plain JSON.
 
 import type * as mob from '../control/mobility';
-import type { Site } from '../control/mobility';
+import type { Site } from '../config/site';
 import type { FailoverStats } from '../dataplane/types';
 
 /** What a probe of one address found (failover --check). */

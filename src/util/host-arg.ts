@@ -2,8 +2,8 @@
 // failback, resolve, init --site): each returns the canonical value or throws a ValueError with the problem (valueParser adds the
 // flag and the value).
 
-import { formatIpv6, isNeighborIp, isNeighborMac, parseIpv4, parseIpv6 } from '../control/neighbor-addr';
-import type { Site } from '../control/mobility';
+import { formatIpv6, isNeighborIp, isNeighborMac, parseIpv4, parseIpv6 } from './addr';
+import type { Site } from '../config/site';
 import { ValueError } from './value-error';
 
 export function parseSite(s: string): Site {
