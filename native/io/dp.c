@@ -95,7 +95,7 @@ bh_dp *bh_dp_create(const bh_dp_config *cfg, int *err, const char **step) {
     if (rc < 0) FAIL(rc, *step);
     dp->tap_is_socket = 1;
   }
-  if (!(dp->tap_reader = bh_tap_reader_new(offload))) FAIL(-ENOMEM, "allocate TAP reader");
+  if (!(dp->tap_reader = bh_tap_reader_new(offload, !cfg->tap_gro_off))) FAIL(-ENOMEM, "allocate TAP reader");
   atomic_store(&dp->ctr_tap.g[BH_G_TAP_OFFLOAD], (uint64_t)(offload != 0)); /* stats global.tapOffload */
   atomic_store(&dp->ctr_tap.g[BH_G_TAP_UDP_GRO], (uint64_t)dp->tap_reader->gro_udp); /* global.tapUdpGro */
   atomic_store(&dp->ctr_tap.g[BH_G_MAX_FRAME_SIZE], dp->max_frame);
@@ -103,8 +103,10 @@ bh_dp *bh_dp_create(const bh_dp_config *cfg, int *err, const char **step) {
   if (rc < 0) FAIL(rc, *step);
   dp->udp_fd = rc;
   /* UDP GSO/GRO flags (stats global.udpGso/udpGro), before the threads that read them start */
-  atomic_store(&dp->ctr_tx.g[BH_G_UDP_GSO], (uint64_t)bh_udp_gso_probe(rc));
-  atomic_store(&dp->ctr_rx.g[BH_G_UDP_GRO], (uint64_t)bh_udp_gro_enable(rc));
+  if (!cfg->udp_offload_off) {
+    atomic_store(&dp->ctr_tx.g[BH_G_UDP_GSO], (uint64_t)bh_udp_gso_probe(rc));
+    atomic_store(&dp->ctr_rx.g[BH_G_UDP_GRO], (uint64_t)bh_udp_gro_enable(rc));
+  }
   return dp;
 }
 

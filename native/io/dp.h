@@ -54,6 +54,8 @@ typedef struct {
   uint32_t neigh_capacity; /* neighbour table (dp_failover.h); 0 = default */
   uint64_t neigh_age_ns;   /* local neighbour entries age out after this; 0 = default */
   int thread_nice;         /* the data-plane threads' nice value (bh_dp_thread_setup), -20..19 */
+  int udp_offload_off;     /* 1: no UDP GSO/GRO on the tunnel socket (udp.h; A/B measurements) */
+  int tap_gro_off;         /* 1: TAP offloads read side only, every frame written alone (tap_read.h) */
 } bh_dp_config;
 
 typedef enum { BH_DP_CREATED, BH_DP_RUNNING, BH_DP_STOPPED } bh_dp_state;
@@ -124,6 +126,8 @@ void bh_dp_need_handshake(bh_dp *dp, bh_peer *peer, uint64_t now_ns);
  * benchmark box): docs/BENCHMARKS.md has both sides measured (options.threadNice, config
  * `threadNice`, BRIDGEHEAD_THREAD_NICE). */
 #define BH_THREAD_NICE (-10)
+#define BH_THREAD_NICE_MIN (-20)
+#define BH_THREAD_NICE_MAX 19
 void bh_dp_thread_setup(const bh_dp *dp, const char *name);
 
 /* The TAP-draining loop (tap_loop.c) of the TX thread or the fair-queue reader: batch_fn reads and

@@ -19,6 +19,7 @@ import {
   quote,
 } from './validate';
 import { isIP } from 'node:net';
+import { LIMITS } from '../dataplane/limits';
 import { MtuConfig, parseMtuConfig } from './mtu-config';
 import { FailoverConfig, formatFailoverConfig, parseFailoverConfig } from './failover-config';
 import { QosConfig, VOICE_RULES, formatQosConfig, parseQosConfig } from './qos-config';
@@ -239,7 +240,8 @@ export function parseConfig(raw: unknown, source = 'bridgehead.json'): Config {
   }
   if (c.has(o, 'threadNice')) {
     const n = o.threadNice;
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < -20 || n > 19) c.fail('threadNice', 'expected an integer from -20 to 19', n);
+    const { min, max } = LIMITS.threadNice;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) c.fail('threadNice', `expected an integer from ${min} to ${max}`, n);
     cfg.threadNice = n as number;
   }
   if (c.has(o, 'mtu')) cfg.mtu = parseMtuConfig(o.mtu, (path, problem, ...v) => c.fail(path, problem, ...v));

@@ -4,12 +4,15 @@
 // refused. Also parseRate for `bridgehead init --wan-rate 200mbit`.
 
 import { QOS_BANDS, QosBand, QosRule, QosSettings } from '../dataplane/qos-types';
+import { LIMITS } from '../dataplane/limits';
 import { ValueError } from '../util/value-error';
 
+/** 100 kbit/s: the smallest rate this config accepts (the shaper itself goes lower). */
 export const WAN_RATE_MBIT_MIN = 0.1;
-export const WAN_RATE_MBIT_MAX = 100_000;
-export const REALTIME_SHARE_DEFAULT = 50;
-export const MAX_QOS_RULES = 32;
+/** The shaper's ceiling (100 Gbit/s), in Mbit/s. */
+export const WAN_RATE_MBIT_MAX = LIMITS.wanRateBitsPerS.max / 1e6;
+export const REALTIME_SHARE_DEFAULT = LIMITS.realtimeSharePct.default;
+export const MAX_QOS_RULES = LIMITS.qosRules.max;
 export const DEFAULT_OUTER_DSCP: Readonly<Record<QosBand, number>> = {
   'network-control': 48, realtime: 46, interactive: 34, 'best-effort': 0, bulk: 8,
 };
@@ -80,8 +83,9 @@ export function parseQosConfig(raw: unknown, fail: Fail): QosConfig {
   if (rate !== null && (typeof rate !== 'number' || !Number.isFinite(rate) || rate < WAN_RATE_MBIT_MIN || rate > WAN_RATE_MBIT_MAX))
     fail('qos.wanRateMbit', `expected null or a number ${WAN_RATE_MBIT_MIN}..${WAN_RATE_MBIT_MAX} (Mbit/s)`, rate);
   const share = raw.realtimeSharePct ?? REALTIME_SHARE_DEFAULT;
-  if (typeof share !== 'number' || !Number.isInteger(share) || share < 1 || share > 100)
-    fail('qos.realtimeSharePct', 'expected an integer 1..100', share);
+  const shares = LIMITS.realtimeSharePct;
+  if (typeof share !== 'number' || !Number.isInteger(share) || share < shares.min || share > shares.max)
+    fail('qos.realtimeSharePct', `expected an integer ${shares.min}..${shares.max}`, share);
   const rulesRaw = raw.rules ?? [];
   if (!Array.isArray(rulesRaw)) fail('qos.rules', 'expected an array', rulesRaw);
   if (rulesRaw.length > MAX_QOS_RULES) fail('qos.rules', `at most ${MAX_QOS_RULES} rules`, rulesRaw.length);

@@ -3,7 +3,7 @@
 // section's settings at start and on reload, and the control-socket method `qos` (live bands).
 
 import type { Config } from '../config/types';
-import { envSwitch } from './env-switch';
+import { readEnvSwitches } from './env-switch';
 import { QosConfig, formatQosConfig, qosSettings } from '../config/qos-config';
 import type { DataPlane } from '../dataplane';
 import type { ControlHandlers } from './control-socket';
@@ -13,7 +13,7 @@ export type { QosReply };
 
 /** The data plane is created with options.qos: a qos section that is not disabled. */
 export function qosEnabled(config: Pick<Config, 'qos'>, env: NodeJS.ProcessEnv = process.env): boolean {
-  return envSwitch(env, 'BRIDGEHEAD_QOS') ?? config.qos?.enabled ?? false;
+  return readEnvSwitches(env).qos ?? config.qos?.enabled ?? false;
 }
 
 /** Pushes the section's settings down (the defaults when the section is absent but QoS forced on). */
