@@ -1,5 +1,6 @@
-/* dp: data-plane instance life cycle (see dp.h). Control operations are in dp_ctl.c, the
- * pipelines in dp_tx.c / dp_rx.c. */
+/* dp: data-plane instance life cycle (see dp.h): create every stage's state, start and stop the
+ * threads. Control operations are in dp_ctl.c, the pipelines in dp_tx.c / dp_rx.c (direct) or
+ * dp_read.c / dp_send.c (queued), the helpers they share in dp_base.c. */
 #include "dp.h"
 
 #include <errno.h>
@@ -8,13 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../core/bh_aead.h"
 #include "dp_failover.h"
 #include "dp_fq.h"
+#include "dp_read.h"
+#include "dp_rx.h"
+#include "dp_send.h"
+#include "dp_tx.h"
 #include "tap_linux.h"
 #include "tap_read.h"
 #include "udp.h"
@@ -192,23 +195,4 @@ void bh_dp_destroy(bh_dp *dp) {
   pthread_mutex_destroy(&dp->mac_lock);
   pthread_mutex_destroy(&dp->tap_drain_lock);
   free(dp);
-}
-
-int bh_dp_emit(bh_dp *dp, const bh_event *ev, const uint8_t *data, uint32_t len) {
-  int rc = bh_evring_push(&dp->events, ev, data, len);
-  if (rc == BH_EVRING_NOTIFY && dp->notify) dp->notify(dp->notify_ctx);
-  return rc;
-}
-
-void bh_dp_need_handshake(bh_dp *dp, bh_peer *peer, uint64_t now_ns) {
-  uint64_t last = atomic_load_explicit(&peer->last_need_ns, memory_order_relaxed);
-  if (last != 0 && now_ns - last < BH_NEED_HANDSHAKE_INTERVAL_NS) return;
-  if (!atomic_compare_exchange_strong(&peer->last_need_ns, &last, now_ns ? now_ns : 1)) return;
-  bh_event ev = {.type = BH_EV_NEED_HANDSHAKE, .peer = peer->id};
-  bh_dp_emit(dp, &ev, NULL, 0);
-}
-
-void bh_dp_thread_setup(const bh_dp *dp, const char *name) {
-  pthread_setname_np(pthread_self(), name);
-  (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), dp->thread_nice);
 }

@@ -30,6 +30,8 @@
  *     -> bh_dp_tx_drain_inline (dp.h): one TAP batch through the TX pipeline on this thread, if the
  *        TX thread is not draining (the replies those writes produced; txInlineDrains)
  */
+#include "dp_rx.h"
+
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
@@ -42,10 +44,11 @@
 #include "../core/bh_codel.h"
 #include "../core/bh_forward.h"
 #include "../core/bh_wire.h"
-#include "dp.h"
+#include "dp_base.h"
 #include "dp_failover.h"
 #include "dp_frag.h"
 #include "dp_pmtu.h"
+#include "dp_tx.h"
 #include "tap_read.h"
 #include "tap_write.h"
 

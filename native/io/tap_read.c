@@ -16,7 +16,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "dp.h"
+#include "dp_base.h"
 #include "dp_frag.h"
 #include "tap_linux.h"
 

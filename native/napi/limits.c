@@ -3,7 +3,7 @@
  * enforces instead of a copy of them. */
 #include "../core/bh_qos_classify.h"
 #include "../core/bh_qos_shaper.h"
-#include "../io/dp.h"
+#include "../io/dp_base.h"
 #include "../io/dp_frag.h"
 #include "../io/dp_qos.h"
 #include "args.h"
