@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # npm test: every tier, in one run.
+#   0. the floors (scripts/layers.ts: no upward import, no circle in src/ or native/)
 #   1. the pure C core under AddressSanitizer/UBSan (native/core/test)
 #   2. TypeScript unit tests and two-data-plane tests (no root needed)
 #   3. packet-level tests in network namespaces (root only; skipped loudly otherwise)
@@ -12,6 +13,9 @@ if [ ! -f build/Release/bridgehead.node ] || [ ! -d node_modules ]; then
 fi
 echo "== build (TypeScript)" >&2
 npx tsc -p tsconfig.json
+
+echo "== floors: imports of src/ and #includes of native/ point down, no circles" >&2
+node dist/scripts/layers.js
 
 echo "== tier 1: C core under ASan/UBSan" >&2
 make -s -C native/core/test test

@@ -3,7 +3,7 @@
 
 import type { QosStats } from '../dataplane/qos-types';
 import type { QosReply } from '../ipc/qos-reply';
-import { formatBytes } from './status-format';
+import { formatBytes } from '../util/bytes';
 
 const PROTO_NAMES: Record<number, string> = { 0: 'tcp+udp', 6: 'tcp', 17: 'udp', 132: 'sctp' };
 

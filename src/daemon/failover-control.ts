@@ -7,7 +7,8 @@
 //   resolve {host, keep}                  -> OpResult
 // Parameters are checked strictly (one-line errors); HOST is an IPv4/IPv6 or MAC address.
 
-import { parseHost, parseSite } from '../util/host-arg';
+import { parseHost } from '../util/host-arg';
+import { parseSite } from '../config/site';
 import { otherSite, type Site } from '../control/mobility';
 import type { DataPlane } from '../dataplane/types';
 import { ValueError } from '../util/value-error';
