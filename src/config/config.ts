@@ -20,6 +20,7 @@ import {
 } from './validate';
 import { isIP } from 'node:net';
 import { LIMITS } from '../dataplane/limits';
+import { knownFields } from './fields';
 import { MtuConfig, parseMtuConfig } from './mtu-config';
 import { FailoverConfig, formatFailoverConfig, parseFailoverConfig } from './failover-config';
 import { QosConfig, VOICE_RULES, formatQosConfig, parseQosConfig } from './qos-config';
@@ -87,15 +88,7 @@ class Checker {
   }
 
   object(value: unknown, path: string, keys: readonly string[]): Obj {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      this.fail(path, 'expected a JSON object', value);
-    }
-    for (const k of Object.keys(value as Obj)) {
-      if (!keys.includes(k)) {
-        this.fail(path ? `${path}.${k}` : k, `unknown field (known: ${keys.join(', ')})`);
-      }
-    }
-    return value as Obj;
+    return knownFields(value, path, keys, (p, problem, ...v) => this.fail(p, problem, ...v));
   }
 
   has(o: Obj, key: string): boolean {

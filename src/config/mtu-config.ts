@@ -2,6 +2,7 @@
 // towards the peers. Pure validation; config.ts calls it.
 
 import { LIMITS } from '../dataplane/limits';
+import { knownFields, type Fail } from './fields';
 
 /** Path MTU bounds (576..65535), as the data plane enforces them. */
 export const PATH_MTU_MIN = LIMITS.pathMtu.min;
@@ -22,14 +23,8 @@ export interface MtuConfig {
   maxFrameSize?: number;
 }
 
-type Fail = (path: string, problem: string, value?: unknown) => never;
-
 export function parseMtuConfig(raw: unknown, fail: Fail): MtuConfig {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail('mtu', 'expected a JSON object', raw);
-  const o = raw as Record<string, unknown>;
-  for (const k of Object.keys(o))
-    if (k !== 'pathMtu' && k !== 'mssClamp' && k !== 'maxFrameSize')
-      fail(`mtu.${k}`, 'unknown field (known: pathMtu, mssClamp, maxFrameSize)');
+  const o = knownFields(raw, 'mtu', ['pathMtu', 'mssClamp', 'maxFrameSize'], fail);
   const mssClamp = o.mssClamp ?? false;
   if (typeof mssClamp !== 'boolean') fail('mtu.mssClamp', 'expected true or false', mssClamp);
   const mfs = o.maxFrameSize;
