@@ -51,13 +51,7 @@
 #include "dp_tx.h"
 #include "tap_read.h"
 #include "tap_write.h"
-
-#ifndef SOL_UDP
-#define SOL_UDP 17
-#endif
-#ifndef UDP_GRO
-#define UDP_GRO 104
-#endif
+#include "udp.h" /* SOL_UDP, UDP_GRO */
 
 enum { RX_NONE = 0, RX_FRAME = 1, RX_CONTROL = 2, RX_OVERSIZE = 3 };
 

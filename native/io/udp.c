@@ -75,15 +75,6 @@ int bh_udp_open(const char *address, uint16_t port, int *family, uint16_t *bound
   return fd;
 }
 
-#ifndef SOL_UDP
-#define SOL_UDP 17
-#endif
-#ifndef UDP_SEGMENT
-#define UDP_SEGMENT 103
-#endif
-#ifndef UDP_GRO
-#define UDP_GRO 104
-#endif
 
 int bh_udp_gso_probe(int fd) {
   int zero = 0; /* the socket default (no segmentation); accepted only where UDP GSO exists */

@@ -7,6 +7,17 @@
 
 #define BH_UDP_SOCKBUF (4 << 20) /* requested SO_RCVBUF/SO_SNDBUF */
 
+/* UDP socket options older libc headers may lack (GSO: udp_gso.c, GRO: dp_rx.c). */
+#ifndef SOL_UDP
+#define SOL_UDP 17
+#endif
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
+
 /* Binds address:port. Returns the fd or -errno (*step names the failed call; -EINVAL with step
  * "address" if address is not an IP literal). *family and *bound_port receive the socket family
  * and the actual port (useful for port 0). */
