@@ -4,9 +4,9 @@
 # provider LAN host with TTL 64. Run as root, under the machine's lock:
 #   flock /tmp/bh-netns.lock npm run test:image
 #
-#   bhi-<pid>-lanP: br (p-lan)  198.18.10.1/24  provider LAN host    (all in own namespaces, removed
+#   bhi-<pid>-lanP: br0 (p-lan)  198.18.10.1/24  provider LAN host    (all in own namespaces, removed
 #   bhi-<pid>-wan:  br (p-wan, t-wan) 198.18.0.254/24 (SSH client)    on exit; addresses in
-#   bhi-<pid>-lanT: br (t-lan)  198.18.10.2/24  tenant LAN host       198.18.0.0/15)
+#   bhi-<pid>-lanT: br0 (t-lan)  198.18.10.2/24  tenant LAN host       198.18.0.0/15)
 #   provider VM: WAN 198.18.0.2 (NIC p-wan), LAN NIC p-lan; tenant VM: WAN 198.18.0.3, LAN t-lan
 #
 # qemu runs in namespace bhi-<pid>-q, creates its TAPs there, and the TAPs are then moved into the
@@ -54,10 +54,10 @@ fi
 
 # ---- namespaces and bridges
 for ns in q wan lanP lanT; do ip netns add "$P-$ns"; ip -n "$P-$ns" link set lo up; done
-for ns in wan lanP lanT; do ip -n "$P-$ns" link add br type bridge; ip -n "$P-$ns" link set br up; done
-ip -n "$P-wan" addr add 198.18.0.254/24 dev br
-ip -n "$P-lanP" addr add 198.18.10.1/24 dev br
-ip -n "$P-lanT" addr add 198.18.10.2/24 dev br
+for ns in wan lanP lanT; do ip -n "$P-$ns" link add br0 type bridge; ip -n "$P-$ns" link set br0 up; done
+ip -n "$P-wan" addr add 198.18.0.254/24 dev br0
+ip -n "$P-lanP" addr add 198.18.10.1/24 dev br0
+ip -n "$P-lanT" addr add 198.18.10.2/24 dev br0
 
 # ---- seeds: a small ext4 disk labelled BH-SEED with bridgehead-seed.json
 ssh-keygen -q -t ed25519 -N '' -f "$W/id" -C bhi-test
@@ -85,8 +85,8 @@ start_vm() { # start_vm NAME WANMAC LANMAC
   for _ in $(seq 100); do ip -n "$P-q" link show "${v:0:1}-lan" >/dev/null 2>&1 && break; sleep 0.1; done
   ip -n "$P-q" link set "${v:0:1}-wan" netns "$P-wan" || die "$v: qemu made no TAP (see $W/$v.qemu.log)"
   ip -n "$P-q" link set "${v:0:1}-lan" netns "$P-$side"
-  ip -n "$P-wan" link set "${v:0:1}-wan" master br up
-  ip -n "$P-$side" link set "${v:0:1}-lan" master br up
+  ip -n "$P-wan" link set "${v:0:1}-wan" master br0 up
+  ip -n "$P-$side" link set "${v:0:1}-lan" master br0 up
 }
 wait_serial() { # wait_serial NAME REGEX SECONDS -> the first matching line
   local end=$((SECONDS + $3)) line
