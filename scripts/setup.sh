@@ -32,7 +32,7 @@ debs=(build-essential python3 pkg-config libpcap-dev libssl-dev
       iproute2 iputils-ping iperf3 tcpdump nftables arping ndisc6 jq procps kmod)
 [ "$(node_major)" -ge 20 ] || debs+=(nodejs npm)
 [ $with_image = 0 ] || debs+=(mmdebstrap qemu-system-x86 qemu-utils e2fsprogs fdisk grub-pc-bin grub2-common
-                              cloud-image-utils genisoimage zstd)
+                              openssh-client git)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -146,5 +146,11 @@ bad=$(echo "$files" | tr ';' '\n' | grep -v -e '^$' -e 'bridgehead.sock$' | awk 
 [ -z "$bad" ] || die "not owned by bridgehead with mode 0600 (0700 for the directory): $bad"
 say "inside the provider: exposure $exposure, daemon user $user, $caps"
 
+# MemoryDenyWriteExecute: does this Node run under it (with and without --jitless)? Reported, not
+# asserted: the unit leaves it off (docs/INTERNALS.md, appliance hardening).
+probe='const s=require("/opt/bridgehead/node_modules/libsodium-wrappers"); s.ready.then(()=>console.log("ok", typeof WebAssembly))'
+mdwe() { sshp "systemd-run --wait --quiet --pipe -p MemoryDenyWriteExecute=yes -p User=bridgehead /opt/bridgehead/node/bin/node $1 -e '$probe' 2>&1 | tail -n 1; echo rc=\${PIPESTATUS[0]}" | tr '\n' ' '; }
+echo "BHI mdwe_node=\"$(mdwe '')\" mdwe_node_jitless=\"$(mdwe --jitless)\""
+
 echo "BHI accel=$accel_name boot_to_forwarding_ms=$fwd ttl=64 exposure=$exposure image_bytes=$(stat -c %s "$IMG")"
 say "PASS"
