@@ -69,6 +69,9 @@ say "network: WAN $(j '.wan.address // "dhcp"'), LAN bridged to br0"
 # ---- identity
 mapfile -t init < <(jq -r '.init // [] | if type == "array" then .[] | tostring else error("init must be an array") end' "$seed") ||
   fail "init: must be an array of bridgehead init options"
+for o in "${init[@]}"; do
+  case $o in -c|--config|--config=*|--force) fail "init: $o is not allowed in the seed (the appliance's config is $CFG)" ;; esac
+done
 [[ " ${init[*]} " == *" --tap "* ]] || init+=(--tap bh0)
 [[ " ${init[*]} " == *" --bridge "* ]] || init+=(--bridge br0)
 if [ ! -f "$CFG/private.key" ]; then
