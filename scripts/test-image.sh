@@ -144,7 +144,10 @@ files=$(sshp "stat -c '%U %a %n' /etc/bridgehead /etc/bridgehead/*" | tr '\n' ';
 [ "$caps" = "CapPrm:0000000000001000 CapEff:0000000000001000 CapAmb:0000000000001000 " ] || die "daemon capabilities: $caps"
 bad=$(echo "$files" | tr ';' '\n' | grep -v -e '^$' -e 'bridgehead.sock$' | awk '$1 != "bridgehead" || ($2 != "600" && $2 != "700")' || true)
 [ -z "$bad" ] || die "not owned by bridgehead with mode 0600 (0700 for the directory): $bad"
-say "inside the provider: exposure $exposure, daemon user $user, $caps"
+# The data-plane threads lower their nice value to -10 (threadNice) through RLIMIT_NICE alone.
+nices=$(sshp "ps -L -o nice= -p $pid" | tr -d ' ' | sort -n | uniq -c | tr -s ' ' | tr '\n' ';')
+echo "$nices" | grep -q ' -10;' || die "no thread of the daemon runs at nice -10 (LimitNICE): $nices"
+say "inside the provider: exposure $exposure, daemon user $user, $caps, thread nice count/value: $nices"
 
 # MemoryDenyWriteExecute: does this Node (and libsodium, which the handshake needs) run under it,
 # with and without --jitless? Reported, not asserted: the unit leaves it off (docs/INTERNALS.md 6.1).
