@@ -12,6 +12,11 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 [ "$(id -u)" = 0 ] || { echo "install: run as root" >&2; exit 1; }
 bash "$src/scripts/setup.sh"
 bash "$src/scripts/stage-opt.sh" /
+# The earlier installer put a root-run unit into /etc/systemd/system, which would shadow the new one.
+old=/etc/systemd/system/bridgehead.service
+if [ -f "$old" ] && grep -q '^ExecStart=/usr/bin/node /opt/bridgehead/' "$old"; then
+  echo "install: removing the earlier root-run $old" >&2; rm -f "$old"
+fi
 systemd-sysusers /usr/lib/sysusers.d/bridgehead.conf
 systemd-tmpfiles --create /usr/lib/tmpfiles.d/bridgehead.conf
 sysctl -q --system || true
