@@ -1,5 +1,6 @@
-/* dp: data-plane instance life cycle (see dp.h). Control operations are in dp_ctl.c, the
- * pipelines in dp_tx.c / dp_rx.c. */
+/* dp: data-plane instance life cycle (see dp.h): create every stage's state, start and stop the
+ * threads. Control operations are in dp_ctl.c, the pipelines in dp_tx.c / dp_rx.c (direct) or
+ * dp_read.c / dp_send.c (queued), the helpers they share in dp_base.c. */
 #include "dp.h"
 
 #include <errno.h>
@@ -8,13 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../core/bh_aead.h"
 #include "dp_failover.h"
 #include "dp_fq.h"
+#include "dp_read.h"
+#include "dp_rx.h"
+#include "dp_send.h"
+#include "dp_tx.h"
 #include "tap_linux.h"
 #include "tap_read.h"
 #include "udp.h"
@@ -95,7 +98,7 @@ bh_dp *bh_dp_create(const bh_dp_config *cfg, int *err, const char **step) {
     if (rc < 0) FAIL(rc, *step);
     dp->tap_is_socket = 1;
   }
-  if (!(dp->tap_reader = bh_tap_reader_new(offload))) FAIL(-ENOMEM, "allocate TAP reader");
+  if (!(dp->tap_reader = bh_tap_reader_new(offload, !cfg->tap_gro_off))) FAIL(-ENOMEM, "allocate TAP reader");
   atomic_store(&dp->ctr_tap.g[BH_G_TAP_OFFLOAD], (uint64_t)(offload != 0)); /* stats global.tapOffload */
   atomic_store(&dp->ctr_tap.g[BH_G_TAP_UDP_GRO], (uint64_t)dp->tap_reader->gro_udp); /* global.tapUdpGro */
   atomic_store(&dp->ctr_tap.g[BH_G_MAX_FRAME_SIZE], dp->max_frame);
@@ -103,8 +106,10 @@ bh_dp *bh_dp_create(const bh_dp_config *cfg, int *err, const char **step) {
   if (rc < 0) FAIL(rc, *step);
   dp->udp_fd = rc;
   /* UDP GSO/GRO flags (stats global.udpGso/udpGro), before the threads that read them start */
-  atomic_store(&dp->ctr_tx.g[BH_G_UDP_GSO], (uint64_t)bh_udp_gso_probe(rc));
-  atomic_store(&dp->ctr_rx.g[BH_G_UDP_GRO], (uint64_t)bh_udp_gro_enable(rc));
+  if (!cfg->udp_offload_off) {
+    atomic_store(&dp->ctr_tx.g[BH_G_UDP_GSO], (uint64_t)bh_udp_gso_probe(rc));
+    atomic_store(&dp->ctr_rx.g[BH_G_UDP_GRO], (uint64_t)bh_udp_gro_enable(rc));
+  }
   return dp;
 }
 
@@ -190,23 +195,4 @@ void bh_dp_destroy(bh_dp *dp) {
   pthread_mutex_destroy(&dp->mac_lock);
   pthread_mutex_destroy(&dp->tap_drain_lock);
   free(dp);
-}
-
-int bh_dp_emit(bh_dp *dp, const bh_event *ev, const uint8_t *data, uint32_t len) {
-  int rc = bh_evring_push(&dp->events, ev, data, len);
-  if (rc == BH_EVRING_NOTIFY && dp->notify) dp->notify(dp->notify_ctx);
-  return rc;
-}
-
-void bh_dp_need_handshake(bh_dp *dp, bh_peer *peer, uint64_t now_ns) {
-  uint64_t last = atomic_load_explicit(&peer->last_need_ns, memory_order_relaxed);
-  if (last != 0 && now_ns - last < BH_NEED_HANDSHAKE_INTERVAL_NS) return;
-  if (!atomic_compare_exchange_strong(&peer->last_need_ns, &last, now_ns ? now_ns : 1)) return;
-  bh_event ev = {.type = BH_EV_NEED_HANDSHAKE, .peer = peer->id};
-  bh_dp_emit(dp, &ev, NULL, 0);
-}
-
-void bh_dp_thread_setup(const bh_dp *dp, const char *name) {
-  pthread_setname_np(pthread_self(), name);
-  (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), dp->thread_nice);
 }

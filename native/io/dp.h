@@ -1,108 +1,11 @@
-/* dp: one data-plane instance: the TAP (or test socketpair), the UDP socket, the peer table, the
- * MAC table, the event ring, and two pthreads (dp_tx.c: TAP -> UDP, dp_rx.c: UDP -> TAP).
- *
- * Locking:  peers_lock (rwlock, writer-preferring): data threads take it for reading once per
- *           batch; the JS thread writes (config/keys), and the RX thread writes briefly for the
- *           rare key promotion / endpoint roaming. A keypair's replay window is touched only by
- *           the RX thread; send counters are atomic.
- *           mac_lock (mutex): bh_mactable, held only around the forwarding decisions of a batch.
- *           Never held together with peers_lock.
- * Life cycle: bh_dp_create (opens fds) -> bh_dp_start (threads) -> bh_dp_stop (join, close,
- *           wipe keys; idempotent) -> bh_dp_destroy. */
+/* dp: a data-plane instance's life cycle (dp.c): bh_dp_create (opens fds, allocates every
+ * stage's state) -> bh_dp_start (threads: dp_tx.h or dp_read.h + dp_send.h, and dp_rx.h) ->
+ * bh_dp_stop (join, close, wipe keys; idempotent) -> bh_dp_destroy. The instance itself and the
+ * helpers shared by the stages are dp_base.h; the JS thread's operations are dp_ctl.h. */
 #ifndef BH_DP_H
 #define BH_DP_H
 
-#include <net/if.h>
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stdint.h>
-#include <time.h>
-
-#include "../core/bh_mactable.h"
-#include "endpoint.h"
-#include "evring.h"
-#include "peers.h"
-#include "stats.h"
-
-/* Frame sizes: BH_FRAME_MAX is the buffers' capacity (jumbo: 9000-byte MTU + 14 + two tags);
- * the largest frame accepted is set at creation (bh_dp_config.max_frame, options.maxFrameSize),
- * BH_FRAME_DEFAULT unless configured (1518 + one 802.1Q tag, FCS-less). */
-#define BH_FRAME_MAX (9000 + 14 + 8)
-#define BH_FRAME_DEFAULT (1518 + 4)
-#define BH_FRAME_MIN_CONFIG 1514 /* smallest configurable maximum (an untagged 1500-MTU frame) */
-#define BH_FRAME_MIN 14
-#define BH_BATCH 64             /* frames per TAP drain batch, datagrams per recvmmsg */
-#define BH_TX_OUT 128           /* sealed datagrams per sendmmsg */
-#define BH_RX_BUF 9216          /* receive buffer per datagram (a sealed jumbo frame); larger ones are 'bad_size' */
-#define BH_CONTROL_MAX BH_FRAME_DEFAULT
-#define BH_NEED_HANDSHAKE_INTERVAL_NS 1000000000ULL
-#define BH_EPOLL_TIMEOUT_MS 100 /* idle wake-up for MAC aging */
-
-typedef void (*bh_notify_fn)(void *ctx); /* "the event ring went non-empty" (any thread) */
-
-typedef struct {
-  const char *tap_name; /* NULL = socketpair mode */
-  const char *listen_address;
-  uint16_t listen_port;
-  uint32_t mac_capacity;
-  uint64_t mac_age_ns;
-  uint32_t event_capacity;
-  int fq; /* 1: fair-queued transmit path (dp_fq.h: reader + sender threads around fq_codel) */
-  int qos; /* 1: the same path with QoS bands + shaper instead of fq_codel (dp_qos.h); wins over fq */
-  uint32_t max_frame; /* largest frame accepted (BH_FRAME_MIN..BH_FRAME_MAX); 0 = BH_FRAME_DEFAULT */
-  int tap_offload;    /* 1: ask for TAP offloads (IFF_VNET_HDR + TSO, tap_linux.h; probed, may be refused) */
-  uint32_t neigh_capacity; /* neighbour table (dp_failover.h); 0 = default */
-  uint64_t neigh_age_ns;   /* local neighbour entries age out after this; 0 = default */
-  int thread_nice;         /* the data-plane threads' nice value (bh_dp_thread_setup), -20..19 */
-} bh_dp_config;
-
-typedef enum { BH_DP_CREATED, BH_DP_RUNNING, BH_DP_STOPPED } bh_dp_state;
-
-struct bh_tx_state;
-struct bh_rx_state;
-struct bh_fq_path;
-struct bh_tap_reader;
-struct bh_dp_fo;
-
-typedef struct bh_dp {
-  bh_counters ctr_tx, ctr_rx, ctr_js, ctr_tap; /* first: 64-byte aligned blocks; ctr_tap: the TAP reader (tap_read.h) */
-  int tap_fd, test_fd, udp_fd, wake_fd, udp_family, tap_is_socket;
-  char tap_name[IFNAMSIZ];
-  uint16_t port;
-  bh_dp_state state;
-  atomic_int stopping;
-  atomic_int mss_clamp; /* dp.setMssClamp: TX clamps TCP SYN MSS to the peer's path MTU (bh_mss.h) */
-  uint32_t max_frame;   /* largest frame accepted from the TAP or a peer (bh_dp_config.max_frame) */
-  int thread_nice;      /* bh_dp_config.thread_nice */
-  struct bh_tap_reader *tap_reader; /* the TAP read of whichever thread drains the TAP (tap_read.h) */
-
-  pthread_rwlock_t peers_lock;
-  bh_peers peers;
-  pthread_mutex_t mac_lock;
-  /* The direct TX path's TAP drain (dp->tx and the TAP reads): held by the TX thread per batch,
-   * taken with trylock by the RX thread for its inline drain (bh_dp_tx_drain_inline). */
-  pthread_mutex_t tap_drain_lock;
-  bh_mactable *mac;
-  uint64_t mac_age_ns;
-  struct bh_dp_fo *fo; /* partial failover: neighbours, quarantine, storm control (dp_failover.h; under mac_lock) */
-
-  bh_evring events;
-  bh_notify_fn notify;
-  void *notify_ctx;
-
-  struct bh_aead *aead_tx, *aead_rx, *aead_js;
-  struct bh_tx_state *tx;
-  struct bh_rx_state *rx;
-  pthread_t tx_thread, rx_thread;
-  int tx_started, rx_started;
-  struct bh_fq_path *fqp; /* NULL unless cfg.fq: then tx_thread is the TAP reader (dp_fq.h) */
-} bh_dp;
-
-static inline uint64_t bh_now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
+#include "dp_base.h"
 
 /* Returns NULL and sets *err (negative errno) and *step (what failed) on failure. */
 bh_dp *bh_dp_create(const bh_dp_config *cfg, int *err, const char **step);
@@ -110,38 +13,5 @@ void bh_dp_set_notify(bh_dp *dp, bh_notify_fn fn, void *ctx); /* before start */
 int bh_dp_start(bh_dp *dp, const char **step);                 /* 0 or -errno */
 void bh_dp_stop(bh_dp *dp);                                     /* idempotent */
 void bh_dp_destroy(bh_dp *dp);                                  /* stops first */
-
-/* Shared by the loops: queue an event (data copied); returns BH_EVRING_FULL if dropped. */
-int bh_dp_emit(bh_dp *dp, const bh_event *ev, const uint8_t *data, uint32_t len);
-/* A packet for `peer` could not be sealed: 'need-handshake' at most once per second. */
-void bh_dp_need_handshake(bh_dp *dp, bh_peer *peer, uint64_t now_ns);
-
-/* Each data-plane thread calls this first: names it (visible in `top -H`) and sets its CPU
- * priority to dp->thread_nice, by default BH_THREAD_NICE (best effort; a negative value needs
- * CAP_SYS_NICE, which root and the systemd unit have). Forwarding threads should win the CPU
- * against everything else on the appliance: a frame otherwise waits for a scheduler slot whenever
- * the machine is busy. The price shows where the traffic's own endpoints share the CPUs (the
- * benchmark box): docs/BENCHMARKS.md has both sides measured (options.threadNice, config
- * `threadNice`, BRIDGEHEAD_THREAD_NICE). */
-#define BH_THREAD_NICE (-10)
-void bh_dp_thread_setup(const bh_dp *dp, const char *name);
-
-/* The TAP-draining loop (tap_loop.c) of the TX thread or the fair-queue reader: batch_fn reads and
- * handles one batch, returns the number of frames read and sets *failed on a persistent read
- * error; the loop runs until stop. */
-typedef unsigned (*bh_tap_batch_fn)(bh_dp *dp, void *ctx, uint64_t now_ns, int *failed);
-void bh_dp_tap_loop(bh_dp *dp, bh_tap_batch_fn batch_fn, void *ctx);
-
-/* Thread bodies (dp_tx.c, dp_rx.c) and their per-thread buffers. */
-void *bh_dp_tx_main(void *arg);
-/* Called by the RX thread after a light batch of TAP writes (direct path only): if the TX thread is
- * not draining, read and send at once what those writes produced on the TAP. A host's reply (an
- * echo reply, a TCP ACK, an ARP answer) is queued on the TAP before the write returns, and the
- * TX thread that it wakes usually sleeps on the other vCPU: on this VM a cross-vCPU wake-up of an
- * idle vCPU costs ~125 us against ~18 us on the same one (docs/BENCHMARKS.md, idle RTT). */
-void bh_dp_tx_drain_inline(bh_dp *dp);
-void *bh_dp_rx_main(void *arg);
-struct bh_tx_state *bh_dp_tx_state_new(void);
-struct bh_rx_state *bh_dp_rx_state_new(void);
 
 #endif

@@ -2,6 +2,7 @@
 #include "dp_ctl.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "../core/bh_aead.h"
 #include "dp_failover.h"
 #include "dp_fq.h"
+#include "dp_pmtu.h"
 #include "dp_qos.h"
 
 int bh_dp_add_peer(bh_dp *dp, uint16_t id, const bh_endpoint *ep) {
@@ -61,7 +63,7 @@ int bh_dp_expire_keypairs(bh_dp *dp, uint16_t id) {
 static int send_one(bh_dp *dp, const bh_endpoint *ep, const uint8_t *data, size_t len) {
   if (dp->udp_fd < 0) return -EBADF;
   ssize_t w;
-  do w = bh_dp_qos_sendto_control(dp, data, len, ep); /* CS6 with QoS on (dp_qos.h) */
+  do w = bh_dp_qos_sendto_control(dp->fqp ? dp->fqp->qos : NULL, dp->udp_fd, data, len, ep); /* CS6 with QoS on */
   while (w < 0 && errno == EINTR);
   if (w < 0) {
     int e = errno;
@@ -108,6 +110,52 @@ int bh_dp_send_sealed(bh_dp *dp, uint16_t id, uint8_t subtype, const uint8_t *da
   }
   pthread_rwlock_unlock(&dp->peers_lock);
   return rc;
+}
+
+int bh_dp_send_probe(bh_dp *dp, uint16_t peer, uint32_t size, uint32_t id) {
+  static const uint8_t zeros[BH_PROBE_MAX_PT];
+  uint8_t pt[BH_PROBE_MAX_PT];
+  size_t overhead;
+  pthread_rwlock_rdlock(&dp->peers_lock);
+  bh_peer *p = bh_peers_get(&dp->peers, peer);
+  overhead = p && p->ep.u.sa.sa_family == AF_INET6 && !IN6_IS_ADDR_V4MAPPED(&p->ep.u.in6.sin6_addr) ? 48 : 28;
+  pthread_rwlock_unlock(&dp->peers_lock);
+  if (!p) return -ENOENT;
+  if (size < overhead + BH_DATA_MIN + BH_PROBE_HDR || size - overhead - BH_DATA_MIN > BH_PROBE_MAX_PT) return -EINVAL;
+  size_t len = size - overhead - BH_DATA_MIN;
+  memcpy(pt + BH_PROBE_HDR, zeros, len - BH_PROBE_HDR);
+  bh_put_le32(pt, id);
+  pt[4] = (uint8_t)size;
+  pt[5] = (uint8_t)(size >> 8);
+  return bh_dp_send_sealed(dp, peer, BH_SUB_PROBE, pt, len);
+}
+
+int bh_dp_set_path_mtu(bh_dp *dp, uint16_t id, uint32_t mtu) {
+  pthread_rwlock_rdlock(&dp->peers_lock);
+  bh_peer *p = bh_peers_get(&dp->peers, id);
+  if (p) atomic_store_explicit(&p->path_mtu, mtu, memory_order_relaxed);
+  pthread_rwlock_unlock(&dp->peers_lock);
+  return p ? 0 : -ENOENT;
+}
+
+void bh_dp_set_mss_clamp(bh_dp *dp, int on) { atomic_store_explicit(&dp->mss_clamp, on ? 1 : 0, memory_order_relaxed); }
+
+int bh_dp_set_qos(bh_dp *dp, const bh_dp_qos_settings *s) {
+  bh_fq_path *p = dp->fqp;
+  if (!p || !p->qos) return -ENOTSUP;
+  pthread_mutex_lock(&p->lock);
+  bh_dp_qos_apply(p->qos, s, bh_now_ns());
+  pthread_mutex_unlock(&p->lock);
+  return 0;
+}
+
+int bh_dp_qos_get(bh_dp *dp, bh_dp_qos_snapshot *out) {
+  bh_fq_path *p = dp->fqp;
+  if (!p || !p->qos) return 0;
+  pthread_mutex_lock(&p->lock);
+  bh_dp_qos_snapshot_get(p->qos, out);
+  pthread_mutex_unlock(&p->lock);
+  return 1;
 }
 
 void bh_dp_stats_get(bh_dp *dp, bh_dp_stats *out) {

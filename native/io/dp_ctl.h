@@ -9,7 +9,8 @@
 #include <stdint.h>
 
 #include "../core/bh_fq.h"
-#include "dp.h"
+#include "dp_base.h"
+#include "dp_qos.h"
 
 int bh_dp_add_peer(bh_dp *dp, uint16_t id, const bh_endpoint *ep /* NULL: none yet */);
 int bh_dp_remove_peer(bh_dp *dp, uint16_t id); /* also forgets its MACs */
@@ -20,6 +21,19 @@ int bh_dp_expire_keypairs(bh_dp *dp, uint16_t id);
 int bh_dp_send_raw(bh_dp *dp, const bh_endpoint *ep, const uint8_t *data, size_t len);
 /* subtype CONTROL or KEEPALIVE with the peer's current key; len <= BH_CONTROL_MAX. */
 int bh_dp_send_sealed(bh_dp *dp, uint16_t id, uint8_t subtype, const uint8_t *data, size_t len);
+
+/* One path MTU probe of `size` bytes (the whole IP packet, dp_pmtu.h): size -> UDP payload =
+ * size - IP header - 8 -> plaintext = payload - 32 (id, size, zeros) -> bh_dp_send_sealed(PROBE).
+ * 0, -ENOENT (unknown peer), -ENOTCONN (no session), -EINVAL (size out of range), -errno. */
+int bh_dp_send_probe(bh_dp *dp, uint16_t peer, uint32_t size, uint32_t id);
+/* The path MTU the TX thread fragments to for one peer (0 = not set); 0 or -ENOENT. */
+int bh_dp_set_path_mtu(bh_dp *dp, uint16_t id, uint32_t mtu);
+void bh_dp_set_mss_clamp(bh_dp *dp, int on); /* bh_mss.h on the TX path */
+/* QoS (dp_qos.h), under the queued path's lock: set replaces every setting (validated by the
+ * caller) and resets the shaper, -ENOTSUP when the data plane has no band scheduler; get fills a
+ * snapshot and returns 1, or 0 when QoS is off. */
+int bh_dp_set_qos(bh_dp *dp, const bh_dp_qos_settings *s);
+int bh_dp_qos_get(bh_dp *dp, bh_dp_qos_snapshot *out);
 
 typedef struct {
   uint64_t g[BH_G__COUNT];

@@ -26,7 +26,7 @@
 #include "../core/bh_failover.h"
 #include "../core/bh_forward.h"
 #include "../core/bh_storm.h"
-#include "dp.h"
+#include "dp_base.h"
 
 #define BH_DP_FWD_FILTERED 4 /* a bh_fwd_action value: dropped (counted) or consumed by failover */
 #define BH_NEIGH_CAPACITY_DEFAULT 4096

@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include "../core/bh_fq.h"
-#include "dp.h"
+#include "dp_base.h"
 
 #define BH_FQ_POOL_FRAMES 2048
 #define BH_FQ_POOL_BYTES (2048u * 1024u)
@@ -38,19 +38,11 @@ typedef struct bh_fq_path {
   uint16_t len[BH_BATCH];
 } bh_fq_path;
 
-/* qos_max_frame 0: fq_codel mode; else QoS mode for frames up to that size. NULL on failure. */
+/* The path's state (dp_fq.c). qos_max_frame 0: fq_codel mode; else QoS mode for frames up to
+ * that size. NULL on failure. The threads: dp_read.h (reader), dp_send.h (sender). */
 bh_fq_path *bh_dp_fq_new(uint64_t seed, uint32_t qos_max_frame);
 void bh_dp_fq_free(bh_fq_path *p);
-int bh_dp_fq_start_sender(bh_dp *dp); /* 0 or -errno; after the reader started */
-void bh_dp_fq_join_sender(bh_dp *dp); /* after `stopping` was set and wake_fd written */
 /* Counters under the lock; zeros when the path is off. */
 int bh_dp_fq_counters(bh_dp *dp, bh_fq_counters *out);
-
-void *bh_dp_read_main(void *arg); /* bh-tx in fq mode (dp_read.c) */
-void *bh_dp_send_main(void *arg); /* bh-send (dp_send.c) */
-
-/* dp_tx.c hooks for the sender: fill slot i of the TX batch, then run the pipeline on n. */
-void bh_dp_tx_put(struct bh_tx_state *s, unsigned i, const uint8_t *frame, uint32_t len, uint8_t outer_tos);
-void bh_dp_tx_process(bh_dp *dp, struct bh_tx_state *s, unsigned n, uint64_t now);
 
 #endif

@@ -16,7 +16,7 @@
 
 #include "../core/bh_frag.h"
 #include "../core/bh_wire.h"
-#include "dp.h"
+#include "dp_base.h"
 
 #define BH_PMTU_MIN 576
 #define BH_PMTU_MAX 65535

@@ -1,7 +1,6 @@
-/* dp_pmtu: send probes (JS thread), answer probes and report acks (RX thread); see dp_pmtu.h.
+/* dp_pmtu: answer probes and report acks (RX thread), report EMSGSIZE (TX thread); see dp_pmtu.h.
+ * Probes are sent by the JS thread (bh_dp_send_probe, dp_ctl.c).
  *
- *   send_probe: size -> UDP payload = size - IP header - 8 -> plaintext = payload - 32
- *               (id, size, zeros) -> bh_dp_send_sealed(subtype PROBE)
  *   answer:     len >= 6 -> seal {id, size} (subtype PROBE_ACK) with the peer's current key ->
  *               sendto the peer's endpoint (counted in the RX block: txDatagrams/txBytes, or
  *               udp_send_failed)
@@ -14,26 +13,7 @@
 #include <sys/socket.h>
 
 #include "../core/bh_wire.h"
-#include "dp_ctl.h"
 #include "dp_frag.h"
-
-int bh_dp_send_probe(bh_dp *dp, uint16_t peer, uint32_t size, uint32_t id) {
-  static const uint8_t zeros[BH_PROBE_MAX_PT];
-  uint8_t pt[BH_PROBE_MAX_PT];
-  size_t overhead;
-  pthread_rwlock_rdlock(&dp->peers_lock);
-  bh_peer *p = bh_peers_get(&dp->peers, peer);
-  overhead = p && p->ep.u.sa.sa_family == AF_INET6 && !IN6_IS_ADDR_V4MAPPED(&p->ep.u.in6.sin6_addr) ? 48 : 28;
-  pthread_rwlock_unlock(&dp->peers_lock);
-  if (!p) return -ENOENT;
-  if (size < overhead + BH_DATA_MIN + BH_PROBE_HDR || size - overhead - BH_DATA_MIN > BH_PROBE_MAX_PT) return -EINVAL;
-  size_t len = size - overhead - BH_DATA_MIN;
-  memcpy(pt + BH_PROBE_HDR, zeros, len - BH_PROBE_HDR);
-  bh_put_le32(pt, id);
-  pt[4] = (uint8_t)size;
-  pt[5] = (uint8_t)(size >> 8);
-  return bh_dp_send_sealed(dp, peer, BH_SUB_PROBE, pt, len);
-}
 
 void bh_dp_probe_answer(bh_dp *dp, bh_peer *p, const uint8_t *pt, size_t len, uint64_t now) {
   uint8_t out[BH_DATA_HDR + BH_PROBE_HDR + BH_TAG];

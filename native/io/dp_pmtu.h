@@ -6,20 +6,19 @@
  *   TX thread:  a data send refused with EMSGSIZE -> udp_msgsize + 'mtu-exceeded' (<= 1/s/peer)
  *   RX thread:  authenticated subtype 4 -> answer subtype 5 {id u32, size u16} to the peer (small,
  *               so it crosses whatever the reverse path MTU is); subtype 5 -> 'probe-ack' event
- * Probe plaintext: id u32 LE, size u16 LE, zero padding. Ack plaintext: id u32 LE, size u16 LE. */
+ * Probe plaintext: id u32 LE, size u16 LE, zero padding. Ack plaintext: id u32 LE, size u16 LE.
+ * The JS thread's send is bh_dp_send_probe (dp_ctl.h); this file is the data threads' side. */
 #ifndef BH_DP_PMTU_H
 #define BH_DP_PMTU_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dp.h"
+#include "dp_base.h"
 
 #define BH_PROBE_HDR 6
 #define BH_PROBE_MAX_PT BH_CONTROL_MAX /* largest probe plaintext: path MTU 1522 + 32 + 28 */
 
-/* 0, -ENOENT (unknown peer), -ENOTCONN (no session), -EINVAL (size out of range), -errno. */
-int bh_dp_send_probe(bh_dp *dp, uint16_t peer, uint32_t size, uint32_t id);
 /* RX thread, peers read lock held: an authenticated probe from p (answered at once). */
 void bh_dp_probe_answer(bh_dp *dp, bh_peer *p, const uint8_t *pt, size_t len, uint64_t now);
 /* TX thread: a datagram to p was refused with EMSGSIZE: udp_msgsize, and 'mtu-exceeded' at most

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "dp_fq.h"
+#include "dp_tx.h"
 
 void bh_dp_qos_default_settings(bh_dp_qos_settings *s) {
   memset(s, 0, sizeof *s);
@@ -50,12 +50,13 @@ void bh_dp_qos_apply(bh_dp_qos *q, const bh_dp_qos_settings *s, uint64_t now_ns)
   q->shaper.delayed = delayed;
 }
 
-void bh_dp_qos_enqueue_ready(bh_fq_path *p, unsigned n) {
-  bh_dp_qos *q = p->qos;
+void bh_dp_qos_enqueue_batch(bh_dp_qos *q, const uint8_t *frames, size_t stride, const uint16_t *len, unsigned n,
+                             uint32_t max_frame) {
   for (unsigned i = 0; i < n; i++) {
-    if (p->len[i] == 0) continue; /* empty read (EOF of the test socketpair): nothing to send */
-    uint32_t len = p->len[i] > p->max_frame ? p->max_frame + 1 : p->len[i];
-    bh_qos_sched_enqueue(q->sched, bh_qos_classify(&q->set.rules, p->frame[i], len), p->frame[i], len);
+    if (len[i] == 0) continue; /* empty read (EOF of the test socketpair): nothing to send */
+    const uint8_t *f = frames + (size_t)i * stride;
+    uint32_t l = len[i] > max_frame ? max_frame + 1 : len[i];
+    bh_qos_sched_enqueue(q->sched, bh_qos_classify(&q->set.rules, f, l), f, l);
   }
 }
 
@@ -91,9 +92,9 @@ void bh_dp_qos_snapshot_get(const bh_dp_qos *q, bh_dp_qos_snapshot *out) {
   out->shaper_delayed = q->shaper.delayed;
 }
 
-ssize_t bh_dp_qos_sendto_control(bh_dp *dp, const uint8_t *data, size_t len, const bh_endpoint *ep) {
-  unsigned tos = dp->fqp && dp->fqp->qos ? atomic_load_explicit(&dp->fqp->qos->control_tos, memory_order_relaxed) : 0;
-  if (!tos) return sendto(dp->udp_fd, data, len, MSG_DONTWAIT, &ep->u.sa, ep->len);
+ssize_t bh_dp_qos_sendto_control(const bh_dp_qos *q, int fd, const uint8_t *data, size_t len, const bh_endpoint *ep) {
+  unsigned tos = q ? atomic_load_explicit(&q->control_tos, memory_order_relaxed) : 0;
+  if (!tos) return sendto(fd, data, len, MSG_DONTWAIT, &ep->u.sa, ep->len);
   union {
     char buf[CMSG_SPACE(sizeof(int))];
     struct cmsghdr align;
@@ -108,5 +109,5 @@ ssize_t bh_dp_qos_sendto_control(bh_dp *dp, const uint8_t *data, size_t len, con
   c->cmsg_type = v4 ? IP_TOS : IPV6_TCLASS;
   c->cmsg_len = CMSG_LEN(sizeof val);
   memcpy(CMSG_DATA(c), &val, sizeof val);
-  return sendmsg(dp->udp_fd, &h, MSG_DONTWAIT);
+  return sendmsg(fd, &h, MSG_DONTWAIT);
 }

@@ -63,10 +63,11 @@ bh_dp_qos *bh_dp_qos_new(uint32_t max_frame, uint64_t now_ns); /* NULL on ENOMEM
 void bh_dp_qos_free(bh_dp_qos *q);
 /* Validated by the caller (napi/qos.c); resets the shaper. */
 void bh_dp_qos_apply(bh_dp_qos *q, const bh_dp_qos_settings *s, uint64_t now_ns);
-/* The reader's batch (p->frame/len [0, n)) into the bands; frames longer than p->max_frame are
- * queued cut to max_frame + 1 bytes, so the sender still counts them as tap_frame_oversize. */
-struct bh_fq_path;
-void bh_dp_qos_enqueue_ready(struct bh_fq_path *p, unsigned n);
+/* The reader's batch (n frames `stride` bytes apart, lengths len[]) into the bands; frames longer
+ * than max_frame are queued cut to max_frame + 1 bytes, so the sender still counts them as
+ * tap_frame_oversize. */
+void bh_dp_qos_enqueue_batch(bh_dp_qos *q, const uint8_t *frames, size_t stride, const uint16_t *len, unsigned n,
+                             uint32_t max_frame);
 /* Dequeues up to max frames into the TX batch (bh_dp_tx_put). Returns the count; when the shaper
  * held frames back, *wait_ns is the time until it lets the next one pass (else 0). */
 unsigned bh_dp_qos_dequeue_batch(bh_dp_qos *q, struct bh_tx_state *s, unsigned max, uint64_t now_ns, uint64_t *wait_ns);
@@ -75,7 +76,7 @@ void bh_dp_qos_snapshot_get(const bh_dp_qos *q, bh_dp_qos_snapshot *out);
 
 /* sendto for the JS thread's datagrams (handshake, keepalive, control): with QoS on they carry
  * the network-control DSCP (default CS6) as an IP_TOS / IPV6_TCLASS cmsg; otherwise plain sendto. */
-struct bh_dp;
-ssize_t bh_dp_qos_sendto_control(struct bh_dp *dp, const uint8_t *data, size_t len, const bh_endpoint *ep);
+ssize_t bh_dp_qos_sendto_control(const bh_dp_qos *q /* NULL: QoS off */, int fd, const uint8_t *data, size_t len,
+                                 const bh_endpoint *ep);
 
 #endif

@@ -13,15 +13,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dp_read.h"
+
 #include "dp_fq.h"
 #include "dp_qos.h"
+#include "tap_loop.h"
 #include "tap_read.h"
 
 
 static void enqueue_batch(bh_fq_path *p, unsigned n, uint64_t now) {
   pthread_mutex_lock(&p->lock);
   if (p->qos) {
-    bh_dp_qos_enqueue_ready(p, n); /* dp_qos.h: classify into bands */
+    bh_dp_qos_enqueue_batch(p->qos, &p->frame[0][0], sizeof p->frame[0], p->len, n, p->max_frame); /* dp_qos.h: bands */
   } else {
     for (unsigned i = 0; i < n; i++) bh_fq_enqueue(p->fq, p->frame[i], p->len[i], now);
   }

@@ -30,6 +30,8 @@
  *     -> bh_dp_tx_drain_inline (dp.h): one TAP batch through the TX pipeline on this thread, if the
  *        TX thread is not draining (the replies those writes produced; txInlineDrains)
  */
+#include "dp_rx.h"
+
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
@@ -42,19 +44,14 @@
 #include "../core/bh_codel.h"
 #include "../core/bh_forward.h"
 #include "../core/bh_wire.h"
-#include "dp.h"
+#include "dp_base.h"
 #include "dp_failover.h"
 #include "dp_frag.h"
 #include "dp_pmtu.h"
+#include "dp_tx.h"
 #include "tap_read.h"
 #include "tap_write.h"
-
-#ifndef SOL_UDP
-#define SOL_UDP 17
-#endif
-#ifndef UDP_GRO
-#define UDP_GRO 104
-#endif
+#include "udp.h" /* SOL_UDP, UDP_GRO */
 
 enum { RX_NONE = 0, RX_FRAME = 1, RX_CONTROL = 2, RX_OVERSIZE = 3 };
 

@@ -6,7 +6,7 @@
  *   [unlock] -> bh_dp_tx_process (dp_tx.c): length checks, forward, seal, GSO flush, counters
  *   empty: poll(send eventfd, wake eventfd, 100 ms) until the reader or bh_dp_stop wakes us
  *   shaper holds frames back: ppoll(wake eventfd) until the bucket holds a batch (dp_qos.h)
- * Also the path's life cycle (new/free/start/join) and its counters snapshot.
+ * Also the sender's start and join (the path's state is dp_fq.c).
  */
 #include <errno.h>
 #include <poll.h>
@@ -17,34 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dp_send.h"
+
 #include "dp_fq.h"
 #include "dp_qos.h"
-
-bh_fq_path *bh_dp_fq_new(uint64_t seed, uint32_t qos_max_frame) {
-  bh_fq_path *p = calloc(1, sizeof *p);
-  if (!p) return NULL;
-  pthread_mutex_init(&p->lock, NULL);
-  p->send_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  p->max_frame = qos_max_frame;
-  if (qos_max_frame)
-    p->qos = bh_dp_qos_new(qos_max_frame + 1, bh_now_ns());
-  else
-    p->fq = bh_fq_new(BH_FQ_POOL_FRAMES, BH_FQ_POOL_BYTES, BH_FRAME_MAX + 1, seed);
-  if (p->send_fd < 0 || !(p->fq || p->qos)) {
-    bh_dp_fq_free(p);
-    return NULL;
-  }
-  return p;
-}
-
-void bh_dp_fq_free(bh_fq_path *p) {
-  if (!p) return;
-  if (p->send_fd >= 0) close(p->send_fd);
-  bh_fq_free(p->fq);
-  bh_dp_qos_free(p->qos);
-  pthread_mutex_destroy(&p->lock);
-  free(p);
-}
+#include "dp_tx.h"
 
 int bh_dp_fq_start_sender(bh_dp *dp) {
   sigset_t all, old;
@@ -62,14 +39,6 @@ void bh_dp_fq_join_sender(bh_dp *dp) {
   dp->fqp->send_started = 0;
 }
 
-int bh_dp_fq_counters(bh_dp *dp, bh_fq_counters *out) {
-  memset(out, 0, sizeof *out);
-  if (!dp->fqp || !dp->fqp->fq) return 0;
-  pthread_mutex_lock(&dp->fqp->lock);
-  *out = bh_fq_counters_get(dp->fqp->fq);
-  pthread_mutex_unlock(&dp->fqp->lock);
-  return 1;
-}
 
 /* *wait_ns: QoS shaper holds frames back for that long (0: the queue is empty or n > 0). */
 static unsigned dequeue_batch(bh_fq_path *p, struct bh_tx_state *s, uint64_t *now, uint64_t *wait_ns) {

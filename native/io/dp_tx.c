@@ -21,6 +21,8 @@
  *            with QoS (dp_qos.h) each datagram carries its band's outer TOS (tos[], an IP_TOS cmsg)
  *     -> per-datagram accounting (txDatagrams/txBytes, peer txBytes/txFrames/lastTx)
  */
+#include "dp_tx.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,11 +32,11 @@
 
 #include "../core/bh_forward.h"
 #include "../core/bh_mss.h"
-#include "dp.h"
+#include "dp_base.h"
 #include "dp_failover.h"
-#include "dp_fq.h"
 #include "dp_frag.h"
 #include "dp_pmtu.h"
+#include "tap_loop.h"
 #include "tap_read.h"
 #include "udp_gso.h"
 

@@ -75,11 +75,6 @@ static int probe_uso(int fd) {
   return ioctl(fd, TUNSETOFFLOAD, (unsigned long)TSO_OFFLOADS) == 0 ? 1 : -1;
 }
 
-static int offload_disabled_by_env(void) {
-  const char *v = getenv("BH_TAP_OFFLOAD");
-  return v && strcmp(v, "off") == 0;
-}
-
 int bh_tap_open(const char *name, int want_offload, char out_name[IFNAMSIZ], int *offload, const char **step) {
   size_t n = strlen(name);
   *offload = 0;
@@ -88,7 +83,7 @@ int bh_tap_open(const char *name, int want_offload, char out_name[IFNAMSIZ], int
     return -EINVAL;
   }
   int fd = -1;
-  if (want_offload && !offload_disabled_by_env()) {
+  if (want_offload) {
     fd = tap_create(name, n, IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, out_name, step);
     int uso = 0;
     if (fd >= 0 && (enable_offloads(fd) < 0 || (uso = probe_uso(fd)) < 0)) {

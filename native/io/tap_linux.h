@@ -10,7 +10,7 @@
 /* Opens /dev/net/tun and creates the TAP `name` (may contain "%d"; 1..IFNAMSIZ-1 chars), sets
  * it non-blocking and brings the link up. Returns the fd and writes the kernel's actual name into
  * out_name; on failure returns -errno and *step names the call that failed.
- * want_offload (unless the environment says BH_TAP_OFFLOAD=off): IFF_VNET_HDR, TUNSETVNETHDRSZ 10,
+ * want_offload: IFF_VNET_HDR, TUNSETVNETHDRSZ 10,
  * TUNSETOFFLOAD(CSUM | TSO4 | TSO6 | TSO_ECN), so the kernel hands over TCP super-frames of up to
  * 64 KiB and partial checksums (tap_read.h segments them) and every read and write carries a
  * 10-byte virtio_net_hdr. Any refusal: the TAP is recreated without (clean fallback). *offload

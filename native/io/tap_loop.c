@@ -10,7 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dp.h"
+#include "tap_loop.h"
+
+#include "dp_base.h"
 #include "dp_failover.h"
 
 #define EXPIRE_INTERVAL_NS 100000000ULL

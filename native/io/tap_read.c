@@ -16,16 +16,15 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "dp.h"
+#include "dp_base.h"
 #include "dp_frag.h"
 #include "tap_linux.h"
 
-bh_tap_reader *bh_tap_reader_new(int offload) {
+bh_tap_reader *bh_tap_reader_new(int offload, int gro) {
   bh_tap_reader *r = calloc(1, sizeof *r);
   if (r) {
-    const char *g = getenv("BH_TAP_GRO");
     r->offload = offload != 0;
-    r->gro = offload && !(g && strcmp(g, "off") == 0);
+    r->gro = offload && gro;
     r->gro_udp = r->gro && (offload & BH_TAP_OFFLOAD_USO_WRITE);
   }
   return r;

@@ -22,7 +22,7 @@ struct bh_dp;
 
 typedef struct bh_tap_reader {
   int offload; /* frames carry a virtio_net_hdr (set once, before the threads start) */
-  int gro;     /* offload and not BH_TAP_GRO=off: tap_write.h merges TCP segments */
+  int gro;     /* offload and gro asked (bh_dp_config.tap_gro_off not set): tap_write.h merges TCP segments */
   int gro_udp; /* gro and the kernel takes UDP_L4 writes: also same-flow UDP datagrams (bh_gro.h) */
   /* a super-frame whose segments did not all fit the last batch */
   bh_vnet_hdr hdr;
@@ -32,7 +32,8 @@ typedef struct bh_tap_reader {
   uint8_t scratch[BH_VNET_HDR_LEN + BH_TSO_MAX_INPUT + 1];
 } bh_tap_reader;
 
-bh_tap_reader *bh_tap_reader_new(int offload); /* offload: BH_TAP_OFFLOAD_* bits (tap_linux.h); NULL on ENOMEM */
+/* offload: BH_TAP_OFFLOAD_* bits (tap_linux.h); gro: merge writes when offloads are on. NULL on ENOMEM */
+bh_tap_reader *bh_tap_reader_new(int offload, int gro);
 void bh_tap_reader_free(bh_tap_reader *r);
 
 /* Reads up to max frames into slots frames + k * stride (stride bytes each; a frame that fills

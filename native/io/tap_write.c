@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "../core/bh_gro.h"
-#include "dp.h"
+#include "dp_base.h"
 #include "tap_read.h"
 
 /* One datagram/write of iov[0..cnt) carrying `frames` frames; counts the outcome. */

@@ -75,27 +75,13 @@ int bh_udp_open(const char *address, uint16_t port, int *family, uint16_t *bound
   return fd;
 }
 
-#ifndef SOL_UDP
-#define SOL_UDP 17
-#endif
-#ifndef UDP_SEGMENT
-#define UDP_SEGMENT 103
-#endif
-#ifndef UDP_GRO
-#define UDP_GRO 104
-#endif
-
-static int offload_off(void) {
-  const char *v = getenv("BH_UDP_OFFLOAD");
-  return v && strcmp(v, "off") == 0;
-}
 
 int bh_udp_gso_probe(int fd) {
   int zero = 0; /* the socket default (no segmentation); accepted only where UDP GSO exists */
-  return !offload_off() && setsockopt(fd, SOL_UDP, UDP_SEGMENT, &zero, sizeof zero) == 0;
+  return setsockopt(fd, SOL_UDP, UDP_SEGMENT, &zero, sizeof zero) == 0;
 }
 
 int bh_udp_gro_enable(int fd) {
   int one = 1;
-  return !offload_off() && setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof one) == 0;
+  return setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof one) == 0;
 }

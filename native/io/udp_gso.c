@@ -7,12 +7,8 @@
 #include <poll.h>
 #include <string.h>
 
-#ifndef SOL_UDP
-#define SOL_UDP 17
-#endif
-#ifndef UDP_SEGMENT
-#define UDP_SEGMENT 103
-#endif
+#include "udp.h" /* SOL_UDP, UDP_SEGMENT */
+
 
 /* Appends an IP_TOS (IPv4 or v4-mapped destination) or IPV6_TCLASS cmsg for a non-zero tos. */
 static void add_tos(struct msghdr *h, size_t room, const bh_endpoint *dst, uint8_t tos) {

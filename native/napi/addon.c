@@ -1,4 +1,5 @@
-/* addon: module entry. Exports the DataPlane class and the AEAD test helpers (aeadSeal, aeadOpen).
+/* addon: module entry. Exports the DataPlane class, the AEAD test helpers (aeadSeal, aeadOpen)
+ * and the data plane's limits (limits.c).
  * The JavaScript interface is docs/INTERNALS.md section 2, typed in src/dataplane/types.ts. */
 #include "args.h"
 #include "js_dp.h"
@@ -13,10 +14,16 @@ static napi_value init(napi_env env, napi_value exports) {
     bh_throw(env, "ERR_CRYPTO", "bridgehead: cannot create the ChaCha20-Poly1305 context");
     return NULL;
   }
+  napi_value limits = bh_limits_object(env);
+  if (!limits) {
+    bh_throw_last_error(env, "build limits");
+    return NULL;
+  }
   napi_property_descriptor props[] = {
       {.utf8name = "DataPlane", .value = cls, .attributes = napi_enumerable},
       {.utf8name = "aeadSeal", .method = bh_aead_seal_js, .attributes = napi_enumerable},
       {.utf8name = "aeadOpen", .method = bh_aead_open_js, .attributes = napi_enumerable},
+      {.utf8name = "limits", .value = limits, .attributes = napi_enumerable},
   };
   BH_NAPI(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

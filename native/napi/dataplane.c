@@ -69,7 +69,7 @@ typedef struct {
   int socketpair;
   char address[BH_ADDRSTRLEN];
   uint64_t port, mac_capacity, mac_age_ms, event_capacity, max_frame, neigh_capacity, neigh_age_ms;
-  int fq, tap_offload, qos;
+  int fq, tap_offload, qos, udp_offload, tap_gro;
   int64_t thread_nice;
   napi_value on_event;
 } dp_opts;
@@ -135,9 +135,16 @@ static int parse_opts(napi_env env, napi_value v, dp_opts *o) {
   if (bh_get(env, v, "tapOffload", &off) < 0 ||
       (!bh_is_undefined(env, off) && bh_arg_bool(env, off, "options.tapOffload", &o->tap_offload) < 0))
     return -1;
+  napi_value udp_off, gro;
+  o->udp_offload = o->tap_gro = 1;
+  if (bh_get(env, v, "udpOffload", &udp_off) < 0 ||
+      (!bh_is_undefined(env, udp_off) && bh_arg_bool(env, udp_off, "options.udpOffload", &o->udp_offload) < 0) ||
+      bh_get(env, v, "tapGro", &gro) < 0 ||
+      (!bh_is_undefined(env, gro) && bh_arg_bool(env, gro, "options.tapGro", &o->tap_gro) < 0))
+    return -1;
   napi_value nice;
   if (bh_get(env, v, "threadNice", &nice) < 0 ||
-      bh_arg_int_opt(env, nice, "options.threadNice", -20, 19, BH_THREAD_NICE, &o->thread_nice) < 0)
+      bh_arg_int_opt(env, nice, "options.threadNice", BH_THREAD_NICE_MIN, BH_THREAD_NICE_MAX, BH_THREAD_NICE, &o->thread_nice) < 0)
     return -1;
   napi_value ncap, nage; /* partial failover's neighbour table (dp_failover.h) */
   if (bh_get(env, v, "neighborCapacity", &ncap) < 0 ||
@@ -182,6 +189,8 @@ static napi_value dp_construct(napi_env env, napi_callback_info info) {
       .neigh_capacity = (uint32_t)o.neigh_capacity,
       .neigh_age_ns = o.neigh_age_ms * 1000000ULL,
       .thread_nice = (int)o.thread_nice,
+      .udp_offload_off = !o.udp_offload,
+      .tap_gro_off = !o.tap_gro,
   };
   int err = 0;
   const char *step = "create";

@@ -71,5 +71,7 @@ napi_value bh_js_define_class(napi_env env);
 napi_value bh_aead_seal_js(napi_env env, napi_callback_info info);
 napi_value bh_aead_open_js(napi_env env, napi_callback_info info);
 int bh_aead_module_init(napi_env env);
+/* limits.c: the frozen `limits` export (path MTU, frame sizes, nice, WAN rate, QoS share/rules). */
+napi_value bh_limits_object(napi_env env);
 
 #endif

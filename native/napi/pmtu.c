@@ -4,8 +4,8 @@
 #include <errno.h>
 #include <stdbool.h>
 
+#include "../io/dp_ctl.h"
 #include "../io/dp_frag.h"
-#include "../io/dp_pmtu.h"
 #include "args.h"
 #include "js_dp.h"
 
@@ -21,12 +21,7 @@ napi_value bh_m_set_path_mtu(napi_env env, napi_callback_info info) {
     bh_throw(env, "ERR_INVALID_ARG_VALUE", "DataPlane.setPathMtu: bytes must be 0 or %d..%d", BH_PMTU_MIN, BH_PMTU_MAX);
     return NULL;
   }
-  bh_dp *dp = js->dp;
-  pthread_rwlock_rdlock(&dp->peers_lock);
-  bh_peer *p = bh_peers_get(&dp->peers, (uint16_t)id);
-  if (p) atomic_store_explicit(&p->path_mtu, (uint32_t)mtu, memory_order_relaxed);
-  pthread_rwlock_unlock(&dp->peers_lock);
-  if (!p) {
+  if (bh_dp_set_path_mtu(js->dp, (uint16_t)id, (uint32_t)mtu) == -ENOENT) {
     bh_throw(env, "ERR_UNKNOWN_PEER", "DataPlane.setPathMtu: unknown peer %u", (unsigned)id);
     return NULL;
   }
@@ -36,7 +31,7 @@ napi_value bh_m_set_path_mtu(napi_env env, napi_callback_info info) {
 }
 
 /* DataPlane.sendProbe(peer, size, id): one path MTU probe of `size` bytes (the whole IP packet,
- * dp_pmtu.h). true = sent; false = refused (larger than the local interface MTU: EMSGSIZE), no
+ * dp_ctl.h). true = sent; false = refused (larger than the local interface MTU: EMSGSIZE), no
  * session, or stopped. */
 napi_value bh_m_send_probe(napi_env env, napi_callback_info info) {
   napi_value argv[3], out;
@@ -68,7 +63,7 @@ napi_value bh_m_set_mss_clamp(napi_env env, napi_callback_info info) {
     bh_throw(env, "ERR_INVALID_ARG_TYPE", "DataPlane.setMssClamp: expected true or false");
     return NULL;
   }
-  atomic_store_explicit(&js->dp->mss_clamp, on ? 1 : 0, memory_order_relaxed);
+  bh_dp_set_mss_clamp(js->dp, on);
   napi_get_undefined(env, &u);
   return u;
 }

@@ -3,11 +3,11 @@
  * throws ERR_QOS_OFF and qosStats() answers { enabled: false, bands: [], ... }. setQos replaces
  * every setting: an omitted field takes its default (no rate, share 50, the default DSCP map, no
  * rules). Also bh_qos_drops: the drop counter qos_band_full for stats().drops. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "../io/dp_fq.h"
-#include "../io/dp_qos.h"
+#include "../io/dp_ctl.h"
 #include "args.h"
 #include "js_dp.h"
 
@@ -110,14 +110,10 @@ napi_value bh_m_set_qos(napi_env env, napi_callback_info info) {
     return NULL;
   s.rate_bits_per_s = r;
   s.priority_share_pct = (uint32_t)pct;
-  bh_fq_path *p = js->dp->fqp;
-  if (!p || !p->qos) {
+  if (bh_dp_set_qos(js->dp, &s) == -ENOTSUP) {
     bh_throw(env, "ERR_QOS_OFF", WHAT ": this data plane was created without options.qos");
     return NULL;
   }
-  pthread_mutex_lock(&p->lock);
-  bh_dp_qos_apply(p->qos, &s, bh_now_ns());
-  pthread_mutex_unlock(&p->lock);
   napi_get_undefined(env, &u);
   return u;
 }
@@ -151,21 +147,12 @@ static napi_value rule_value(napi_env env, const bh_qos_rule *r) {
   return o;
 }
 
-static int snapshot(bh_dp *dp, bh_dp_qos_snapshot *q) {
-  bh_fq_path *p = dp->fqp;
-  if (!p || !p->qos) return 0;
-  pthread_mutex_lock(&p->lock);
-  bh_dp_qos_snapshot_get(p->qos, q);
-  pthread_mutex_unlock(&p->lock);
-  return 1;
-}
-
 napi_value bh_m_qos_stats(napi_env env, napi_callback_info info) {
   bh_js *js = bh_js_this(env, info, NULL, NULL);
   if (!js) return NULL;
   bh_dp_qos_snapshot q;
   memset(&q, 0, sizeof q);
-  int on = snapshot(js->dp, &q);
+  int on = bh_dp_qos_get(js->dp, &q);
   napi_value out, enabled, bands, rules;
   napi_create_object(env, &out);
   napi_get_boolean(env, on, &enabled);
@@ -185,7 +172,7 @@ napi_value bh_m_qos_stats(napi_env env, napi_callback_info info) {
 void bh_qos_drops(napi_env env, bh_dp *dp, napi_value drops) {
   bh_dp_qos_snapshot q;
   uint64_t sum = 0;
-  if (snapshot(dp, &q))
+  if (bh_dp_qos_get(dp, &q))
     for (int b = 0; b < BH_QOS_BANDS; b++) sum += q.band[b].dropped;
   bh_set_u64(env, drops, "qos_band_full", sum);
 }

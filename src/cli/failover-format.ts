@@ -2,8 +2,8 @@
 // `resolve` results and the `failover:` block of `status`. Pure: data in, text out. Strings that
 // came from the network are stripped of control characters.
 
-import type { FdbReply, NeighborsReply } from '../daemon/failover-control';
-import type { FailoverStatus, OpItem, OpResult } from '../daemon/failover';
+import type { FdbReply, NeighborsReply } from '../ipc/failover-replies';
+import type { FailoverStatus, OpItem, OpResult } from '../ipc/failover-replies';
 
 // eslint-disable-next-line no-control-regex
 const clean = (s: unknown): string => (s === null || s === undefined ? '-' : String(s).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?'));

@@ -2,8 +2,8 @@
 // Defensive about shapes (the daemon may be older or newer than the CLI).
 
 import type { QosStats } from '../dataplane/qos-types';
-import type { QosReply } from '../daemon/qos';
-import { formatBytes } from './status-format';
+import type { QosReply } from '../ipc/qos-reply';
+import { formatBytes } from '../util/bytes';
 
 const PROTO_NAMES: Record<number, string> = { 0: 'tcp+udp', 6: 'tcp', 17: 'udp', 132: 'sctp' };
 

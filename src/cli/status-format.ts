@@ -2,24 +2,15 @@
 // Pure: the snapshot in, the text out (ends with a newline). Strings that came from the network
 // (peer names, endpoints) are stripped of control characters before they reach a terminal.
 
-import type { PeerStatus, StatusSnapshot } from '../daemon/status-types';
+import type { PeerStatus, StatusSnapshot } from '../ipc/status-types';
+import { formatBytes } from '../util/bytes';
 import { formatDurationLong } from '../util/duration';
+
+export { formatBytes };
 import { formatFailoverStatus } from './failover-format';
 import { formatQosStatus } from './qos-format';
 
 /** "512 B", "1.50 KiB", "3.25 MiB", ... like wg. */
-export function formatBytes(n: number): string {
-  if (!Number.isFinite(n) || n < 0) return '?';
-  const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  if (n < 1024) return `${Math.floor(n)} B`;
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v.toFixed(2)} ${units[u]}`;
-}
 
 /** "1 minute, 5 seconds ago", "just now", "never". */
 export function formatAgo(ms: number | null): string {

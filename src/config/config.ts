@@ -19,6 +19,8 @@ import {
   quote,
 } from './validate';
 import { isIP } from 'node:net';
+import { LIMITS } from '../dataplane/limits';
+import { knownFields } from './fields';
 import { MtuConfig, parseMtuConfig } from './mtu-config';
 import { FailoverConfig, formatFailoverConfig, parseFailoverConfig } from './failover-config';
 import { QosConfig, VOICE_RULES, formatQosConfig, parseQosConfig } from './qos-config';
@@ -86,15 +88,7 @@ class Checker {
   }
 
   object(value: unknown, path: string, keys: readonly string[]): Obj {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      this.fail(path, 'expected a JSON object', value);
-    }
-    for (const k of Object.keys(value as Obj)) {
-      if (!keys.includes(k)) {
-        this.fail(path ? `${path}.${k}` : k, `unknown field (known: ${keys.join(', ')})`);
-      }
-    }
-    return value as Obj;
+    return knownFields(value, path, keys, (p, problem, ...v) => this.fail(p, problem, ...v));
   }
 
   has(o: Obj, key: string): boolean {
@@ -239,7 +233,8 @@ export function parseConfig(raw: unknown, source = 'bridgehead.json'): Config {
   }
   if (c.has(o, 'threadNice')) {
     const n = o.threadNice;
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < -20 || n > 19) c.fail('threadNice', 'expected an integer from -20 to 19', n);
+    const { min, max } = LIMITS.threadNice;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) c.fail('threadNice', `expected an integer from ${min} to ${max}`, n);
     cfg.threadNice = n as number;
   }
   if (c.has(o, 'mtu')) cfg.mtu = parseMtuConfig(o.mtu, (path, problem, ...v) => c.fail(path, problem, ...v));

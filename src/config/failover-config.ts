@@ -4,8 +4,9 @@
 // the field and the value; unknown fields are refused.
 
 import { isIP } from 'node:net';
-import { formatIpv6, parseIpv6 } from '../control/neighbor-addr';
-import type { ConflictPolicy, Site } from '../control/mobility';
+import { formatIpv6, parseIpv6 } from '../util/addr';
+import type { ConflictPolicy, Site } from './site';
+import { knownFields, type Fail, type Obj } from './fields';
 import type { FailoverOptions, StormRates } from '../dataplane/types';
 
 export const FAILOVER_SITES: readonly Site[] = ['tenant', 'provider'];
@@ -55,16 +56,7 @@ export function defaultSite(endpoint: string | null): Site {
   return endpoint !== null ? 'provider' : 'tenant';
 }
 
-type Fail = (path: string, problem: string, value?: unknown) => never;
-type Obj = Record<string, unknown>;
-
-function object(raw: unknown, path: string, keys: readonly string[], fail: Fail): Obj {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail(path, 'expected a JSON object', raw);
-  for (const k of Object.keys(raw as Obj)) {
-    if (!keys.includes(k)) fail(`${path}.${k}`, `unknown field (known: ${keys.join(', ')})`);
-  }
-  return raw as Obj;
-}
+const object = knownFields;
 
 function bool(o: Obj, key: string, path: string, dflt: boolean, fail: Fail): boolean {
   const v = o[key];

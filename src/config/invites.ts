@@ -6,6 +6,7 @@
 // The list is bounded (MAX_INVITES); pruneInvites enforces it, dropping the least useful
 // entries first.
 
+import { knownFields } from './fields';
 import { ValueError, parseBase64Key, parseIsoTime, parsePublicKey, quote } from './validate';
 import { ConfigError } from './errors';
 
@@ -110,9 +111,7 @@ export function parseInvites(raw: unknown, source = 'invites.json'): Invite[] {
   const seen = new Set<string>();
   return list.map((r, idx) => {
     const p = `[${idx}]`;
-    if (r === null || typeof r !== 'object' || Array.isArray(r)) return fail(`${p}: `, 'expected a JSON object', r);
-    const o = r as Record<string, unknown>;
-    for (const k of Object.keys(o)) if (!keys.includes(k)) fail(`${p}.${k}: `, 'unknown field');
+    const o = knownFields(r, p, keys, (path, problem, ...v) => fail(`${path}: `, problem, ...v));
     const str = (k: string, fn: (s: string) => unknown, nullable = false): string | null => {
       const v = o[k];
       if (v === undefined) return fail(`${p}.${k}: `, 'missing');

@@ -1,13 +1,18 @@
 // The `mtu` section of bridgehead.json (docs/INTERNALS.md section 4): the tunnel's path MTU
 // towards the peers. Pure validation; config.ts calls it.
 
-export const PATH_MTU_MIN = 576;
-export const PATH_MTU_MAX = 65535;
+import { LIMITS } from '../dataplane/limits';
+import { knownFields, type Fail } from './fields';
+
+/** Path MTU bounds (576..65535), as the data plane enforces them. */
+export const PATH_MTU_MIN = LIMITS.pathMtu.min;
+export const PATH_MTU_MAX = LIMITS.pathMtu.max;
 /** Largest Ethernet frame the data plane accepts (options.maxFrameSize): 1518 + one 802.1Q tag by
- * default; up to a 9000-byte MTU + 14 + two tags for jumbo frames (docs/INTERNALS.md section 4). */
-export const MAX_FRAME_SIZE_DEFAULT = 1522;
-export const MAX_FRAME_SIZE_MIN = 1514;
-export const MAX_FRAME_SIZE_MAX = 9022;
+ * default (1522); 1514 at least; up to a 9000-byte MTU + 14 + two tags for jumbo frames (9022,
+ * docs/INTERNALS.md section 4). */
+export const MAX_FRAME_SIZE_DEFAULT = LIMITS.maxFrameSize.default;
+export const MAX_FRAME_SIZE_MIN = LIMITS.maxFrameSize.min;
+export const MAX_FRAME_SIZE_MAX = LIMITS.maxFrameSize.max;
 
 export interface MtuConfig {
   /** pinned path MTU (bytes of the outer IP packet) towards every peer; null = the default */
@@ -18,14 +23,8 @@ export interface MtuConfig {
   maxFrameSize?: number;
 }
 
-type Fail = (path: string, problem: string, value?: unknown) => never;
-
 export function parseMtuConfig(raw: unknown, fail: Fail): MtuConfig {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail('mtu', 'expected a JSON object', raw);
-  const o = raw as Record<string, unknown>;
-  for (const k of Object.keys(o))
-    if (k !== 'pathMtu' && k !== 'mssClamp' && k !== 'maxFrameSize')
-      fail(`mtu.${k}`, 'unknown field (known: pathMtu, mssClamp, maxFrameSize)');
+  const o = knownFields(raw, 'mtu', ['pathMtu', 'mssClamp', 'maxFrameSize'], fail);
   const mssClamp = o.mssClamp ?? false;
   if (typeof mssClamp !== 'boolean') fail('mtu.mssClamp', 'expected true or false', mssClamp);
   const mfs = o.maxFrameSize;

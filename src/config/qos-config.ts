@@ -4,12 +4,16 @@
 // refused. Also parseRate for `bridgehead init --wan-rate 200mbit`.
 
 import { QOS_BANDS, QosBand, QosRule, QosSettings } from '../dataplane/qos-types';
+import { LIMITS } from '../dataplane/limits';
 import { ValueError } from '../util/value-error';
+import { knownFields, type Fail } from './fields';
 
+/** 100 kbit/s: the smallest rate this config accepts (the shaper itself goes lower). */
 export const WAN_RATE_MBIT_MIN = 0.1;
-export const WAN_RATE_MBIT_MAX = 100_000;
-export const REALTIME_SHARE_DEFAULT = 50;
-export const MAX_QOS_RULES = 32;
+/** The shaper's ceiling (100 Gbit/s), in Mbit/s. */
+export const WAN_RATE_MBIT_MAX = LIMITS.wanRateBitsPerS.max / 1e6;
+export const REALTIME_SHARE_DEFAULT = LIMITS.realtimeSharePct.default;
+export const MAX_QOS_RULES = LIMITS.qosRules.max;
 export const DEFAULT_OUTER_DSCP: Readonly<Record<QosBand, number>> = {
   'network-control': 48, realtime: 46, interactive: 34, 'best-effort': 0, bulk: 8,
 };
@@ -39,17 +43,8 @@ export interface QosConfig {
   outerDscp: Record<QosBand, number>;
 }
 
-type Fail = (path: string, problem: string, value?: unknown) => never;
 const KEYS = ['enabled', 'wanRateMbit', 'realtimeSharePct', 'rules', 'outerDscp'] as const;
 const RULE_KEYS = ['proto', 'ports', 'band'] as const;
-
-function isObj(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-function unknownKeys(o: Record<string, unknown>, known: readonly string[], path: string, fail: Fail): void {
-  for (const k of Object.keys(o)) if (!known.includes(k)) fail(`${path}.${k}`, `unknown field (known: ${known.join(', ')})`);
-}
 
 /** "5060" or "16384-32767" -> [from, to], or null. */
 export function parsePortRange(s: string): [number, number] | null {
@@ -61,9 +56,7 @@ export function parsePortRange(s: string): [number, number] | null {
 }
 
 function parseRule(raw: unknown, path: string, fail: Fail): QosRuleConfig {
-  if (!isObj(raw)) fail(path, 'expected an object {proto, ports, band}', raw);
-  unknownKeys(raw, RULE_KEYS, path, fail);
-  const { proto, ports, band } = raw;
+  const { proto, ports, band } = knownFields(raw, path, RULE_KEYS, fail, 'expected an object {proto, ports, band}');
   if (typeof proto !== 'string' || !(proto in PROTO_NUMBERS)) fail(`${path}.proto`, 'expected tcp, udp, tcp+udp or sctp', proto);
   const p = typeof ports === 'number' ? String(ports) : ports;
   if (typeof p !== 'string' || !parsePortRange(p)) fail(`${path}.ports`, 'expected a port or a range like "16384-32767"', ports);
@@ -71,26 +64,25 @@ function parseRule(raw: unknown, path: string, fail: Fail): QosRuleConfig {
   return { proto: proto as QosProto, ports: p, band: band as QosBand };
 }
 
-export function parseQosConfig(raw: unknown, fail: Fail): QosConfig {
-  if (!isObj(raw)) fail('qos', 'expected a JSON object', raw);
-  unknownKeys(raw, KEYS, 'qos', fail);
+export function parseQosConfig(input: unknown, fail: Fail): QosConfig {
+  const raw = knownFields(input, 'qos', KEYS, fail);
   const enabled = raw.enabled ?? true;
   if (typeof enabled !== 'boolean') fail('qos.enabled', 'expected true or false', enabled);
   const rate = raw.wanRateMbit ?? null;
   if (rate !== null && (typeof rate !== 'number' || !Number.isFinite(rate) || rate < WAN_RATE_MBIT_MIN || rate > WAN_RATE_MBIT_MAX))
     fail('qos.wanRateMbit', `expected null or a number ${WAN_RATE_MBIT_MIN}..${WAN_RATE_MBIT_MAX} (Mbit/s)`, rate);
   const share = raw.realtimeSharePct ?? REALTIME_SHARE_DEFAULT;
-  if (typeof share !== 'number' || !Number.isInteger(share) || share < 1 || share > 100)
-    fail('qos.realtimeSharePct', 'expected an integer 1..100', share);
+  const shares = LIMITS.realtimeSharePct;
+  if (typeof share !== 'number' || !Number.isInteger(share) || share < shares.min || share > shares.max)
+    fail('qos.realtimeSharePct', `expected an integer ${shares.min}..${shares.max}`, share);
   const rulesRaw = raw.rules ?? [];
   if (!Array.isArray(rulesRaw)) fail('qos.rules', 'expected an array', rulesRaw);
   if (rulesRaw.length > MAX_QOS_RULES) fail('qos.rules', `at most ${MAX_QOS_RULES} rules`, rulesRaw.length);
   const rules = rulesRaw.map((r, i) => parseRule(r, `qos.rules[${i}]`, fail));
   const outerDscp: Record<QosBand, number> = { ...DEFAULT_OUTER_DSCP };
   if (raw.outerDscp !== undefined) {
-    if (!isObj(raw.outerDscp)) fail('qos.outerDscp', 'expected an object {band: dscp}', raw.outerDscp);
-    unknownKeys(raw.outerDscp, QOS_BANDS, 'qos.outerDscp', fail);
-    for (const [k, v] of Object.entries(raw.outerDscp)) {
+    const dscp = knownFields(raw.outerDscp, 'qos.outerDscp', QOS_BANDS, fail, 'expected an object {band: dscp}');
+    for (const [k, v] of Object.entries(dscp)) {
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 63) fail(`qos.outerDscp.${k}`, 'expected an integer 0..63', v);
       outerDscp[k as QosBand] = v;
     }

@@ -2,3 +2,4 @@
 export type { Config, PeerConfig } from './config';
 export type { Invite, FindResult } from './invites';
 export type { LogLevel } from './validate';
+export type { ConflictPolicy, Site } from './site';

@@ -23,8 +23,8 @@
 import { isNeighborIp, isNeighborMac } from './neighbor-addr';
 import { NB_HANDOVER, NB_RESOLVED, NB_ROUTER, isValidEntry, type NeighborEntry, type NeighborOrigin } from './neighbor-messages';
 
-export type Site = 'tenant' | 'provider';
-export type ConflictPolicy = 'quarantine' | 'log-only' | 'prefer-tenant';
+import type { ConflictPolicy, Site } from '../config/site';
+export type { ConflictPolicy, Site };
 export type ConflictReason = 'ip-two-macs' | 'equal-seq' | 'flapping';
 export type SeenHow = 'traffic' | 'arp' | 'nd' | 'garp' | 'una';
 export type MoveCause = 'seen-here' | 'seen-there' | 'failover' | 'failback' | 'handover' | 'resolve';

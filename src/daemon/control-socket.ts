@@ -8,12 +8,15 @@
 // requests one at a time in arrival order (bounded queue: reading pauses when full), write
 // responses; idle clients are disconnected; at most 16 clients at once (the 17th gets an error
 // line and is closed). Handlers are looked up as own properties only.
-// Client: callControl() connects, sends one request, waits for the matching line; every failure
-// is a ControlError with one clear line (not running / permission denied / timeout / ...).
+// The client (callControl) is src/ipc/control-client.ts: the CLI imports it without the server.
 
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { oneLine } from '../util/value-error';
+import { ControlError, checkSocketPath, socketErrorCode as errCode } from '../ipc/control-client';
+
+// Compatibility for code written before the client moved to src/ipc (import it from there).
+export { ControlError, callControl, type ControlErrorKind } from '../ipc/control-client';
 
 export type ControlHandler = (params: unknown) => Promise<unknown> | unknown;
 export type ControlHandlers = Record<string, ControlHandler>;
@@ -33,34 +36,6 @@ export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
 export const DEFAULT_MAX_CLIENTS = 16;
 export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 const MAX_OUTPUT_BUFFER = 4 * 1024 * 1024;
-const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
-/** sockaddr_un.sun_path is 108 bytes including the terminating NUL. */
-const MAX_SOCKET_PATH_BYTES = 107;
-
-export type ControlErrorKind = 'not-running' | 'permission' | 'timeout' | 'protocol' | 'remote' | 'other';
-
-export class ControlError extends Error {
-  constructor(
-    readonly kind: ControlErrorKind,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ControlError';
-  }
-}
-
-function errCode(e: unknown): string | undefined {
-  return e && typeof e === 'object' && 'code' in e ? String((e as { code: unknown }).code) : undefined;
-}
-
-function checkPathLength(path: string): void {
-  const n = Buffer.byteLength(path);
-  if (n > MAX_SOCKET_PATH_BYTES) {
-    throw new ControlError('other', `control socket path too long (${n} bytes, max ${MAX_SOCKET_PATH_BYTES}): ${path}`);
-  }
-}
-
-// --------------------------------------------------------------------------------- server
 
 type Probe = 'absent' | 'stale' | 'alive';
 
@@ -143,7 +118,7 @@ export async function startControlServer(
   const idleMs = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const maxQueued = opts.maxQueuedPerClient ?? 16;
 
-  checkPathLength(path);
+  checkSocketPath(path);
   await clearStaleSocket(path);
 
   const clients = new Set<net.Socket>();
@@ -303,70 +278,5 @@ function serveClient(sock: net.Socket, handlers: ControlHandlers, lim: ClientLim
     if (pending.length > lim.maxLine) return refuse(`request line too long (max ${lim.maxLine} bytes)`);
     if (queue.length >= lim.maxQueued) sock.pause();
     void pump();
-  });
-}
-
-// --------------------------------------------------------------------------------- client
-
-let nextId = 1;
-
-/** Send one request to the daemon and wait for its answer. Throws ControlError. */
-export function callControl(path: string, method: string, params: unknown = {}, timeoutMs = 5000): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    try {
-      checkPathLength(path);
-    } catch (e) {
-      reject(e);
-      return;
-    }
-    const id = nextId++;
-    let settled = false;
-    let buf: Buffer = Buffer.alloc(0);
-    const sock = net.createConnection(path);
-    const finish = (err: ControlError | null, value?: unknown): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      sock.destroy();
-      if (err) reject(err);
-      else resolve(value);
-    };
-    const timer = setTimeout(() => {
-      finish(new ControlError('timeout', `no answer from the daemon on ${path} within ${Math.ceil(timeoutMs / 1000)} s`));
-    }, timeoutMs);
-
-    sock.once('connect', () => {
-      sock.write(`${JSON.stringify({ id, method, params })}\n`);
-    });
-    sock.on('error', (e) => {
-      const code = errCode(e);
-      if (code === 'ENOENT' || code === 'ENOTDIR') finish(new ControlError('not-running', `daemon not running (no control socket at ${path})`));
-      else if (code === 'ECONNREFUSED') finish(new ControlError('not-running', `daemon not running (stale control socket at ${path})`));
-      else if (code === 'EACCES' || code === 'EPERM') finish(new ControlError('permission', `permission denied on ${path}`));
-      else if (code === 'ECONNRESET' || code === 'EPIPE') finish(new ControlError('protocol', `daemon closed the control connection on ${path}`));
-      else finish(new ControlError('other', `control socket ${path}: ${oneLine(e.message)}`));
-    });
-    sock.on('close', () => finish(new ControlError('protocol', `daemon closed the control connection on ${path} without answering`)));
-    sock.on('data', (chunk: Buffer) => {
-      buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
-      let nl: number;
-      while ((nl = buf.indexOf(0x0a)) >= 0) {
-        const line = buf.subarray(0, nl).toString('utf8');
-        buf = buf.subarray(nl + 1);
-        let msg: unknown;
-        try {
-          msg = JSON.parse(line);
-        } catch {
-          return finish(new ControlError('protocol', `daemon sent an invalid answer on ${path}`));
-        }
-        if (msg === null || typeof msg !== 'object') return finish(new ControlError('protocol', `daemon sent an invalid answer on ${path}`));
-        const m = msg as { id?: unknown; result?: unknown; error?: unknown };
-        if (m.id !== id && m.id !== null) continue; // not ours (cannot happen with one request)
-        if (typeof m.error === 'string') return finish(new ControlError('remote', m.error));
-        if (m.id === null) return finish(new ControlError('protocol', `daemon sent an invalid answer on ${path}`));
-        return finish(null, m.result === undefined ? null : m.result);
-      }
-      if (buf.length > MAX_RESPONSE_BYTES) finish(new ControlError('protocol', `daemon answer on ${path} is too large`));
-    });
   });
 }

@@ -30,6 +30,7 @@ import { buildStatus } from './status';
 import { PmtuDriver } from './pmtu-driver';
 import { fairQueueEnabled } from './fair-queue';
 import { tapOffloadEnabled } from './tap-offload';
+import { readEnvSwitches } from './env-switch';
 import { threadNice } from './thread-nice';
 import { setTapMtu, tapMtuFor } from './tap-mtu';
 import { MAX_FRAME_SIZE_DEFAULT } from '../config/mtu-config';
@@ -73,6 +74,7 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
   let onEvent: (ev: NativeEvent) => void = () => undefined;
   try {
     const { DataPlane: NativeDataPlane } = loadDataPlane();
+    const sw = readEnvSwitches();
     dp = new NativeDataPlane({
       tap: { name: config.tap },
       listen: config.listen,
@@ -84,6 +86,8 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
       tapOffload: tapOffloadEnabled(config),
       maxFrameSize: config.mtu?.maxFrameSize ?? MAX_FRAME_SIZE_DEFAULT,
       threadNice: threadNice(config),
+      udpOffload: sw.udpOffload ?? true,
+      tapGro: sw.tapGro ?? true,
       onEvent: (ev: NativeEvent) => onEvent(ev),
     });
   } catch (e) {

@@ -1,7 +1,46 @@
-// On/off switches in the daemon's environment (BRIDGEHEAD_FQ, BRIDGEHEAD_QOS, BRIDGEHEAD_TAP_OFFLOAD:
-// A/B measurements and field trials). Unset or empty = not given; anything but the known spellings
-// is refused with one line, so a typo never silently measures the wrong build.
+// Every environment switch of the daemon, read in one place (A/B measurements and field trials).
+// Unset or empty = not given; a value outside its spelling, or a BRIDGEHEAD_*, BH_UDP_* or BH_TAP_*
+// variable that is not in the table (a misspelt name), is refused with one line, so a typo never
+// silently measures the wrong build. The results reach the data plane through its options: the
+// native code reads no environment.
+//
+//   BRIDGEHEAD_FQ / _QOS / _TAP_OFFLOAD  1|0 (true/false, on/off): win over the config keys
+//   BRIDGEHEAD_THREAD_NICE              integer in the data plane's nice range: wins over threadNice
+//   BH_TAP_OFFLOAD=off                  no TAP offloads, whatever else says (on = no effect)
+//   BH_UDP_OFFLOAD=off                  no UDP GSO/GRO on the tunnel socket (options.udpOffload)
+//   BH_TAP_GRO=off                      TAP offloads read side only (options.tapGro)
+//   BRIDGEHEAD_CONFIG, BRIDGEHEAD_DEBUG read by the CLI (src/cli/options.ts, program.ts)
 
+import { LIMITS } from '../dataplane/limits';
+
+type Spec = { kind: 'bool' } | { kind: 'int'; min: number; max: number } | { kind: 'cli' };
+
+export const ENV_SWITCHES = {
+  BRIDGEHEAD_FQ: { kind: 'bool' },
+  BRIDGEHEAD_QOS: { kind: 'bool' },
+  BRIDGEHEAD_TAP_OFFLOAD: { kind: 'bool' },
+  BRIDGEHEAD_THREAD_NICE: { kind: 'int', min: LIMITS.threadNice.min, max: LIMITS.threadNice.max },
+  BH_TAP_OFFLOAD: { kind: 'bool' },
+  BH_UDP_OFFLOAD: { kind: 'bool' },
+  BH_TAP_GRO: { kind: 'bool' },
+  BRIDGEHEAD_CONFIG: { kind: 'cli' },
+  BRIDGEHEAD_DEBUG: { kind: 'cli' },
+} as const satisfies Record<string, Spec>;
+
+type Name = keyof typeof ENV_SWITCHES;
+const CHECKED_PREFIXES = ['BRIDGEHEAD_', 'BH_UDP_', 'BH_TAP_'];
+
+/** The switches that were given (undefined = not set). */
+export interface EnvSwitches {
+  fq?: boolean;
+  qos?: boolean;
+  tapOffload?: boolean;
+  threadNice?: number;
+  udpOffload?: boolean;
+  tapGro?: boolean;
+}
+
+/** One boolean switch: 1/0, true/false, on/off (any case). */
 export function envSwitch(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
   const v = env[name];
   if (v === undefined || v === '') return undefined;
@@ -9,4 +48,34 @@ export function envSwitch(env: NodeJS.ProcessEnv, name: string): boolean | undef
   if (s === '1' || s === 'true' || s === 'on') return true;
   if (s === '0' || s === 'false' || s === 'off') return false;
   throw new Error(`${name}=${JSON.stringify(v)}: expected 1, 0, true, false, on or off`);
+}
+
+function envInt(env: NodeJS.ProcessEnv, name: Name, min: number, max: number): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!/^-?\d+$/.test(raw) || n < min || n > max) {
+    throw new Error(`${name}=${JSON.stringify(raw)}: expected an integer from ${min} to ${max}`);
+  }
+  return n;
+}
+
+/** Reads and checks every switch; throws one line on a bad value or an unknown name. */
+export function readEnvSwitches(env: NodeJS.ProcessEnv = process.env): EnvSwitches {
+  for (const name of Object.keys(env)) {
+    if (CHECKED_PREFIXES.some((p) => name.startsWith(p)) && !(name in ENV_SWITCHES)) {
+      throw new Error(`unknown environment variable ${name} (known: ${Object.keys(ENV_SWITCHES).join(', ')})`);
+    }
+  }
+  const nice = ENV_SWITCHES.BRIDGEHEAD_THREAD_NICE;
+  const out: EnvSwitches = {
+    fq: envSwitch(env, 'BRIDGEHEAD_FQ'),
+    qos: envSwitch(env, 'BRIDGEHEAD_QOS'),
+    tapOffload: envSwitch(env, 'BH_TAP_OFFLOAD') === false ? false : envSwitch(env, 'BRIDGEHEAD_TAP_OFFLOAD'),
+    threadNice: envInt(env, 'BRIDGEHEAD_THREAD_NICE', nice.min, nice.max),
+    udpOffload: envSwitch(env, 'BH_UDP_OFFLOAD'),
+    tapGro: envSwitch(env, 'BH_TAP_GRO'),
+  };
+  for (const k of Object.keys(out) as Array<keyof EnvSwitches>) if (out[k] === undefined) delete out[k];
+  return out;
 }

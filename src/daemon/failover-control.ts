@@ -7,21 +7,16 @@
 //   resolve {host, keep}                  -> OpResult
 // Parameters are checked strictly (one-line errors); HOST is an IPv4/IPv6 or MAC address.
 
-import { parseHost, parseSite } from '../util/host-arg';
+import { parseHost } from '../util/host-arg';
+import { parseSite } from '../config/site';
 import { otherSite, type Site } from '../control/mobility';
 import type { DataPlane } from '../dataplane/types';
 import { ValueError } from '../util/value-error';
 import type { ControlHandlers } from './control-socket';
 import type { FailoverDriver } from './failover';
+import type { FdbReply, FdbRow, NeighborsReply } from '../ipc/failover-replies';
 
-export interface NeighborRow {
-  ip: string; mac: string; site: string; peer: string | null; seq: number; origin: string; router: boolean;
-  frozen: boolean; ageMs: number; conflict: string | null;
-}
-export interface NeighborsReply { site: Site; entries: NeighborRow[] }
-/** origin: 'learned' from frames, or 'peer' when the neighbour sync placed it (a remote host's MAC) */
-export interface FdbRow { mac: string; site: string; peer: string | null; ageMs: number; origin: 'learned' | 'peer' }
-export interface FdbReply { site: Site | null; entries: FdbRow[] }
+export type { FdbReply, FdbRow, NeighborRow, NeighborsReply } from '../ipc/failover-replies';
 
 export const NOT_ENABLED = 'partial failover is not active on this appliance (set "failover": {"enabled": true, "site": ...} ' +
   'in bridgehead.json and restart; the data plane must support it)';

@@ -5,7 +5,8 @@
 //               no answer in time -> unknown (the peer is unreachable or runs without failover)
 // At most MAX_WAITING probes wait at once; beyond that a probe is refused ('busy').
 
-export type ProbeOutcome = { result: 'answered'; mac: string } | { result: 'silent' } | { result: 'unknown' };
+import type { ProbeOutcome } from '../ipc/failover-replies';
+export type { ProbeOutcome };
 
 export const MAX_WAITING = 16;
 export const LOCAL_PROBE_WAIT_MS = 500;    // a live host on the LAN answers an ARP probe / DAD NS within ms

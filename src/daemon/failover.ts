@@ -21,7 +21,8 @@ import * as nsync from '../control/neighbor-sync';
 import type { FailoverConfig } from '../config/failover-config';
 import { dataPlaneFailoverOptions } from '../config/failover-config';
 import type { DataPlane, DataPlaneStats, FailoverEvent, FailoverStats } from '../dataplane/types';
-import { ProbeWaiters, type ProbeOutcome } from './failover-probes';
+import type { FailoverStatus, OpItem, OpResult, RecentEvent } from '../ipc/failover-replies';
+import { ProbeWaiters } from './failover-probes';
 
 export type FailoverDp = Pick<DataPlane, 'sendControl' | 'setFailoverOptions' | 'setNeighbor' | 'deleteNeighbor' |
   'neighbors' | 'setQuarantine' | 'announce' | 'probe' | 'failoverStats'>;
@@ -43,33 +44,7 @@ export interface FailoverDriverDeps {
   probes?: ProbeWaiters;
 }
 
-export type OpName = 'failover' | 'failback' | 'resolve';
-export interface OpItem {
-  ip: string;
-  outcome: 'moved' | 'plan' | 'refused' | 'resolved';
-  reason?: string;
-  mac?: string;
-  from?: mob.Site;
-  to?: mob.Site;
-  seq?: number;
-  probe?: { lan: mob.Site; result: ProbeOutcome['result']; mac?: string };
-}
-export interface OpResult { op: OpName; host: string; check: boolean; ok: boolean; items: OpItem[] }
-
-export interface RecentEvent { atMs: number; kind: 'moved' | 'conflict' | 'quarantine' | 'release' | 'resolved' | 'site-mismatch';
-  ip?: string; mac?: string; from?: string; to?: string; reason?: string; peer?: string }
-
-export interface FailoverStatus {
-  enabled: true;
-  site: mob.Site;
-  policy: mob.ConflictPolicy;
-  peers: Array<{ name: string; up: boolean; peerSite: mob.Site | null; siteMismatch: boolean; hosts: number;
-    sharing: number; remote: number; syncing: boolean }>;
-  conflicts: Array<mob.Conflict & { peer: string }>;
-  counters: Record<string, number>;
-  dataPlane: FailoverStats | null;
-  recent: RecentEvent[];
-}
+export type { FailoverStatus, OpItem, OpName, OpResult, RecentEvent } from '../ipc/failover-replies';
 
 interface PeerState {
   id: number;

@@ -3,27 +3,23 @@
 // section's settings at start and on reload, and the control-socket method `qos` (live bands).
 
 import type { Config } from '../config/types';
-import { envSwitch } from './env-switch';
+import { readEnvSwitches } from './env-switch';
 import { QosConfig, formatQosConfig, qosSettings } from '../config/qos-config';
-import type { DataPlane, QosStats } from '../dataplane';
+import type { DataPlane } from '../dataplane';
 import type { ControlHandlers } from './control-socket';
+import type { QosReply } from '../ipc/qos-reply';
+
+export type { QosReply };
 
 /** The data plane is created with options.qos: a qos section that is not disabled. */
 export function qosEnabled(config: Pick<Config, 'qos'>, env: NodeJS.ProcessEnv = process.env): boolean {
-  return envSwitch(env, 'BRIDGEHEAD_QOS') ?? config.qos?.enabled ?? false;
+  return readEnvSwitches(env).qos ?? config.qos?.enabled ?? false;
 }
 
 /** Pushes the section's settings down (the defaults when the section is absent but QoS forced on). */
 export function applyQos(dp: DataPlane, config: Pick<Config, 'qos'>, on: boolean): void {
   if (!on) return;
   dp.setQos(config.qos ? qosSettings(config.qos) : {});
-}
-
-/** The `qos` control-socket reply: the configured section and the data plane's live view. */
-export interface QosReply {
-  enabled: boolean;
-  config: ReturnType<typeof formatQosConfig> | null;
-  live: QosStats;
 }
 
 export function qosHandlers(dp: DataPlane, config: () => { qos?: QosConfig }): ControlHandlers {

@@ -8,8 +8,8 @@ import type { DropCounters } from './drop-counters';
 import { fmt } from './handshake-driver';
 import type { PeerRegistry } from './peer-registry';
 import { configuredPathMtu } from './pmtu-driver';
-import type { FailoverStatus } from './failover';
-import type { PeerStatus, StatusSnapshot } from './status-types';
+import type { FailoverStatus } from '../ipc/failover-replies';
+import type { PeerStatus, StatusSnapshot } from '../ipc/status-types';
 
 export function buildStatus(d: {
   config: Config; identity: { publicKey: Uint8Array }; registry: PeerRegistry; dp: DataPlane;

@@ -29,11 +29,17 @@ export interface DataPlaneOptions {
    * 9000-byte MTU with a tag). Default 1522. Buffers are sized for 9022 either way. */
   maxFrameSize?: number;
   /** TAP offloads (docs/INTERNALS.md 1d): a real TAP is opened with IFF_VNET_HDR + TSO when the
-   * kernel allows (stats global.tapOffload says; BH_TAP_OFFLOAD=off in the environment refuses);
-   * in socketpair mode every datagram then carries a 10-byte virtio_net_hdr both ways. Default false. */
+   * kernel allows (stats global.tapOffload says); in socketpair mode every datagram then carries a
+   * 10-byte virtio_net_hdr both ways. Default false. */
+  tapOffload?: boolean;
+  /** UDP GSO/GRO on the tunnel socket where the kernel has them (default true; false for A/B
+   * measurements: the daemon's BH_UDP_OFFLOAD=off). */
+  udpOffload?: boolean;
+  /** With TAP offloads: merge same-flow frames into super-frame writes (default true; false keeps the
+   * read side only: the daemon's BH_TAP_GRO=off). */
+  tapGro?: boolean;
   /** Nice value of the data-plane threads, -20..19 (default -10: forwarding wins the CPU; a negative value needs CAP_SYS_NICE). */
   threadNice?: number;
-  tapOffload?: boolean;
   /** partial failover: neighbour table capacity (default 4096, 1 .. 2^20) and the age after which
    * an entry of this site not seen again is removed ('neigh-gone'; default 300000 ms) */
   neighborCapacity?: number;
@@ -242,15 +248,29 @@ export interface DataPlaneConstructor {
   new (opts: DataPlaneOptions): DataPlane;
 }
 
+/** An integer range the data plane enforces, with its default where it has one. */
+export interface LimitRange { readonly min: number; readonly max: number; readonly default?: number }
+
+/** The addon's `limits` (native/napi/limits.c); src/dataplane/limits.ts exports them. */
+export interface DataPlaneLimits {
+  readonly pathMtu: LimitRange;
+  readonly maxFrameSize: LimitRange & { readonly default: number };
+  readonly threadNice: LimitRange & { readonly default: number };
+  readonly wanRateBitsPerS: LimitRange;
+  readonly realtimeSharePct: LimitRange & { readonly default: number };
+  readonly qosRules: LimitRange;
+}
+
 export interface NativeAddon {
   DataPlane: DataPlaneConstructor;
+  limits: DataPlaneLimits;
   /** the data plane's ChaCha20-Poly1305 (RFC 8439), for vector tests: returns ct || tag */
   aeadSeal(key: Uint8Array, nonce12: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Buffer;
   aeadOpen(key: Uint8Array, nonce12: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Buffer | null;
 }
 
 // ---- Partial failover (issue 3): the addon contract shared by the data plane and the daemon ----
-// docs/INTERNALS.md section 5. IPs in canonical text (neighbor-addr.ts), MACs lowercase 'aa:bb:..'.
+// docs/INTERNALS.md section 5. IPs in canonical text (util/addr.ts), MACs lowercase 'aa:bb:..'.
 
 export type NeighborOrigin = 'arp' | 'nd' | 'traffic' | 'peer' | 'static';
 /** how the data plane saw a host on its LAN (the `how` of a 'neigh' event) */

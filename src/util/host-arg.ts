@@ -1,15 +1,9 @@
-// Validators of the partial-failover arguments (CLI flags and control-socket parameters: failover,
-// failback, resolve, init --site): each returns the canonical value or throws a ValueError with the problem (valueParser adds the
-// flag and the value).
+// Validator of the partial-failover HOST argument (CLI and control-socket parameters of failover,
+// failback, resolve): returns the canonical value or throws a ValueError with the problem
+// (valueParser adds the flag and the value). SITE is parseSite in config/site.ts.
 
-import { formatIpv6, isNeighborIp, isNeighborMac, parseIpv4, parseIpv6 } from '../control/neighbor-addr';
-import type { Site } from '../control/mobility';
+import { formatIpv6, isNeighborIp, isNeighborMac, parseIpv4, parseIpv6 } from './addr';
 import { ValueError } from './value-error';
-
-export function parseSite(s: string): Site {
-  if (s === 'tenant' || s === 'provider') return s;
-  throw new ValueError('must be tenant or provider');
-}
 
 /** HOST: an IPv4 or IPv6 address of a host on the stretched segment, or its MAC; canonical form. */
 export function parseHost(s: string): string {

@@ -1,6 +1,6 @@
 // Tier 2: UDP GSO on send and UDP GRO on receive (native/io/udp_gso.c, dp_rx.c) over loopback:
 // every frame arrives byte-identical and in order, counters stay per datagram, and stats() says
-// whether the offloads are active. BH_UDP_OFFLOAD=off (read when a data plane is created) gives
+// whether the offloads are active. options.udpOffload false (the daemon's BH_UDP_OFFLOAD=off) gives
 // a data plane without them, for the mixed cases.
 
 import { test, describe, before, after } from 'node:test';
@@ -57,20 +57,10 @@ function sendAndCheck(p: { a: Node; b: Node }, sent: Buffer[]) {
 /**
  * A and B with a confirmed session, B running, A NOT started: frames written to A's TAP now are
  * read by A's TX thread in one batch when A starts, so they leave in one flush (deterministic
- * GSO runs). Environment overrides apply while each side is created.
+ * GSO runs). 'off' creates that side without UDP offloads.
  */
 async function pairWithQueuedFrames(frames: Buffer[], env: { a?: string; b?: string } = {}) {
-  const create = (v: string | undefined) => {
-    const old = process.env.BH_UDP_OFFLOAD;
-    if (v === undefined) delete process.env.BH_UDP_OFFLOAD;
-    else process.env.BH_UDP_OFFLOAD = v;
-    try {
-      return makeNode();
-    } finally {
-      if (old === undefined) delete process.env.BH_UDP_OFFLOAD;
-      else process.env.BH_UDP_OFFLOAD = old;
-    }
-  };
+  const create = (v: string | undefined) => makeNode({ udpOffload: v !== 'off' });
   const a = create(env.a);
   const b = create(env.b);
   a.dp.addPeer(1, b.ep);

@@ -20,7 +20,7 @@ export interface Node {
 
 export function makeNode(
   opts: { eventQueueCapacity?: number; macTableCapacity?: number; macAgeMs?: number; tapOffload?: boolean; maxFrameSize?: number;
-    threadNice?: number } = {},
+    threadNice?: number; udpOffload?: boolean; tapGro?: boolean } = {},
 ): Node {
   const events: NativeEvent[] = [];
   const dp = new addon.DataPlane({

@@ -405,6 +405,22 @@ describe('TAP offloads (socketpair framing)', () => {
     }
   });
 
+  test('options: tapGro false keeps the read side only (no merged writes); udpOffload false: no UDP GSO/GRO', () => {
+    assert.throws(() => makeNode({ tapGro: 'off' as unknown as boolean }), { name: 'TypeError', message: /options\.tapGro must be a boolean/ });
+    assert.throws(() => makeNode({ udpOffload: 0 as unknown as boolean }), { name: 'TypeError', message: /options\.udpOffload must be a boolean/ });
+    for (const [opts, tapUdpGro] of [[{ tapOffload: true }, 1], [{ tapOffload: true, tapGro: false }, 0]] as const) {
+      const n = makeNode(opts);
+      try { assert.equal(n.dp.stats().global.tapUdpGro, tapUdpGro, JSON.stringify(opts)); } finally { n.dp.stop(); }
+    }
+    const n = makeNode({ udpOffload: false });
+    try {
+      const g = n.dp.stats().global;
+      assert.deepEqual([g.udpGso, g.udpGro], [0, 0]);
+    } finally {
+      n.dp.stop();
+    }
+  });
+
   test('options: tapOffload must be a boolean; maxFrameSize is range-checked; defaults off / 1522', () => {
     assert.throws(() => makeNode({ tapOffload: 1 as unknown as boolean }), { name: 'TypeError', message: /options\.tapOffload must be a boolean/ });
     assert.throws(() => makeNode({ maxFrameSize: 9023 }), { name: 'RangeError', message: /options\.maxFrameSize must be an integer in \[1514, 9022\], got 9023/ });

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { run, rm, tmpDir } from './cli-helpers';
 import { startControlServer } from '../../src/daemon/control-socket';
-import type { OpResult } from '../../src/daemon/failover';
+import type { OpResult } from '../../src/ipc/failover-replies';
 
 test('failover commands: bad HOST / --keep / --site are usage errors (exit 2, one line)', async () => {
   const d = tmpDir();

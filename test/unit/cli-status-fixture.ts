@@ -1,5 +1,5 @@
 // A status snapshot as the daemon would return it, shared by the status tests.
-import type { StatusSnapshot } from '../../src/daemon/status-types';
+import type { StatusSnapshot } from '../../src/ipc/status-types';
 
 export const SAMPLE_STATUS: StatusSnapshot = {
   name: 'site-a',

@@ -6,7 +6,8 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
-import { ControlError, callControl, startControlServer } from '../../src/daemon/control-socket';
+import { startControlServer } from '../../src/daemon/control-socket';
+import { ControlError, callControl } from '../../src/ipc/control-client';
 
 function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'bh-sock-'));

@@ -112,7 +112,7 @@ test('parseInvites refuses junk with one clear line, never echoing the secret', 
     assert.throws(() => parseInvites(raw), (e: unknown) => e instanceof ConfigError && re.test(e.message) && !e.message.includes('\n'));
   };
   bad({}, /^invites\.json: expected a JSON array/);
-  bad([{ ...inv, extra: 1 }], /^invites\.json: \[0\]\.extra: unknown field$/);
+  bad([{ ...inv, extra: 1 }], /^invites\.json: \[0\]\.extra: unknown field \(known: id, secret, createdAt, expiresAt, usedAt, usedBy\)$/);
   bad([{ ...inv, secret: 'c2VjcmV0' }], /^invites\.json: \[0\]\.secret: not 32 bytes of base64 \(value not shown\)$/);
   bad([{ ...inv, expiresAt: 'soon' }], /^invites\.json: \[0\]\.expiresAt: not an ISO-8601/);
   bad([{ ...inv, usedBy: 'x' }], /^invites\.json: \[0\]\.usedBy: not 32 bytes of base64: "x"$/);

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { decodeControl, encodeControl, MAX_CONTROL_MESSAGE } from '../../src/control/control-messages';
-import { canonicalIpFamily, formatIpv6, isNeighborIp, isNeighborMac, parseIpv6 } from '../../src/control/neighbor-addr';
+import { canonicalIpFamily, formatIpv6, isNeighborIp, isNeighborMac, parseIpv6 } from '../../src/util/addr';
 import {
   MAX_NEIGHBOR_ITEMS, NB_BEGIN, NB_END, NB_HANDOVER, NB_RESOLVED, NB_ROUTER, decodeNeighborMessage,
   encodeNeighborMessage, type NbUpdate, type NeighborEntry, type NeighborMessage,

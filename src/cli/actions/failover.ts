@@ -2,7 +2,7 @@
 // text. A refused move or resolve exits 1 (the daemon answered, but nothing was done).
 
 import { configPaths } from '../../config/store';
-import { callControl } from '../../daemon/control-socket';
+import { callControl } from '../../ipc/control-client';
 import type { Site } from '../../control/mobility';
 import { formatFdb, formatNeighbors, formatOpResult, isFdbReply, isNeighborsReply, isOpResult } from '../failover-format';
 import { CliContext, CliError } from '../io';

@@ -6,7 +6,7 @@ import * as crypto from '../../control/crypto';
 import { newConfig } from '../../config/config';
 import { configPaths, ensureConfigDir, identityExists, saveConfig, saveInvites, savePrivateKey } from '../../config/store';
 import { formatHostPort, isWildcardAddress, quote } from '../../config/validate';
-import { ControlError, callControl } from '../../daemon/control-socket';
+import { ControlError, callControl } from '../../ipc/control-client';
 import { CliContext, CliError, UsageError } from '../io';
 import * as fs from 'node:fs';
 

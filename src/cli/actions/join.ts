@@ -50,7 +50,7 @@ export async function joinAction(tokenArg: string, o: JoinOptions, ctx: CliConte
 
   let result;
   try {
-    const { joinWithToken } = await import('../../control/enroll');
+    const { joinWithToken } = await import('../../daemon/join-driver');
     result = await joinWithToken({ configDir: p.dir, token, timeoutMs: o.timeout });
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);

@@ -1,8 +1,8 @@
 // qos: one `qos` request over the control socket -> JSON or the text view (qos-format.ts).
 
 import { configPaths } from '../../config/store';
-import { callControl } from '../../daemon/control-socket';
-import type { QosReply } from '../../daemon/qos';
+import { callControl } from '../../ipc/control-client';
+import type { QosReply } from '../../ipc/qos-reply';
 import { formatQosReply } from '../qos-format';
 import { CliContext, CliError } from '../io';
 

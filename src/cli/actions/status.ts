@@ -1,8 +1,8 @@
 // status: one `status` request over the control socket -> JSON or the text summary.
 
 import { configPaths } from '../../config/store';
-import { callControl } from '../../daemon/control-socket';
-import type { StatusSnapshot } from '../../daemon/status-types';
+import { callControl } from '../../ipc/control-client';
+import type { StatusSnapshot } from '../../ipc/status-types';
 import { formatStatus, isStatusSnapshot } from '../status-format';
 import { CliContext, CliError } from '../io';
 

@@ -3,7 +3,7 @@
 import { Option } from 'commander';
 import { parseIfName, parseListen, parseName, parseHostPort, formatHostPort } from '../../config/validate';
 import { DEFAULT_TAP } from '../../config/config';
-import { parseSite } from '../../util/host-arg';
+import { parseSite } from '../../config/site';
 import { parseRate } from '../../config/qos-config';
 import { configOption, valueParser } from '../options';
 import { initAction, InitOptions } from '../actions/init';

@@ -3,7 +3,8 @@
 import { Argument, Option } from 'commander';
 import { configOption, valueParser } from '../options';
 import { resolveAction, ResolveOptions } from '../actions/failover';
-import { parseHost, parseSite } from '../../util/host-arg';
+import { parseHost } from '../../util/host-arg';
+import { parseSite } from '../../config/site';
 import type { CommandSpec } from './types';
 
 export const resolveCommand: CommandSpec = {

@@ -2,7 +2,7 @@
 // would, inside the appliance namespaces of the topology.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { StatusSnapshot } from '../../../src/daemon/status-types';
+import type { StatusSnapshot } from '../../../src/ipc/status-types';
 import { CLI, NODE } from './env';
 import { Background, Exit, RunResult, WaitAbort, describeResult, waitFor } from './proc';
 import { NetnsSuite } from './suite';

@@ -1,9 +1,9 @@
 // Partial-failover helpers for the namespace tests: the two sites paired with failover on, the
 // CLI's failover commands, and a replica host (a second namespace at the provider site with
 // t1's IP and MAC, or another MAC for split-brain tests).
-import type { StatusSnapshot } from '../../../src/daemon/status-types';
-import type { FailoverStatus, OpResult } from '../../../src/daemon/failover';
-import type { FdbReply, NeighborsReply } from '../../../src/daemon/failover-control';
+import type { StatusSnapshot } from '../../../src/ipc/status-types';
+import type { FailoverStatus, OpResult } from '../../../src/ipc/failover-replies';
+import type { FdbReply, NeighborsReply } from '../../../src/ipc/failover-replies';
 import { Appliance, Sites, pairSites } from './bridgehead';
 import { describeResult, runOk, run } from './proc';
 import { NetnsSuite } from './suite';

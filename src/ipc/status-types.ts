@@ -2,7 +2,7 @@
 // `bridgehead status` prints. Plain JSON: numbers, strings, nulls.
 import type { QosStats } from '../dataplane/qos-types';
 
-import type { FailoverStatus } from './failover';
+import type { FailoverStatus } from './failover-replies';
 
 export interface PeerStatus {
   name: string;

@@ -1,0 +1,47 @@
+// Replies of the partial-failover control-socket methods (served by src/daemon/failover-control.ts
+// and failover.ts, printed by src/cli/failover-format.ts): plain JSON.
+
+import type * as mob from '../control/mobility';
+import type { Site } from '../config/site';
+import type { FailoverStats } from '../dataplane/types';
+
+/** What a probe of one address found (failover --check). */
+export type ProbeOutcome = { result: 'answered'; mac: string } | { result: 'silent' } | { result: 'unknown' };
+
+export interface NeighborRow {
+  ip: string; mac: string; site: string; peer: string | null; seq: number; origin: string; router: boolean;
+  frozen: boolean; ageMs: number; conflict: string | null;
+}
+export interface NeighborsReply { site: Site; entries: NeighborRow[] }
+/** origin: 'learned' from frames, or 'peer' when the neighbour sync placed it (a remote host's MAC) */
+export interface FdbRow { mac: string; site: string; peer: string | null; ageMs: number; origin: 'learned' | 'peer' }
+export interface FdbReply { site: Site | null; entries: FdbRow[] }
+
+export type OpName = 'failover' | 'failback' | 'resolve';
+export interface OpItem {
+  ip: string;
+  outcome: 'moved' | 'plan' | 'refused' | 'resolved';
+  reason?: string;
+  mac?: string;
+  from?: mob.Site;
+  to?: mob.Site;
+  seq?: number;
+  probe?: { lan: mob.Site; result: ProbeOutcome['result']; mac?: string };
+}
+export interface OpResult { op: OpName; host: string; check: boolean; ok: boolean; items: OpItem[] }
+
+export interface RecentEvent { atMs: number; kind: 'moved' | 'conflict' | 'quarantine' | 'release' | 'resolved' | 'site-mismatch';
+  ip?: string; mac?: string; from?: string; to?: string; reason?: string; peer?: string }
+
+export interface FailoverStatus {
+  enabled: true;
+  site: mob.Site;
+  policy: mob.ConflictPolicy;
+  peers: Array<{ name: string; up: boolean; peerSite: mob.Site | null; siteMismatch: boolean; hosts: number;
+    sharing: number; remote: number; syncing: boolean }>;
+  conflicts: Array<mob.Conflict & { peer: string }>;
+  counters: Record<string, number>;
+  dataPlane: FailoverStats | null;
+  recent: RecentEvent[];
+}
+
