@@ -52,6 +52,7 @@ export function buildProgram(io: CliIo): Command {
     .version(readVersion(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .helpCommand('help [command]', 'show help for a command')
+    .enablePositionalOptions() // options after a subcommand are its own (`invite revoke ID -c DIR`)
     .showHelpAfterError(false)
     .showSuggestionAfterError(true)
     .allowExcessArguments(false)

@@ -10,20 +10,14 @@
 
 import { loadConfig } from '../config/store';
 import type { Config } from '../config/types';
+import type { ReloadReply } from '../ipc/reload-reply';
 import type { DataPlane } from '../dataplane/types';
 import type { PeerRegistry } from './peer-registry';
 import { syncPeersFromConfig } from './peer-sync';
 import { applyQos } from './qos';
 
-export interface ReloadResult {
-  ok: boolean;
-  error?: string;
-  added: string[];
-  removed: string[];
-  updated: string[];
-  /** Top-level settings that differ from the running ones but only take effect after a restart. */
-  needRestart: string[];
-}
+/** The reply shape lives in src/ipc (the CLI reads it). */
+export type ReloadResult = ReloadReply;
 
 export interface ReloadDeps {
   configDir: string;

@@ -1,7 +1,8 @@
 // The table of subcommands, in help order.
 import type { CommandSpec } from './types';
 import { initCommand } from './init';
-import { inviteCommand } from './invite';
+import { inviteCommand, invitesCommand } from './invite';
+import { peerCommand, peersCommand, reloadCommand } from './peers';
 import { joinCommand } from './join';
 import { upCommand } from './up';
 import { statusCommand } from './status';
@@ -12,6 +13,6 @@ import { failoverCommand, failbackCommand } from './failover';
 import { resolveCommand } from './resolve';
 import { qosCommand } from './qos';
 
-export const COMMANDS: readonly CommandSpec[] = [initCommand, inviteCommand, joinCommand, upCommand, statusCommand, captureCommand,
+export const COMMANDS: readonly CommandSpec[] = [initCommand, inviteCommand, invitesCommand, joinCommand, upCommand, statusCommand, peersCommand, peerCommand, reloadCommand, captureCommand,
   neighborsCommand, fdbCommand, failoverCommand, failbackCommand, resolveCommand, qosCommand];
 export type { CommandSpec, ActionRunner } from './types';
