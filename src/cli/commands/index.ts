@@ -12,7 +12,8 @@ import { fdbCommand } from './fdb';
 import { failoverCommand, failbackCommand } from './failover';
 import { resolveCommand } from './resolve';
 import { qosCommand } from './qos';
+import { completionCommand } from './completion';
 
 export const COMMANDS: readonly CommandSpec[] = [initCommand, inviteCommand, invitesCommand, joinCommand, upCommand, statusCommand, peersCommand, peerCommand, reloadCommand, captureCommand,
-  neighborsCommand, fdbCommand, failoverCommand, failbackCommand, resolveCommand, qosCommand];
+  neighborsCommand, fdbCommand, failoverCommand, failbackCommand, resolveCommand, qosCommand, completionCommand];
 export type { CommandSpec, ActionRunner } from './types';
