@@ -14,8 +14,9 @@ import type { CommandSpec } from './types';
 
 const nameArg = valueParser('NAME', parseName);
 
-function parseEndpointArg(s: string): string | null {
-  if (s === 'none') return null;
+/** "none" stays "none" (commander turns a null from a parser into ""); the action maps it to null. */
+function parseEndpointArg(s: string): string {
+  if (s === 'none') return s;
   const hp = parseHostPort(s);
   return formatHostPort(hp.host, hp.port);
 }
@@ -73,7 +74,7 @@ export const peerCommand: CommandSpec = {
       .option('--json', 'print the result as JSON', false)
       .action(run(async (name: string, opts: PeerSetOptions) => {
         if (opts.endpoint === undefined && opts.keepalive === undefined) throw new UsageError('peer set: give --endpoint and/or --keepalive');
-        return peerSetAction(name, opts, ctx);
+        return peerSetAction(name, { ...opts, ...(opts.endpoint === 'none' ? { endpoint: null } : {}) }, ctx);
       }));
     return peer;
   },
