@@ -213,7 +213,7 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
     return 1;
   }
 
-  const reloader = new Reloader({ configDir: opts.configDir, registry, dp, log, failover, running: config,
+  const reloader = new Reloader({ configDir: opts.configDir, registry, dp, log, failover, running: config, pmtu,
     onQos: (q) => { qosConfig = q; } });
   setHupHandler(() => { void reloader.reload('SIGHUP'); });
 

@@ -30,8 +30,19 @@ interface Log { info(o: object, msg: string): void; debug(o: object, msg: string
 
 export class PmtuDriver {
   private readonly peers = new Map<number, { s: PmtuState; up: boolean }>();
+  private pinned: number | null;
 
-  constructor(private readonly dp: DataPlane, private readonly config: Config, private readonly log: Log) {}
+  constructor(private readonly dp: DataPlane, config: Config, private readonly log: Log) {
+    this.pinned = config.mtu?.pathMtu ?? null;
+  }
+
+  /** Reload changed `mtu.pathMtu`: every peer restarts from the new pin (or the base + discovery). */
+  setPinned(pinned: number | null, peerIds: readonly number[]): void {
+    if (pinned === this.pinned) return;
+    this.pinned = pinned;
+    this.peers.clear(); // the next tick re-creates each peer's state and starts discovery if up
+    for (const id of peerIds) this.dp.setPathMtu(id, pinned ?? DEFAULT_PATH_MTU);
+  }
 
   /** With the session tick: starts discovery when a peer's session comes up, runs the timers. */
   tick(stats: DataPlaneStats, nowMs: number): void {
@@ -40,7 +51,7 @@ export class PmtuDriver {
       seen.add(ps.id);
       let e = this.peers.get(ps.id);
       if (!e) {
-        e = { s: initPmtu({ pinned: this.config.mtu?.pathMtu ?? null }, ps.id * 0x10000), up: false };
+        e = { s: initPmtu({ pinned: this.pinned }, ps.id * 0x10000), up: false };
         this.peers.set(ps.id, e);
       }
       const up = ps.currentKey !== null && ps.endpoint !== null;

@@ -3,6 +3,7 @@
 //   read + validate the config file --error--> one log line, keep running with the old config
 //     -> peers: add / remove, endpoint, psk and keepalive of existing peers (peer-sync.ts)
 //     -> failover section (failover.reconfigure), QoS rates/rules (when QoS is on)
+//     -> mtu.pathMtu (every peer restarts from the new pin / discovery) and mtu.mssClamp
 //     -> everything else is fixed at start: name the settings that changed and need a restart
 //
 // One reload at a time: a SIGHUP during a reload runs once more after it (the file may have
@@ -28,16 +29,20 @@ export interface ReloadDeps {
   failover: { reconfigure(c: NonNullable<Config['failover']>): void } | null;
   /** The config the daemon started with (restart-only settings are compared against it). */
   running: Config;
+  /** The path MTU driver (mtu.pathMtu applies live); absent in tests that do not need it. */
+  pmtu?: { setPinned(pinned: number | null, peerIds: readonly number[]): void };
   /** Called with the new QoS section after it was applied (the control socket's `qos` view). */
   onQos?(qos: NonNullable<Config['qos']>): void;
 }
 
 /** Settings the daemon reads only at start. */
 const RESTART_ONLY = ['name', 'listen', 'tap', 'bridge', 'macTableCapacity', 'macAgeS', 'logLevel', 'fairQueue',
-  'tapOffload', 'mtu', 'threadNice'] as const;
+  'tapOffload', 'threadNice'] as const;
 
 export function restartOnlyChanges(running: Config, fresh: Config): string[] {
   const changed: string[] = RESTART_ONLY.filter((k) => JSON.stringify(running[k]) !== JSON.stringify(fresh[k]));
+  // the TAP's MTU and the data plane's buffers are sized at start; mtu.pathMtu / mssClamp apply live
+  if (running.mtu?.maxFrameSize !== fresh.mtu?.maxFrameSize) changed.push('mtu.maxFrameSize');
   if (Boolean(running.failover) !== Boolean(fresh.failover)) changed.push('failover (on/off)');
   if (Boolean(running.qos) !== Boolean(fresh.qos)) changed.push('qos (on/off)');
   return changed;
@@ -74,6 +79,8 @@ export class Reloader {
     try {
       const r = await syncPeersFromConfig({ config: fresh, registry: this.d.registry, dp: this.d.dp, log: this.d.log });
       if (this.d.failover && fresh.failover) this.d.failover.reconfigure(fresh.failover);
+      this.d.pmtu?.setPinned(fresh.mtu?.pathMtu ?? null, this.d.registry.all().map((p) => p.id));
+      this.d.dp.setMssClamp(fresh.mtu?.mssClamp ?? false);
       if (this.d.dp.qosStats().enabled && fresh.qos) {
         applyQos(this.d.dp, fresh, true); // rate, share, rules, DSCP take effect at once
         this.d.onQos?.(fresh.qos);
