@@ -21,6 +21,7 @@ export interface InitOptions {
   /** Mbit/s (--wan-rate): a qos section with the shaper and the voice rules */
   wanRate?: number;
   force: boolean;
+  json?: boolean;
 }
 
 /** Is a daemon (possibly busy or unhappy) serving this directory? Only "nothing there" is no. */
@@ -67,6 +68,7 @@ export async function initAction(o: InitOptions, ctx: CliContext): Promise<numbe
   if (config.endpoint === null && isWildcardAddress(config.listen.address)) {
     ctx.info('note: no --endpoint given and --listen is a wildcard address; "bridgehead invite" needs an endpoint peers can reach');
   }
-  ctx.out(pub);
+  if (o.json) ctx.out(JSON.stringify({ name: config.name, publicKey: pub, config: p.config }, null, 2));
+  else ctx.out(pub);
   return 0;
 }

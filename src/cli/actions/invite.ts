@@ -15,6 +15,7 @@ import { CliContext, CliError } from '../io';
 export interface InviteOptions {
   config: string;
   expires: number; // ms
+  json?: boolean;
 }
 
 export async function inviteAction(o: InviteOptions, ctx: CliContext): Promise<number> {
@@ -63,6 +64,10 @@ export async function inviteAction(o: InviteOptions, ctx: CliContext): Promise<n
     return pruneInvites([...kept, invite], now);
   });
 
+  if (o.json) {
+    ctx.out(JSON.stringify({ id: invite.id, token, inviter: config.name, endpoint, expiresAt: invite.expiresAt }, null, 2));
+    return 0;
+  }
   ctx.info(`invite ${invite.id} for "${config.name}" at ${endpoint}, valid for ${formatDuration(o.expires)} (until ${invite.expiresAt}), single use`);
   ctx.info('on the other appliance run: bridgehead join <token below>');
   ctx.out(token);

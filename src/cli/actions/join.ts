@@ -11,6 +11,7 @@ import { CliContext, CliError, UsageError } from '../io';
 export interface JoinOptions {
   config: string;
   timeout: number; // ms
+  json?: boolean;
 }
 
 export async function joinAction(tokenArg: string, o: JoinOptions, ctx: CliContext): Promise<number> {
@@ -56,6 +57,7 @@ export async function joinAction(tokenArg: string, o: JoinOptions, ctx: CliConte
     const msg = e instanceof Error ? e.message : String(e);
     throw new CliError(oneLine(msg) || `join failed within ${formatDuration(o.timeout)}`);
   }
-  ctx.out(`joined "${result.peerName}" at ${result.endpoint}`);
+  if (o.json) ctx.out(JSON.stringify({ peer: result.peerName, endpoint: result.endpoint }, null, 2));
+  else ctx.out(`joined "${result.peerName}" at ${result.endpoint}`);
   return 0;
 }

@@ -39,6 +39,7 @@ export const initCommand: CommandSpec = {
       .addOption(new Option('--site <SITE>', 'turn partial failover on for this site: tenant or provider').argParser(valueParser('--site', parseSite)))
       .addOption(new Option('--wan-rate <RATE>', 'turn QoS on, shaping to this WAN uplink rate, e.g. 200mbit, 1gbit, 500000kbit').argParser(valueParser('--wan-rate', parseRate)))
       .option('--force', 'replace an existing identity (existing peers must pair again)', false)
+      .option('--json', 'print {name, publicKey, config} as JSON', false)
       .action(run(async (opts: InitOptions) => initAction(opts, ctx)));
   },
 };

@@ -28,6 +28,7 @@ export const inviteCommand: CommandSpec = {
           .default(parseDuration(DEFAULT_INVITE_TTL), DEFAULT_INVITE_TTL)
           .argParser(valueParser('--expires', (s) => parseDuration(s, INVITE_TTL_BOUNDS))),
       )
+      .option('--json', 'print {id, token, inviter, endpoint, expiresAt} as JSON', false)
       .action(run(async (opts: InviteOptions) => inviteAction(opts, ctx)));
     cmd.enablePositionalOptions(); // `invite revoke ID -c DIR`: -c belongs to revoke
     defineRevoke(cmd, io, ctx, run);

@@ -26,6 +26,7 @@ export const joinCommand: CommandSpec = {
           .default(parseDuration(DEFAULT_JOIN_TIMEOUT), DEFAULT_JOIN_TIMEOUT)
           .argParser(valueParser('--timeout', (s) => parseDuration(s, JOIN_TIMEOUT_BOUNDS))),
       )
+      .option('--json', 'print {peer, endpoint} as JSON', false)
       .action(run(async (token: string, opts: JoinOptions) => joinAction(token, opts, ctx)));
   },
 };
