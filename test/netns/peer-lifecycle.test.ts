@@ -1,6 +1,6 @@
 // Peer lifecycle on a running pair, through the CLI as an operator would (issue 16, section 5):
-//   peer set --endpoint: the running daemon sends to the new endpoint at once (a wrong port cuts
-//     the tenant's traffic, the right one restores it), no restart;
+//   peer set --endpoint: the running daemon sends to the new endpoint at once (counted at a wrong
+//     port of the provider), and traffic flows again when set back; no restart;
 //   reload with an invalid file: refused with the reason (exit 1), the tunnel keeps running;
 //   peer remove: the removed peer's packets are dropped without an answer and counted
 //     (data-plane drop reason unknown_index: its session's receiver index is gone).
@@ -30,14 +30,31 @@ describe('peer lifecycle: peer set / reload / peer remove on a running pair', ()
     assert.equal(j.peers[0].live.state, 'up');
   });
 
-  S.it('peer set --endpoint applies to the running daemon: wrong port cuts traffic, right port restores it', 90000, async () => {
+  // The tenant roams back to the provider's real address on any authenticated packet from it, so
+  // while the tenant points at the wrong port the provider's sends are blocked (nft in pa) and the
+  // datagrams that reach the wrong port are counted there: proof the running data plane uses it.
+  S.it('peer set --endpoint applies to the running daemon at once (datagrams go to the new port), and back', 90000, async () => {
     const { tenant } = need();
-    let r = await tenant.cliOk(['peer', 'set', 'provider', '--endpoint', `${ADDR.pa}:${PORT + 1}`, '--config', tenant.dir]);
-    assert.match(r.stdout, /reloaded: updated provider/);
-    assert.equal((await tenant.status()).peers[0].endpoint, `${ADDR.pa}:${PORT + 1}`);
-    const cut = await T.ping('t1', ADDR.p1, { count: 5, intervalS: 0.2, deadlineS: 4 });
-    assert.equal(cut.received, 0, `nothing gets through while the tenant sends to a closed port\n${cut.raw}`);
-    r = await tenant.cliOk(['peer', 'set', 'provider', '--endpoint', `${ADDR.pa}:${PORT}`, '--config', tenant.dir, '--json']);
+    const nft = (...a: string[]) => T.execOk('pa', ['nft', ...a]);
+    await nft('add', 'table', 'inet', 'plc');
+    await nft('add', 'chain', 'inet', 'plc', 'out', '{ type filter hook output priority 0 ; }');
+    await nft('add', 'chain', 'inet', 'plc', 'in', '{ type filter hook input priority 0 ; }');
+    await nft('add', 'rule', 'inet', 'plc', 'out', 'udp', 'sport', String(PORT), 'drop');
+    await nft('add', 'rule', 'inet', 'plc', 'in', 'udp', 'dport', String(PORT + 1), 'counter');
+    try {
+      const r = await tenant.cliOk(['peer', 'set', 'provider', '--endpoint', `${ADDR.pa}:${PORT + 1}`, '--config', tenant.dir]);
+      assert.match(r.stdout, /reloaded: updated provider/);
+      assert.equal((await tenant.status()).peers[0].endpoint, `${ADDR.pa}:${PORT + 1}`);
+      const cut = await T.ping('t1', ADDR.p1, { count: 5, intervalS: 0.2, deadlineS: 4 });
+      assert.equal(cut.received, 0, cut.raw);
+      const listing = (await nft('list', 'chain', 'inet', 'plc', 'in')).stdout;
+      const n = Number((/packets (\d+)/.exec(listing) ?? [])[1] ?? 0);
+      process.stdout.write(`# ${n} datagrams reached the new endpoint ${ADDR.pa}:${PORT + 1}\n`);
+      assert.ok(n >= 5, `the tenant sends to the new endpoint (${n} datagrams counted)\n${listing}`);
+    } finally {
+      await nft('delete', 'table', 'inet', 'plc');
+    }
+    const r = await tenant.cliOk(['peer', 'set', 'provider', '--endpoint', `${ADDR.pa}:${PORT}`, '--config', tenant.dir, '--json']);
     assert.equal(JSON.parse(r.stdout).daemon.ok, true);
     await T.waitForPing('t1', ADDR.p1, 20000);
     assert.equal((await tenant.status()).peers[0].endpoint, `${ADDR.pa}:${PORT}`);
