@@ -443,6 +443,8 @@ napi_value bh_m_failover_stats(napi_env env, napi_callback_info info) {
   bh_set_u64(env, out, "arpProxied", s.fo.arp_proxied);
   bh_set_u64(env, out, "ndProxied", s.fo.nd_proxied);
   bh_set_u64(env, out, "quarantinedMacs", s.quarantined_macs);
+  bh_set_u64(env, out, "quarantinedDropped", s.fo.quarantined_dropped);
+  bh_set_u64(env, out, "autoPrefixesFull", s.fo.auto_prefixes_full);
   bh_set_u64(env, out, "arpInvalid", s.fo.arp_invalid);
   bh_set_u64(env, out, "ndInvalid", s.fo.nd_invalid);
   bh_set_u64(env, out, "macTableFullEvents", s.mac_full_events);

@@ -329,6 +329,10 @@ export interface FailoverStats {
   arpProxied: number;
   ndProxied: number;
   quarantinedMacs: number;
+  /** frames dropped because their source or destination MAC is quarantined (both directions) */
+  quarantinedDropped?: number;
+  /** ARP/ND-learned hosts whose /24 or /64 did not fit in the 64 automatic learn prefixes */
+  autoPrefixesFull?: number;
   /** ARP / ND frames from the LAN that failed to parse (forwarded anyway) */
   arpInvalid?: number;
   ndInvalid?: number;
