@@ -66,6 +66,7 @@ function formatItem(op: string, i: OpItem): string {
     case 'moved': return `${clean(i.ip)}: moved ${clean(i.from)} -> ${clean(i.to)} (seq ${clean(i.seq)})${probe}`;
     case 'plan': return `${clean(i.ip)}: would move ${clean(i.from)} -> ${clean(i.to)} (seq ${clean(i.seq)}); dry run, nothing changed${probe}`;
     case 'resolved': return `${clean(i.ip)}: resolved, keeping the ${clean(i.to)} copy (seq ${clean(i.seq)})`;
+    case 'unchanged': return `${clean(i.ip)}: already at the ${clean(i.to)} site, nothing changed (pinned there)`;
     default: return `${clean(i.ip)}: ${op} refused: ${REASONS[String(i.reason)] ?? clean(i.reason)}${probe}`;
   }
 }

@@ -6,6 +6,10 @@
 //   session up/down (250 ms tick)      -> sync session-up (random epoch) / session-down; fo-site out
 //   'nb-*' from the peer               -> sync -> remote-upsert / remote-withdraw -> mobility
 //   'fo-probe' / 'fo-probe-res' / 'fo-site' from the peer -> probe on our LAN / waiters / site check
+//   mobility 'verify' (a host of the peer's site seen here) -> fo-probe to the peer (the same probe
+//     as failover --check; one retry when no result comes back) -> mobility verify-result
+//   mobility 'conflict' seen here -> one pino error line + fo-conflict to the peer -> its mobility
+//     peer-conflict (both appliances show it)
 //   operator (control socket)          -> failover / failback / resolve (+ probes) -> mobility
 //   mobility actions -> dp.setNeighbor / deleteNeighbor / announce / setQuarantine, sync share /
 //     unshare, pino lines, the recent-events ring and the conflicts of `status`
@@ -27,6 +31,7 @@ export type FailoverDp = Pick<DataPlane, 'sendControl' | 'setFailoverOptions' | 
   'neighbors' | 'setQuarantine' | 'announce' | 'probe' | 'failoverStats'>;
 
 export interface FailoverLog {
+  error(o: object, msg: string): void;
   info(o: object, msg: string): void;
   warn(o: object, msg: string): void;
   debug(o: object, msg: string): void;
@@ -46,7 +51,7 @@ export interface FailoverDriverDeps {
 export type OpName = 'failover' | 'failback' | 'resolve';
 export interface OpItem {
   ip: string;
-  outcome: 'moved' | 'plan' | 'refused' | 'resolved';
+  outcome: 'moved' | 'plan' | 'refused' | 'resolved' | 'unchanged';
   reason?: string;
   mac?: string;
   from?: mob.Site;
@@ -54,7 +59,8 @@ export interface OpItem {
   seq?: number;
   probe?: { lan: mob.Site; result: ProbeOutcome['result']; mac?: string };
 }
-export interface OpResult { op: OpName; host: string; check: boolean; ok: boolean; items: OpItem[] }
+/** changed: false when every item was already where the operator asked (idempotent failover/failback) */
+export interface OpResult { op: OpName; host: string; check: boolean; ok: boolean; changed: boolean; items: OpItem[] }
 
 export interface RecentEvent { atMs: number; kind: 'moved' | 'conflict' | 'quarantine' | 'release' | 'resolved' | 'site-mismatch';
   ip?: string; mac?: string; from?: string; to?: string; reason?: string; peer?: string }
@@ -101,7 +107,7 @@ export class FailoverDriver {
   private remoteProbesRunning = 0;
   readonly counters = { controlSendFailed: 0, probeResultsUnmatched: 0, remoteProbesRefused: 0, quarantineFailed: 0,
     setNeighborFailed: 0, remoteProbes: 0, wakeProbes: 0,
-    quarantinesLeftToPeer: 0, resolveAnnouncements: 0 };
+    quarantinesLeftToPeer: 0, resolveAnnouncements: 0, verifyProbes: 0, verifyRetries: 0, conflictsFromPeer: 0 };
   private cfg: FailoverConfig;
 
   constructor(private readonly d: FailoverDriverDeps) {
@@ -210,6 +216,10 @@ export class FailoverDriver {
       case 'fo-probe-res':
         if (!this.probes.remoteResult(msg.id, msg.ip, msg.a === 1, msg.m)) this.counters.probeResultsUnmatched++;
         break;
+      case 'fo-conflict':
+        this.counters.conflictsFromPeer++;
+        this.mobStep(p, { kind: 'peer-conflict', ip: msg.ip, mac: msg.m, reason: msg.r, seq: msg.s }, nowMs);
+        break;
       default:
         this.syncStep(p, { kind: 'message', msg }, nowMs);
     }
@@ -235,6 +245,21 @@ export class FailoverDriver {
   private sendSite(p: PeerState, nowMs: number): void {
     p.siteSentMs = nowMs;
     this.send(p, { t: 'fo-site', s: this.cfg.site });
+  }
+
+  /** Verify on move: the peer probes its LAN for the host it has on record (mobility 'verify'). */
+  private async verify(p: PeerState, ip: string, id: number): Promise<void> {
+    let o: ProbeOutcome = { result: 'unknown' };
+    for (let attempt = 0; attempt < 2 && o.result === 'unknown'; attempt++) {
+      if (attempt > 0) this.counters.verifyRetries++;
+      this.counters.verifyProbes++;
+      o = await this.probes.probeRemote(ip, (pid) => (p.up ? (this.send(p, { t: 'fo-probe', id: pid, ip }), true) : false))
+        .catch(() => ({ result: 'unknown' as const }));
+      if (!p.up) break;
+    }
+    if (this.peers.get(p.id) !== p) return; // the peer went away meanwhile
+    this.mobStep(p, { kind: 'verify-result', ip, id, result: o.result, ...(o.result === 'answered' ? { mac: o.mac } : {}) },
+      Date.now());
   }
 
   private send(p: PeerState, msg: NeighborMessage | FailoverMessage): void {
@@ -287,10 +312,18 @@ export class FailoverDriver {
         if (a.to === this.cfg.site && a.from !== a.to && a.cause !== 'seen-here') { this.counters.wakeProbes++; dp.probe(a.ip); }
         this.note({ atMs: nowMs, kind: 'moved', ip: a.ip, mac: a.mac, from: a.from, to: a.to, reason: a.cause, peer });
         break;
+      case 'verify':
+        void this.verify(p, a.ip, a.id);
+        break;
       case 'conflict': {
         const c = a.conflict;
-        this.d.log.warn({ ip: c.ip, reason: c.reason, macs: c.macs, policy: c.policy, quarantined: c.quarantined, peer },
+        this.d.log.error({ ip: c.ip, reason: c.reason, tenantMac: c.macs.tenant, providerMac: c.macs.provider,
+          sites: ['tenant', 'provider'], policy: c.policy, quarantined: c.quarantined, detectedBy: this.cfg.site, peer },
           'failover conflict (split brain): resolve with "bridgehead resolve HOST --keep tenant|provider"');
+        if (a.seenHere && (c.reason === 'still-answers' || c.reason === 'pinned')) {
+          const other = c.macs[this.cfg.site];
+          this.send(p, { t: 'fo-conflict', ip: c.ip, m: other, r: c.reason, s: c.atSeq });
+        }
         this.note({ atMs: nowMs, kind: 'conflict', ip: c.ip, reason: c.reason, peer,
           mac: c.quarantined?.mac, to: c.quarantined?.site });
         break;
@@ -384,7 +417,8 @@ export class FailoverDriver {
     const items: OpItem[] = [];
     for (const { ip, p } of this.resolveHost(host)) items.push(await this.moveOne(op, ip, p, opt, now));
     if (items.length === 0) items.push({ ip: host, outcome: 'refused', reason: 'unknown-host' });
-    return { op, host, check: opt.check === true, ok: items.every((i) => i.outcome !== 'refused'), items };
+    return { op, host, check: opt.check === true, ok: items.every((i) => i.outcome !== 'refused'),
+      changed: items.some((i) => i.outcome === 'moved' || i.outcome === 'resolved'), items };
   }
 
   private async moveOne(op: mob.MoveOp, ip: string, p: PeerState | undefined, opt: { check?: boolean; force?: boolean },
@@ -395,7 +429,11 @@ export class FailoverDriver {
     if (opt.check || !opt.force) {
       const first = this.mobStep(p, { kind: op, ip, check: true }, now());
       const ask = first.find((a): a is Extract<mob.MobilityAction, { kind: 'probe' }> => a.kind === 'probe');
-      if (!ask) return itemOf(ip, first);
+      if (!ask) {
+        // already there: not a dry run -> step again without check, which pins the host there
+        if (!opt.check && first.some((x) => x.kind === 'unchanged')) return itemOf(ip, this.mobStep(p, { kind: op, ip }, now()));
+        return itemOf(ip, first);
+      }
       const o = ask.lan === this.cfg.site
         ? await this.probes.probeLocal(ip, () => this.d.dp.probe(ip))
         : await this.probes.probeRemote(ip, (id) => (p.up ? (this.send(p, { t: 'fo-probe', id, ip }), true) : false));
@@ -415,7 +453,8 @@ export class FailoverDriver {
       items.push(itemOf(ip, this.mobStep(p, { kind: 'resolve', ip, keep }, nowMs)));
     }
     if (items.length === 0) items.push({ ip: host, outcome: 'refused', reason: 'no-conflict' });
-    return { op: 'resolve', host, check: false, ok: items.every((i) => i.outcome !== 'refused'), items };
+    return { op: 'resolve', host, check: false, ok: items.every((i) => i.outcome !== 'refused'),
+      changed: items.some((i) => i.outcome === 'resolved'), items };
   }
 
   // ------------------------------------------------------------------ status
@@ -456,6 +495,7 @@ function itemOf(ip: string, acts: mob.MobilityAction[]): OpItem {
       case 'refused': return { ip, outcome: 'refused', reason: a.reason };
       case 'plan': return { ip, outcome: 'plan', from: a.from, to: a.to, seq: a.seq };
       case 'resolved': return { ip, outcome: 'resolved', to: a.keep, seq: a.seq };
+      case 'unchanged': return { ip, outcome: 'unchanged', to: a.site };
       default: break;
     }
   }
