@@ -18,7 +18,10 @@
 //            a result with another id (late, after a timeout or a move) is stale.
 //   pin:     failover/failback pin the host to the chosen site (entry flag NB_PINNED, so the peer
 //            pins too) until the next failover/failback or resolve: a sighting at the other site
-//            is a conflict 'pinned' at once, a peer's claim on it too.
+//            is a conflict 'pinned' once the verification round trip is over, whatever the probe
+//            says (that round trip lets an operator's failback issued on the peer, already on its
+//            way, arrive first: the record then lives here and the result is stale); a peer's
+//            unpinned claim on a host pinned here is a conflict too.
 //   guard:   split brain = a verified second copy, a sighting of a pinned host at the other site,
 //            the same IP answered by different MACs at the two sites, the same seq claimed by both
 //            sites, or one host moving more than flapMoves times in flapWindowMs (second line).
@@ -307,7 +310,6 @@ function localSeen(c: Ctx, ip: string, mac: string, how: SeenHow, router: boolea
   // on record at the other site
   const macs = { [c.local]: mac, [otherSite(c.local)]: r.mac } as Record<Site, string>;
   if (r.mac === mac) {
-    if (r.pinned) { raise(c, r, 'pinned', c.local, macs, r.seq, true); return; }
     if (r.verify && c.now < r.verify.untilMs) { k.verifyWaiting++; return; }
     // is the copy on record still there? The peer probes its LAN; the result decides
     const id = c.s.nextVerifyId;
@@ -328,6 +330,14 @@ function verifyResult(c: Ctx, ip: string, id: number, result: VerifyResult, answ
   const v = r.verify;
   r.verify = null;
   if (r.site === c.local || frozen(r)) { k.verifyStale++; return; } // overtaken: moved here meanwhile, or in conflict
+  if (r.pinned) {
+    // placed at the peer's site by an operator, and no failback/failover reached us during the
+    // probe (it would have moved the record here): never a silent move back, whatever the probe says
+    if (result === 'answered') k.verifyAnswered++; else if (result === 'silent') k.verifySilent++; else k.verifyUnknown++;
+    raise(c, r, 'pinned', c.local, { [c.local]: v.mac, [otherSite(c.local)]: answeredMac ?? r.mac } as Record<Site, string>,
+      r.seq, true);
+    return;
+  }
   if (result === 'answered') {
     k.verifyAnswered++;
     const there = answeredMac !== undefined && isNeighborMac(answeredMac) ? answeredMac : r.mac;

@@ -203,7 +203,7 @@ test('refusals: unknown host, in conflict, resolve without conflict; already the
   assert.deepEqual(ev({ kind: 'resolve', ip: H, keep: 'moon' as mob.Site }), [{ kind: 'refused', op: 'resolve', ip: H, reason: 'bad-site' }]);
 });
 
-test('split brain after a failover: the original comes back while the replica runs; pinned: a conflict on its first frame, at both appliances', () => {
+test('split brain after a failover: the original comes back while the replica runs; pinned: a conflict after one probe round trip, at both appliances', () => {
   for (const how of ['garp', 'traffic', 'arp'] as const) {
     const { link, t, p } = pairOf();
     seen(t, H, M, 'arp', 0);
@@ -215,7 +215,12 @@ test('split brain after a failover: the original comes back while the replica ru
     assert.equal(p.m.hosts.get(H)!.pinned, true, 'the pin travels with the handover');
     // the original comes back on the tenant LAN
     t.alive.set(H, M);
-    const a = seen(t, H, M, how, now);
+    assert.deepEqual(kinds(seen(t, H, M, how, now)), ['verify'], how);
+    const vr = t.log.length;
+    now = runPair(link, t, p, now, now + 40); // the probe's round trip (the sim answers after 60 ms)
+    assert.equal(t.since(vr, 'conflict').length, 0);
+    t.runDue(now + 60);
+    const a = t.log.slice(vr);
     assert.deepEqual(kinds(a), ['conflict', 'quarantine', 'neigh-set'], how);
     const c = (a[0] as { conflict: mob.Conflict }).conflict;
     assert.equal(c.reason, 'pinned');
@@ -307,6 +312,31 @@ test('verify on move: lost probes, late and stale results, a move racing the pro
   // a silent result: the move goes through with seq + 1
   const v4 = ev2({ kind: 'local-seen', ip: H, mac: M2, how: 'arp' }, 200)[0] as { id: number };
   assert.deepEqual(kinds(ev2({ kind: 'verify-result', ip: H, id: v4.id, result: 'silent' }, 300)), ['neigh-set', 'share', 'moved']);
+});
+
+test('pinned host: the original comes back right after a failback issued on the peer: no conflict (the handover overtakes the probe)', () => {
+  const { link, t, p } = pairOf('quarantine', { loss: 0, dup: 0, minDelayMs: 20, jitterMs: 0 });
+  seen(t, H, M, 'arp', 0);
+  let now = runPair(link, t, p, 0, 10 * SEC);
+  t.ev({ kind: 'failover', ip: H }, now);
+  now = runPair(link, t, p, now, now + 10 * SEC);
+  // the replica is stopped, failback on the provider, the original started at once
+  p.ev({ kind: 'failback', ip: H }, now);
+  t.alive.set(H, M);
+  assert.deepEqual(kinds(seen(t, H, M, 'garp', now + 1)), ['verify'], 'the handover is still on its way');
+  now = runPair(link, t, p, now, now + 10 * SEC);
+  assert.equal(t.m.counters.conflicts + p.m.counters.conflicts, 0);
+  assert.deepEqual(where(t, p), { t: { site: 'tenant', seq: 2 }, p: { site: 'tenant', seq: 2 } });
+  assert.equal(t.m.counters.verifyStale, 1);
+  assert.equal(t.m.hosts.get(H)!.pinned, true);
+  // pinned at the tenant now: the replica booting again at the provider is a conflict even when the
+  // probe of the tenant LAN is lost
+  p.verifyLoss = 1;
+  p.alive.set(H, M);
+  seen(p, H, M, 'traffic', now);
+  now = runPair(link, t, p, now, now + 10 * SEC);
+  assert.equal(p.since(0, 'conflict')[0]?.conflict.reason, 'pinned');
+  assert.equal(p.m.counters.verifyUnknown, 1);
 });
 
 test('pinned host: a peer\'s unpinned claim is a conflict, its own failover/failback is not', () => {
