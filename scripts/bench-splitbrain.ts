@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   let failures = 0;
   const move = async (dir: 'failback' | 'failover'): Promise<void> => {
     const log = S.logFile('ping-move.txt');
-    const ping = S.track(T.spawn('t2', 'ping', ['ping', '-n', '-i', '0.01', '-c', '250', '-w', '6', ADDR.t1], log));
+    const ping = S.track(T.spawn('t2', 'ping', ['ping', '-n', '-i', '0.01', '-c', '150', '-w', '4', ADDR.t1], log));
     await sleep(300);
     const [down, up, on] = dir === 'failback' ? [replica, T.ns('t1'), provider] : [T.ns('t1'), replica, tenant];
     await linkSet(down, 'eth0', 'down');

@@ -284,6 +284,12 @@ function localSeen(c: Ctx, ip: string, mac: string, how: SeenHow, router: boolea
   if (!r) {
     const n = newRecord(c, ip, mac, c.local, 0, origin === 'nd' && router, origin);
     if (n) { neighSet(c, n); c.out.push({ kind: 'share', entry: entryOf(n) }); }
+    // a new address of a MAC pinned at the other site (the original back, e.g. its link-local
+    // IPv6 address): verified against the pinned record like a sighting of its own IP
+    if (weak) return;
+    for (const o of c.s.hosts.values()) {
+      if (o !== n && o.pinned && o.mac === mac && o.site !== c.local && !o.conflict && !o.verify) startVerify(c, o, mac, how, router);
+    }
     return;
   }
   if (frozen(r)) { k.frozen++; return; }
@@ -311,16 +317,19 @@ function localSeen(c: Ctx, ip: string, mac: string, how: SeenHow, router: boolea
   const macs = { [c.local]: mac, [otherSite(c.local)]: r.mac } as Record<Site, string>;
   if (r.mac === mac) {
     if (r.verify && c.now < r.verify.untilMs) { k.verifyWaiting++; return; }
-    // is the copy on record still there? The peer probes its LAN; the result decides
-    const id = c.s.nextVerifyId;
-    c.s.nextVerifyId = id >= 0x7fffffff ? 1 : id + 1;
-    r.verify = { id, mac, how, router, untilMs: c.now + c.s.cfg.verifyTimeoutMs };
-    k.verifies++;
-    c.out.push({ kind: 'verify', lan: r.site, ip, id, mac, frame: v6(ip) ? 'dad-ns' : 'arp-probe' });
+    startVerify(c, r, mac, how, router); // is the copy on record still there? The peer's probe decides
     return;
   }
   if (weak) { k.weakIgnored++; return; }
   raise(c, r, 'ip-two-macs', c.local, macs);
+}
+
+function startVerify(c: Ctx, r: HostRecord, mac: string, how: SeenHow, router: boolean): void {
+  const id = c.s.nextVerifyId;
+  c.s.nextVerifyId = id >= 0x7fffffff ? 1 : id + 1;
+  r.verify = { id, mac, how, router, untilMs: c.now + c.s.cfg.verifyTimeoutMs };
+  c.s.counters.verifies++;
+  c.out.push({ kind: 'verify', lan: r.site, ip: r.ip, id, mac, frame: v6(r.ip) ? 'dad-ns' : 'arp-probe' });
 }
 
 function verifyResult(c: Ctx, ip: string, id: number, result: VerifyResult, answeredMac?: string): void {

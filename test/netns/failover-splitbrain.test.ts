@@ -165,7 +165,7 @@ describe('split brain with the defaults of init --site', () => {
     }
   });
 
-  it('split brain, IPv6 only: the replica\'s address is learned at the provider; the original\'s ND is verified', 90000, async () => {
+  it('split brain, IPv6 only: the original\'s ND is verified against the replica; then failback by MAC with an unsolicited NA', 90000, async () => {
     const { tenant } = need();
     // the replica talks IPv6: the provider learns its link-local address from its NS
     await nsExec(replica, ['ping', '-6', '-n', '-c', '3', '-i', '0.2', '-w', '5', `${P1_V6}%eth0`], 10000);
@@ -180,6 +180,25 @@ describe('split brain with the defaults of init --site', () => {
       assert.deepEqual(r.c.quarantined, { site: 'tenant', mac: MAC.t1 });
       assert.equal(r.crossedAfter, 0, 'frames of the quarantined copy crossed after detection');
       await keepReplica(T1_V6);
+      // IPv6 end to end: the replica is stopped, the host failed back by its MAC (every address on
+      // record with it); the provider LAN hears an unsolicited NA for it; p1 reaches the original
+      const { provider } = need();
+      await linkSet(replica, 'eth0', 'down');
+      const cap = S.track(T.spawn('p1', 'tcpdump-una', ['timeout', '10', 'tcpdump', '-n', '-l', '-i', 'eth0', '-c', '10',
+        'icmp6', 'and', 'ip6[40] == 136'], S.logFile('p1-una.txt')));
+      await sleep(800);
+      const fb = await op(provider, ['failback', MAC.t1]);
+      assert.equal(fb.code, 0, JSON.stringify(fb.result));
+      assert.ok(fb.result.items.some((i) => i.ip === T1_V6 && i.outcome === 'moved' && i.to === 'tenant'), JSON.stringify(fb.result));
+      await linkSet(T.ns('t1'), 'eth0', 'up');
+      await waitFor('t1 (IPv6) at the tenant on both', 10000, async () =>
+        (await hostSite(tenant, T1_V6)) === 'tenant' && (await hostSite(provider, T1_V6)) === 'tenant');
+      await sleep(500);
+      await cap.stop('SIGTERM', 3000);
+      const una = fs.readFileSync(S.logFile('p1-una.txt'), 'utf8').split('\n').filter((l) => l.includes(`tgt is ${T1_V6}`));
+      assert.ok(una.length >= 1, `p1 heard the unsolicited NA for ${T1_V6}`);
+      const ping6 = await T.exec('p1', ['ping', '-6', '-n', '-c', '3', '-i', '0.2', '-w', '5', `${T1_V6}%eth0`], { timeoutMs: 10000 });
+      assert.match(ping6.stdout, / 3 received/, ping6.stdout + ping6.stderr);
     } finally {
       await T.exec('t1', ['ip', 'addr', 'add', `${ADDR.t1}/24`, 'dev', 'eth0']);
       await removeReplica(S);

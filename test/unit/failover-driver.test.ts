@@ -278,6 +278,7 @@ test('fo-* codecs: round trip and strict decoding', () => {
   const ok: FailoverMessage[] = [
     { t: 'fo-site', s: 'provider' }, { t: 'fo-probe', id: 1, ip: T1 }, { t: 'fo-probe', id: 0x7fffffff, ip: T1V6 },
     { t: 'fo-probe-res', id: 5, ip: T1, a: 1, m: T1MAC }, { t: 'fo-probe-res', id: 5, ip: T1, a: 0, m: '' },
+    { t: 'fo-conflict', ip: T1, m: T1MAC, r: 'pinned', s: 0 }, { t: 'fo-conflict', ip: T1V6, m: T1MAC, r: 'still-answers', s: 0xffffffff },
   ];
   for (const m of ok) assert.deepEqual(decodeControl(encodeControl(m)), m);
   const bad = [
@@ -288,6 +289,11 @@ test('fo-* codecs: round trip and strict decoding', () => {
     '{"t":"fo-probe-res","id":1,"ip":"198.19.10.11","a":1,"m":""}', '{"t":"fo-probe-res","id":1,"ip":"198.19.10.11","a":0,"m":"02:00:00:00:10:11"}',
     '{"t":"fo-probe-res","id":1,"ip":"198.19.10.11","a":1,"m":"ff:ff:ff:ff:ff:ff"}', '{"t":"fo-probe-res","id":1,"ip":"198.19.10.11","a":2,"m":""}',
     '["fo-site"]', '{"t":"fo-nope"}',
+    '{"t":"fo-conflict","ip":"198.19.10.11","m":"02:00:00:00:10:11","r":"flapping","s":1}',
+    '{"t":"fo-conflict","ip":"198.19.10.11","m":"01:00:5e:00:00:01","r":"pinned","s":1}',
+    '{"t":"fo-conflict","ip":"198.19.10.11","m":"02:00:00:00:10:11","r":"pinned","s":-1}',
+    '{"t":"fo-conflict","ip":"198.19.10.11","m":"02:00:00:00:10:11","r":"pinned","s":4294967296}',
+    '{"t":"fo-conflict","ip":"198.19.10.11","m":"02:00:00:00:10:11","r":"pinned"}',
   ];
   for (const s of bad) assert.equal(decodeControl(Buffer.from(s)), null, s);
 });

@@ -339,6 +339,22 @@ test('pinned host: the original comes back right after a failback issued on the 
   assert.equal(p.m.counters.verifyUnknown, 1);
 });
 
+test('pinned host: a new address of its MAC at the other site (the original\'s link-local) is verified and a conflict', () => {
+  const { link, t, p } = pairOf();
+  seen(t, H, M, 'arp', 0);
+  let now = runPair(link, t, p, 0, 10 * SEC);
+  t.ev({ kind: 'failover', ip: H }, now);
+  p.alive.set(H, M);
+  now = runPair(link, t, p, now, now + 10 * SEC);
+  const a = seen(t, 'fe80::10', M, 'nd', now); // the original is back, speaking IPv6 first
+  assert.deepEqual(kinds(a), ['neigh-set', 'share', 'verify']);
+  assert.equal((a[2] as { ip: string }).ip, H, 'the pinned record is verified');
+  assert.deepEqual(seen(t, 'fe80::11', M2, 'nd', now).filter((x) => x.kind === 'verify'), [], 'another MAC: nothing');
+  now = runPair(link, t, p, now, now + 10 * SEC);
+  for (const x of [t, p]) assert.equal(x.m.hosts.get(H)!.conflict?.reason, 'pinned', x.site);
+  assert.equal(t.m.hosts.get('fe80::10')!.conflict, null);
+});
+
 test('pinned host: a peer\'s unpinned claim is a conflict, its own failover/failback is not', () => {
   const ev = single('provider');
   ev({ kind: 'local-seen', ip: H, mac: M, how: 'arp' });
