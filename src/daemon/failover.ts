@@ -107,7 +107,8 @@ export class FailoverDriver {
   private remoteProbesRunning = 0;
   readonly counters = { controlSendFailed: 0, probeResultsUnmatched: 0, remoteProbesRefused: 0, quarantineFailed: 0,
     setNeighborFailed: 0, remoteProbes: 0, wakeProbes: 0,
-    quarantinesLeftToPeer: 0, resolveAnnouncements: 0, verifyProbes: 0, verifyRetries: 0, conflictsFromPeer: 0 };
+    quarantinesLeftToPeer: 0, resolveAnnouncements: 0, verifyProbes: 0, verifyRetries: 0, conflictsFromPeer: 0,
+    neighborReplaced: 0 };
   private cfg: FailoverConfig;
 
   constructor(private readonly d: FailoverDriverDeps) {
@@ -292,7 +293,15 @@ export class FailoverDriver {
         const local = a.site === this.cfg.site;
         const origin = local ? (p.mob.hosts.get(a.ip)?.origin ?? 'arp') : 'peer';
         try {
-          dp.setNeighbor(a.ip, { mac: a.mac, peer: local ? 0 : p.id, seq: a.seq, origin, router: a.router, frozen: a.frozen });
+          const entry = { mac: a.mac, peer: local ? 0 : p.id, seq: a.seq, origin, router: a.router, frozen: a.frozen };
+          const r = dp.setNeighbor(a.ip, entry);
+          if (r === 'stale' || r === 'conflict') {
+            // mobility decides; the data plane's own learning may be ahead (it moved the entry here
+            // with seq + 1 on the sighting that led to a conflict): replace its entry
+            this.counters.neighborReplaced++;
+            dp.deleteNeighbor(a.ip);
+            dp.setNeighbor(a.ip, entry);
+          }
         } catch (e) {
           this.counters.setNeighborFailed++;
           this.d.log.warn({ ip: a.ip, err: (e as Error).message }, 'data plane refused a neighbour entry');

@@ -42,6 +42,8 @@ class FakeDp {
   }
   setFailoverOptions(o: FailoverOptions): void { this.options = o; }
   setNeighbor(ip: string, e: NeighborSet): NeighborResult {
+    const old = this.table.get(ip);
+    if (old && e.seq < old.seq) return 'stale'; // like bh_neigh_apply
     this.table.set(ip, { ip, mac: e.mac, peer: e.peer, seq: e.seq, origin: e.origin ?? 'peer', router: e.router ?? false,
       frozen: e.frozen ?? false, ageMs: 0 });
     return 'updated';
@@ -360,13 +362,22 @@ test('idempotent failover: a replica the appliances already learned at the provi
     assert.deepEqual({ ok: r.ok, changed: r.changed, outcome: r.items[0].outcome }, { ok: true, changed: false, outcome: 'unchanged' });
     await settle(a, b);
   }
-  // pinned: the original coming back at the tenant is a conflict at once
+  // pinned: the original coming back at the tenant is a conflict at once. Its data plane has
+  // already moved the entry here with seq + 1 (bh_neigh_learn_local): mobility's entry replaces it
   a.lan.set(T1, T1MAC);
+  const cur = a.dp.table.get(T1)!;
+  a.dp.table.set(T1, { ...cur, peer: 0, seq: cur.seq + 1 });
   seen(a, T1, T1MAC, 'garp');
   await settle(a, b);
   assert.equal(a.drv.status().conflicts[0]?.reason, 'pinned');
   assert.equal(b.drv.status().conflicts[0]?.reason, 'pinned');
   assert.deepEqual([...a.dp.quarantined], [T1MAC], 'the tenant cuts the returning original');
+  assert.equal(a.dp.table.get(T1)?.peer, 1, 'the data plane points at the kept copy again');
+  assert.equal(a.dp.table.get(T1)?.frozen, true);
+  assert.ok(a.drv.status().counters.neighborReplaced >= 1);
+  // resolve keeping the provider copy: the data plane follows (not stale against its own seq)
+  assert.equal(a.drv.resolve(T1, 'provider', Date.now()).ok, true);
+  assert.deepEqual({ peer: a.dp.table.get(T1)?.peer, frozen: a.dp.table.get(T1)?.frozen }, { peer: 1, frozen: false });
 });
 
 test('one MAC live at both sites, no copy answers the probes (flapping): conflict; the provider copy is cut only where it lives', async () => {
