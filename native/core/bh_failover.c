@@ -58,6 +58,10 @@ static void auto_prefix(bh_fo *f, const bh_ipaddr *ip) {
 /* Learn what was seen; fills the event part of out for results the control plane wants. */
 static void learn(bh_fo *f, const bh_neigh_seen *seen, bh_fo_how how, uint64_t now, bh_fo_result *out) {
   bh_neigh_entry after;
+  if (f->learn_suspended) {
+    f->c.learn_suspended++;
+    return;
+  }
   bh_neigh_result r = bh_neigh_learn_local(f->neigh, seen, now, NULL, &after);
   if (seen->origin != BH_NEIGH_ORIGIN_TRAFFIC && (r == BH_NEIGH_NEW || r == BH_NEIGH_REFRESHED)) auto_prefix(f, &seen->ip);
   if (r != BH_NEIGH_NEW && r != BH_NEIGH_MOVED && r != BH_NEIGH_MAC_CHANGED && r != BH_NEIGH_CONFLICT) return;

@@ -51,6 +51,7 @@ typedef struct {
   uint64_t probes_sent, probe_answers, probes_expired, probes_evicted;
   uint64_t quarantined_dropped;
   uint64_t auto_prefixes_full; /* an ARP/ND-learned host's prefix did not fit in auto_learn */
+  uint64_t learn_suspended;    /* sightings not learned while learning is suspended (a loop) */
 } bh_fo_counters;
 
 typedef struct {
@@ -63,6 +64,8 @@ typedef struct {
   bh_fo_config cfg;
   bh_macset quarantine;
   bh_prefixset auto_learn; /* prefixes of ARP/ND-learned local hosts (bounded; full: counted) */
+  uint8_t learn_suspended;  /* set by the caller while a loop joins the sites' LANs: the other
+                             * site's hosts are seen here too, so nothing is learned */
   uint8_t probe_mac[6]; /* source of our probes: replies to it are ours */
   uint32_t n_probes;
   bh_fo_probe probe[BH_FO_PROBES];

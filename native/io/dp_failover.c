@@ -145,6 +145,7 @@ uint8_t bh_dp_fo_from_tap(bh_dp *dp, const uint8_t *frame, size_t len, uint64_t 
     return BH_DP_FWD_FILTERED;
   }
   bh_fo_result r;
+  fo->core.learn_suspended = fo->lg.blocked;
   uint8_t *reply = fo->n_reply < BH_BATCH ? fo->reply[fo->n_reply] : fo->scratch;
   bh_fo_from_tap(&fo->core, frame, len, now, reply, BH_FO_REPLY_MAX, &r);
   if (r.has_neigh) emit_host(dp, BH_EV_NEIGH, &r.ip, r.mac, &r);

@@ -265,6 +265,13 @@ TEST(failover_auto_learning) {
   ip_frame(ipf, X, v4(198, 18, 7, 7));
   bh_fo_from_tap(&f, ipf, sizeof ipf, SEC, rep, sizeof rep, &r);
   CHECK(r.has_neigh && r.how == BH_FO_HOW_TRAFFIC && r.result == BH_NEIGH_MOVED && r.seq == 5);
+  /* learning suspended (a loop): nothing learned, counted */
+  f.learn_suspended = 1;
+  n = arp_frame(fr, BC, BH_ARP_OP_REQUEST, H1, v4(198, 18, 5, 3), ZERO6, v4(198, 18, 5, 2));
+  bh_fo_from_tap(&f, fr, n, SEC, rep, sizeof rep, &r);
+  CHECK(!r.has_neigh);
+  CHECK_EQ(f.c.learn_suspended, 1);
+  f.learn_suspended = 0;
   /* bounded: 64 prefixes, the 65th is counted */
   for (uint8_t i = 0; i < BH_PREFIXSET_CAP + 1; i++) {
     n = arp_frame(fr, BC, BH_ARP_OP_REQUEST, H1, v4(10, i, 0, 1), ZERO6, v4(10, i, 0, 2));
