@@ -205,7 +205,7 @@ function newRecord(c: Ctx, ip: string, mac: string, site: Site, seq: number, rou
 
 /** Moves (or re-states) a host: table, sharing, announcement on the LAN it left, move history. */
 function moveTo(c: Ctx, r: HostRecord, to: Site, seq: number, cause: MoveCause,
-  opt: { handover?: boolean; resolved?: boolean } = {}): void {
+  opt: { handover?: boolean; resolved?: boolean; explicit?: boolean } = {}): void {
   const from = r.site;
   r.site = to;
   r.seq = seq;
@@ -228,6 +228,12 @@ function moveTo(c: Ctx, r: HostRecord, to: Site, seq: number, cause: MoveCause,
   if (from === to) return;
   c.s.counters.moves++;
   c.out.push({ kind: 'moved', ip: r.ip, mac: r.mac, from, to, seq, cause });
+  // an operator's move (failover/failback/resolve, here or at the peer) is no flapping: it starts a
+  // fresh history; only moves the appliances inferred from sightings are counted
+  if (opt.explicit || cause === 'failover' || cause === 'failback' || cause === 'handover' || cause === 'resolve') {
+    r.moves = [];
+    return;
+  }
   r.moves = r.moves.filter((m) => c.now - m.atMs < c.s.cfg.flapWindowMs);
   r.moves.push({ atMs: c.now, to });
   if (r.moves.length > c.s.cfg.flapMoves + 1) r.moves.shift();
@@ -446,7 +452,7 @@ function remoteUpdate(c: Ctx, e: NeighborEntry): void {
     r.router = router;
     r.origin = e.origin;
     r.pinned = (e.flags & NB_PINNED) !== 0;
-    moveTo(c, r, peer, e.seq, 'seen-there');
+    moveTo(c, r, peer, e.seq, 'seen-there', { explicit: r.pinned }); // pinned: the peer's failover/failback
   } else if (e.seq === r.seq) {
     raise(c, r, 'equal-seq', 'provider', { tenant: r.mac, provider: r.mac }); // tie: the provider copy is the newcomer
   } else {

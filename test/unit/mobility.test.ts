@@ -355,6 +355,20 @@ test('pinned host: a new address of its MAC at the other site (the original\'s l
   assert.equal(t.m.hosts.get('fe80::10')!.conflict, null);
 });
 
+test('explicit failover/failback cycles are not flapping (100 cycles within the flap window, from either side)', () => {
+  const { link, t, p } = pairOf();
+  seen(t, H, M, 'arp', 0);
+  let now = runPair(link, t, p, 0, 10 * SEC);
+  for (let i = 0; i < 100; i++) {
+    (i % 2 ? p : t).ev({ kind: 'failover', ip: H }, now);
+    now = runPair(link, t, p, now, now + 2 * SEC);
+    (i % 3 ? t : p).ev({ kind: 'failback', ip: H }, now);
+    now = runPair(link, t, p, now, now + 2 * SEC);
+  }
+  assert.equal(t.m.counters.conflicts + p.m.counters.conflicts, 0);
+  assert.deepEqual(where(t, p), { t: { site: 'tenant', seq: 200 }, p: { site: 'tenant', seq: 200 } });
+});
+
 test('pinned host: a peer\'s unpinned claim is a conflict, its own failover/failback is not', () => {
   const ev = single('provider');
   ev({ kind: 'local-seen', ip: H, mac: M, how: 'arp' });
