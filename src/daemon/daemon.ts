@@ -182,6 +182,13 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
         case 'probe-answer':
           failover?.onEvent(ev, t);
           break;
+        case 'loop':
+          if (ev.state === 'detected') {
+            log.error({ otherAppliance: ev.mac }, 'alarm: a second L2 path connects this LAN with the other site (loop); flooding into the tunnel is blocked until it is removed');
+          } else {
+            log.info({}, 'loop gone: flooding into the tunnel resumes');
+          }
+          break;
         case 'mac-table-full':
           // the data plane rate-limits this to one per 10 s; status shows macTable.full (refused learns)
           log.warn({ capacity: ev.capacity }, 'alarm: the MAC table is full; new MACs are not learned (known hosts keep forwarding)');
