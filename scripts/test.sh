@@ -3,7 +3,8 @@
 #   0. the floors (scripts/layers.ts: no upward import, no circle in src/ or native/)
 #   1. the pure C core under AddressSanitizer/UBSan (native/core/test), and a short run of every
 #      libFuzzer target over its seeds and regression inputs (native/core/fuzz)
-#   2. TypeScript unit tests and two-data-plane tests (no root needed)
+#   2. TypeScript unit tests, JS fuzz properties (test/fuzz, 1000 runs each; long runs:
+#      scripts/fuzz.sh) and two-data-plane tests (no root needed)
 #   3. packet-level tests in network namespaces (root only; skipped loudly otherwise)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +28,7 @@ if ! command -v clang >/dev/null 2>&1; then
 fi
 make -s -C native/core/fuzz check
 
-files=(dist/test/unit/*.test.js dist/test/dataplane/*.test.js)
+files=(dist/test/unit/*.test.js dist/test/fuzz/*.test.js dist/test/dataplane/*.test.js)
 if [ "$(id -u)" = 0 ]; then
   files+=(dist/test/netns/*.test.js)
 else
