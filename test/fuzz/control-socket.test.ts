@@ -29,9 +29,18 @@ function checkLine(line: string): void {
   }
 }
 
+/** Request lines put together from JSON tokens (1e999 parses to Infinity, which no edit of a
+ *  parsed value can produce). */
+const tokenLine = fc.record({
+  id: fc.constantFrom('1', '1e999', '-1e999', '0', '-0', '1.5', '"1"', 'null', 'true', '[]', '{}'),
+  method: fc.constantFrom('"status"', '""', '1', 'null', '"x"', '["status"]', '"__proto__"', '"constructor"'),
+  params: fc.constantFrom('{}', '[]', 'null', '1', '"s"', '{"a":1e999}', '{"__proto__":{"x":1}}', ''),
+}).map(({ id, method, params }) => `{"id":${id},"method":${method}${params ? `,"params":${params}` : ''}}`);
+
 test('fuzz control socket: the request parser takes any line', () => {
   for (const s of SEEDS) assert.ok(parseControlRequest(s).ok, s);
   fc.assert(fc.property(fc.oneof(
+    tokenLine,
     fc.string({ unit: 'binary', maxLength: 200 }),
     fc.tuple(fc.constantFrom(...SEEDS), byteEdits).map(([s, e]) => Buffer.from(mutateBytes(Buffer.from(s), e)).toString('utf8')),
     fc.tuple(fc.constantFrom(...SEEDS), jsonEdits).map(([s, e]) => JSON.stringify(mutateJson(JSON.parse(s), e)) ?? ''),
