@@ -9,7 +9,8 @@
 # next campaign. A crash (or a broken invariant, or a sanitizer report) is copied to
 # native/core/fuzz/regress/<target>/, which `npm test` replays: fix the bug, keep the file.
 # Prints per target: executions, exec/s, libFuzzer coverage (cov = edges, ft = features), corpus
-# size and crashes; exits 1 if anything crashed.
+# size and crashes, then the corpus's source coverage of the parser it targets (make coverage:
+# llvm-cov lines and branches); exits 1 if anything crashed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -74,6 +75,9 @@ for t in $targets; do
   printf '%-9s %12s %9s %6s %7s %8s %s\n' "$t" "${execs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$crashes"
   [ "$crashes" -eq 0 ] || echo "  -> $t crashed: see $log; input(s) copied to $dir/regress/$t/" >&2
 done
+
+echo "fuzz.sh: source coverage of the corpora (llvm-cov; lines and branches of the parser each target exercises)" >&2
+make -s -C $dir coverage TARGETS="$targets" || failed=1
 
 if [ "$js_runs" -gt 0 ]; then
   echo "fuzz.sh: JS fuzz properties, ${js_runs} runs each" >&2
