@@ -10,8 +10,8 @@
 // A poll that fails (daemon gone) counts as a teardown while the daemon stays unreachable.
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { callControl } from '../src/daemon/control-socket';
-import type { StatusSnapshot } from '../src/daemon/status-types';
+import { callControl } from '../src/ipc/control-client';
+import type { StatusSnapshot } from '../src/ipc/status-types';
 
 function fail(msg: string): never {
   process.stderr.write(`soak-watch: ${msg}\n`);
