@@ -70,9 +70,14 @@ export interface Config {
   qos?: QosConfig;
   /** Nice value of the data-plane threads, -20..19 (src/daemon/thread-nice.ts); absent = the default. */
   threadNice?: number;
+  /** Session rekey age in seconds, 10..120 (src/daemon/rekey-timer.ts); absent = 120. */
+  rekeyAfterS?: number;
 }
 
-const TOP_KEYS = ['version', 'name', 'listen', 'endpoint', 'tap', 'bridge', 'macTableCapacity', 'macAgeS', 'logLevel', 'peers', 'fairQueue', 'mtu', 'failover', 'tapOffload', 'qos', 'threadNice'] as const;
+/** rekeyAfterS: shorter than WireGuard's 120 s only, and at least 10 s so one handshake (5 s retry) finishes first. */
+export const REKEY_AFTER_S_RANGE = { min: 10, max: 120 } as const;
+
+const TOP_KEYS = ['version', 'name', 'listen', 'endpoint', 'tap', 'bridge', 'macTableCapacity', 'macAgeS', 'logLevel', 'peers', 'fairQueue', 'mtu', 'failover', 'tapOffload', 'qos', 'threadNice', 'rekeyAfterS'] as const;
 const LISTEN_KEYS = ['address', 'port'] as const;
 const PEER_KEYS = ['name', 'publicKey', 'endpoint', 'psk', 'persistentKeepaliveS', 'addedAt'] as const;
 
@@ -237,6 +242,7 @@ export function parseConfig(raw: unknown, source = 'bridgehead.json'): Config {
     if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) c.fail('threadNice', `expected an integer from ${min} to ${max}`, n);
     cfg.threadNice = n as number;
   }
+  if (c.has(o, 'rekeyAfterS')) cfg.rekeyAfterS = c.integer(o.rekeyAfterS, 'rekeyAfterS', REKEY_AFTER_S_RANGE.min, REKEY_AFTER_S_RANGE.max);
   if (c.has(o, 'mtu')) cfg.mtu = parseMtuConfig(o.mtu, (path, problem, ...v) => c.fail(path, problem, ...v));
   if (c.has(o, 'failover')) cfg.failover = parseFailoverConfig(o.failover, (path, problem, ...v) => c.fail(path, problem, ...v), endpoint);
   if (c.has(o, 'qos')) cfg.qos = parseQosConfig(o.qos, (path, problem, ...v) => c.fail(path, problem, ...v));
@@ -263,6 +269,7 @@ export function formatConfig(c: Config): string {
     ...(c.failover !== undefined ? { failover: formatFailoverConfig(c.failover) } : {}),
     ...(c.qos !== undefined ? { qos: formatQosConfig(c.qos) } : {}),
     ...(c.threadNice !== undefined ? { threadNice: c.threadNice } : {}),
+    ...(c.rekeyAfterS !== undefined ? { rekeyAfterS: c.rekeyAfterS } : {}),
     peers: c.peers.map((p) => ({
       name: p.name,
       publicKey: p.publicKey,

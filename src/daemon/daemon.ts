@@ -32,6 +32,7 @@ import { fairQueueEnabled } from './fair-queue';
 import { tapOffloadEnabled } from './tap-offload';
 import { readEnvSwitches } from './env-switch';
 import { threadNice } from './thread-nice';
+import { rekeyAfterMs } from './rekey-timer';
 import { setTapMtu, tapMtuFor } from './tap-mtu';
 import { MAX_FRAME_SIZE_DEFAULT } from '../config/mtu-config';
 import { handleControlMessage } from './control-channel';
@@ -65,6 +66,7 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
   const log = pino({ level: opts.logLevel ?? config.logLevel, base: { name: config.name } });
   const startedMs = Date.now();
   const drops = new DropCounters();
+  const rekeyAfter = rekeyAfterMs(config); // a bad BRIDGEHEAD_REKEY_AFTER_S stops here, before anything starts
   const registry = new PeerRegistry();
   const now = () => Date.now();
 
@@ -259,7 +261,7 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
         kind: 'tick', rxBytes: ps?.rxBytes ?? 0, txBytes: ps?.txBytes ?? 0,
         sendCounter: ps?.currentKey ? BigInt(ps.currentKey.sendCounter) : null,
         canInitiate: peer.endpoint !== null && !peer.provisional,
-        persistentKeepaliveMs: peer.persistentKeepaliveMs, jitterMs: randomInt(0, 334),
+        persistentKeepaliveMs: peer.persistentKeepaliveMs, jitterMs: randomInt(0, 334), rekeyAfterMs: rekeyAfter,
       }, t);
     }
     pmtu.tick(stats, t);
