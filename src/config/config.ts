@@ -24,6 +24,7 @@ import { knownFields } from './fields';
 import { MtuConfig, parseMtuConfig } from './mtu-config';
 import { FailoverConfig, formatFailoverConfig, parseFailoverConfig } from './failover-config';
 import { QosConfig, VOICE_RULES, formatQosConfig, parseQosConfig } from './qos-config';
+import { MetricsConfig, formatMetricsConfig, parseMetricsConfig } from './metrics-config';
 
 export const CONFIG_VERSION = 1;
 export const DEFAULT_TAP = 'bh0';
@@ -70,9 +71,11 @@ export interface Config {
   qos?: QosConfig;
   /** Nice value of the data-plane threads, -20..19 (src/daemon/thread-nice.ts); absent = the default. */
   threadNice?: number;
+  /** Prometheus /metrics endpoint (src/config/metrics-config.ts); absent = off. */
+  metrics?: MetricsConfig;
 }
 
-const TOP_KEYS = ['version', 'name', 'listen', 'endpoint', 'tap', 'bridge', 'macTableCapacity', 'macAgeS', 'logLevel', 'peers', 'fairQueue', 'mtu', 'failover', 'tapOffload', 'qos', 'threadNice'] as const;
+const TOP_KEYS = ['version', 'name', 'listen', 'endpoint', 'tap', 'bridge', 'macTableCapacity', 'macAgeS', 'logLevel', 'peers', 'fairQueue', 'mtu', 'failover', 'tapOffload', 'qos', 'threadNice', 'metrics'] as const;
 const LISTEN_KEYS = ['address', 'port'] as const;
 const PEER_KEYS = ['name', 'publicKey', 'endpoint', 'psk', 'persistentKeepaliveS', 'addedAt'] as const;
 
@@ -240,6 +243,7 @@ export function parseConfig(raw: unknown, source = 'bridgehead.json'): Config {
   if (c.has(o, 'mtu')) cfg.mtu = parseMtuConfig(o.mtu, (path, problem, ...v) => c.fail(path, problem, ...v));
   if (c.has(o, 'failover')) cfg.failover = parseFailoverConfig(o.failover, (path, problem, ...v) => c.fail(path, problem, ...v), endpoint);
   if (c.has(o, 'qos')) cfg.qos = parseQosConfig(o.qos, (path, problem, ...v) => c.fail(path, problem, ...v));
+  if (c.has(o, 'metrics')) cfg.metrics = parseMetricsConfig(o.metrics, (path, problem, ...v) => c.fail(path, problem, ...v));
   return cfg;
 }
 
@@ -263,6 +267,7 @@ export function formatConfig(c: Config): string {
     ...(c.failover !== undefined ? { failover: formatFailoverConfig(c.failover) } : {}),
     ...(c.qos !== undefined ? { qos: formatQosConfig(c.qos) } : {}),
     ...(c.threadNice !== undefined ? { threadNice: c.threadNice } : {}),
+    ...(c.metrics !== undefined ? { metrics: formatMetricsConfig(c.metrics) } : {}),
     peers: c.peers.map((p) => ({
       name: p.name,
       publicKey: p.publicKey,

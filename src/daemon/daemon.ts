@@ -6,6 +6,7 @@
 //   tick (250 ms) ──> dp.stats() per peer ──> session step()
 //   control socket ──> status / reload / failover methods (failover-control.ts)
 //   neigh events, nb-*/fo-* messages, tick ──> partial failover (failover.ts, when enabled)
+//   GET /metrics ──> buildStatus + thread CPU ──> Prometheus text (metrics.ts, when enabled)
 
 import { randomInt } from 'node:crypto';
 import pino from 'pino';
@@ -34,6 +35,8 @@ import { handleControlMessage } from './control-channel';
 import { startFailover } from './failover-setup';
 import { failoverHandlers } from './failover-control';
 import { applyQos, qosEnabled, qosHandlers } from './qos';
+import { serveMetrics } from './metrics';
+import { metricsListen } from '../config/metrics-config';
 
 export interface DaemonOptions { configDir: string; logLevel?: string }
 
@@ -137,7 +140,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
         case 'endpoint': {
           const peer = registry.get(ev.peer);
           if (!peer) break;
-          peer.endpoint = ev.endpoint;
+          registry.moveEndpoint(peer, ev.endpoint);
           log.info({ peer: peer.name, endpoint: fmt(ev.endpoint) }, 'peer endpoint changed');
           break;
         }
@@ -186,11 +189,13 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     return 1;
   }
 
-  let server: { close(): Promise<void> };
+  const status = () => buildStatus({ config, identity, registry, dp, drops, startedMs, nowMs: now(),
+    pathMtuSource: (id) => pmtu.source(id), failover: () => failover?.status() ?? null });
+  let server: { close(): Promise<void> } | null = null;
+  let metrics: { close(): Promise<void> } | null = null;
   try {
     server = await startControlServer(`${opts.configDir}/bridgehead.sock`, {
-      status: () => buildStatus({ config, identity, registry, dp, drops, startedMs, nowMs: now(),
-        pathMtuSource: (id) => pmtu.source(id), failover: () => failover?.status() ?? null }),
+      status,
       reload: async () => {
         const fresh = loadConfig(opts.configDir);
         const r = await syncPeersFromConfig({ config: fresh, registry, dp, log });
@@ -204,7 +209,10 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       ...qosHandlers(dp, () => ({ qos: qosConfig })),
       ...failoverHandlers({ dp, driver: failover, now, peerName: (id) => registry.get(id)?.name ?? `peer ${id}` }),
     });
+    const metricsAt = metricsListen(config.metrics); // settings take effect at start (reload keeps them)
+    if (metricsAt) metrics = await serveMetrics({ listen: metricsAt, status, now, log });
   } catch (e) {
+    await server?.close();
     dp.stop();
     process.stderr.write(`bridgehead: ${(e as Error).message}\n`);
     return 1;
@@ -240,7 +248,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       log.info({ signal }, 'stopping');
       clearInterval(timer);
       failover?.close();
-      void server.close().finally(() => {
+      void Promise.all([server?.close(), metrics?.close()]).finally(() => {
         dp.stop(); // removes the TAP, zeroes the session keys
         for (const p of registry.all()) p.psk.fill(0);
         identity.privateKey.fill(0);
