@@ -94,8 +94,16 @@ export class BridgeheadMetrics {
     const info = new Gauge({ name: 'bridgehead_build_info', help: 'Build of the running daemon (value 1)',
       labelNames: ['version', 'nodejs_version'], registers: [this.registry] });
     info.set({ version: build.version, nodejs_version: build.nodeVersion }, 1);
-    // process_* and nodejs_* (CPU, memory, file descriptors, event-loop lag): fixed label sets
-    if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    // process_* and nodejs_* (CPU, memory, file descriptors, event-loop lag, GC): fixed label sets.
+    // Left out: the active handle/request/resource families (gauges named _total, which
+    // `promtool check metrics` rejects, labelled by JavaScript class names).
+    if (opts.processMetrics !== false) {
+      collectDefaultMetrics({ register: this.registry });
+      for (const n of ['handles', 'requests', 'resources']) {
+        this.registry.removeSingleMetric(`nodejs_active_${n}`);
+        this.registry.removeSingleMetric(`nodejs_active_${n}_total`);
+      }
+    }
   }
 
   /** Set every family from one snapshot; peers, reasons or bands that disappeared leave no series. */
