@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { formatConfig, newConfig, parseConfig } from '../../src/config/config';
 import type { DataPlane, DataPlaneStats, DropReason } from '../../src/dataplane/types';
 import { DROP_REASONS } from '../../src/dataplane/types';
+import { findPackageRoot } from '../../src/dataplane/native';
 import type { QosStats } from '../../src/dataplane/qos-types';
 import { DropCounters } from '../../src/daemon/drop-counters';
 import { BridgeheadMetrics, snakeCase } from '../../src/daemon/metrics';
@@ -329,4 +330,35 @@ test('metrics config: bad values are one line naming the field and the value', (
   for (const [metrics, re] of cases) {
     assert.throws(() => parseConfig({ ...base(), metrics }), (e: Error) => re.test(e.message) && !e.message.includes('\n'), JSON.stringify(metrics));
   }
+});
+
+// ---------------------------------------------------------------- appliance/: alert rules and the dashboard
+
+const APPLIANCE = path.join(findPackageRoot(), 'appliance');
+
+test('appliance/: alert rules and the Grafana dashboard use only metric names the daemon exports', async () => {
+  const { status } = setup();
+  const m = new BridgeheadMetrics({ version: '1', nodeVersion: 'v20' }, { processMetrics: false });
+  const exported = new Set([...(await render(m, status)).matchAll(/^# TYPE (\S+) /gm)].map((x) => x[1]));
+  const dashboard = JSON.parse(fs.readFileSync(path.join(APPLIANCE, 'grafana-dashboard.json'), 'utf8')) as
+    { panels: Array<{ type: string; targets?: Array<{ expr: string }> }> };
+  const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
+  assert.ok(exprs.length >= 20, `${exprs.length} dashboard queries`);
+  const rules = fs.readFileSync(path.join(APPLIANCE, 'prometheus-alerts.yml'), 'utf8');
+  for (const [where, text] of [...exprs.map((e) => ['dashboard', e]), ['alert rules', rules]]) {
+    for (const [name] of text.matchAll(/\bbridgehead_[a-z_]+/g)) assert.ok(exported.has(name), `${where}: ${name} is not exported`);
+  }
+});
+
+test('appliance/prometheus-alerts.yml: promtool check rules, and its unit tests fire each alert when they should', (t) => {
+  if (spawnSync('sh', ['-c', 'command -v promtool']).status !== 0) {
+    process.stderr.write('!!!!!!!! SKIPPED: promtool not installed (bash scripts/setup.sh installs it) !!!!!!!!\n');
+    t.skip('promtool not installed: run bash scripts/setup.sh');
+    return;
+  }
+  const check = spawnSync('promtool', ['check', 'rules', 'prometheus-alerts.yml'], { cwd: APPLIANCE, encoding: 'utf8' });
+  assert.equal(check.status, 0, check.stdout + check.stderr);
+  assert.match(check.stdout, /SUCCESS: 7 rules found/);
+  const unit = spawnSync('promtool', ['test', 'rules', 'prometheus-alerts.test.yml'], { cwd: APPLIANCE, encoding: 'utf8' });
+  assert.equal(unit.status, 0, unit.stdout + unit.stderr);
 });
