@@ -291,6 +291,8 @@ export function newConfig(opts: {
   site?: 'tenant' | 'provider';
   /** QoS on with this shaper rate and the voice rules (`init --wan-rate`); absent = no qos section */
   wanRateMbit?: number;
+  /** Prometheus /metrics on (`init --metrics [IP:PORT]`): true = the default loopback address */
+  metrics?: string | true;
 }): Config {
   return parseConfig({
     version: 1,
@@ -302,6 +304,7 @@ export function newConfig(opts: {
     peers: [],
     ...(opts.site !== undefined ? { failover: { enabled: true, site: opts.site } } : {}),
     ...(opts.wanRateMbit !== undefined ? { qos: { wanRateMbit: opts.wanRateMbit, rules: VOICE_RULES } } : {}),
+    ...(opts.metrics !== undefined ? { metrics: opts.metrics === true ? { enabled: true } : { enabled: true, listen: opts.metrics } } : {}),
   });
 }
 

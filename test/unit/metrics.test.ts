@@ -11,6 +11,8 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { formatConfig, newConfig, parseConfig } from '../../src/config/config';
+import { loadConfig } from '../../src/config/store';
+import { rm, run, tmpDir } from './cli-helpers';
 import type { DataPlane, DataPlaneStats, DropReason } from '../../src/dataplane/types';
 import { DROP_REASONS } from '../../src/dataplane/types';
 import { findPackageRoot } from '../../src/dataplane/native';
@@ -361,4 +363,20 @@ test('appliance/prometheus-alerts.yml: promtool check rules, and its unit tests 
   assert.match(check.stdout, /SUCCESS: 7 rules found/);
   const unit = spawnSync('promtool', ['test', 'rules', 'prometheus-alerts.test.yml'], { cwd: APPLIANCE, encoding: 'utf8' });
   assert.equal(unit.status, 0, unit.stdout + unit.stderr);
+});
+
+test('init --metrics [IP:PORT] writes the section; a bad address is a usage error naming it', async () => {
+  const dirs = [tmpDir(), tmpDir(), tmpDir()];
+  try {
+    const init = (dir: string, ...extra: string[]) => run(['init', '--config', dir, '--name', 'a', '--listen', '0.0.0.0:51820', ...extra]);
+    assert.equal((await init(dirs[0], '--metrics')).code, 0);
+    assert.deepEqual(loadConfig(dirs[0]).metrics, { enabled: true, listen: '127.0.0.1:19480' });
+    assert.equal((await init(dirs[1], '--metrics', '198.18.0.1:9999')).code, 0);
+    assert.deepEqual(loadConfig(dirs[1]).metrics, { enabled: true, listen: '198.18.0.1:9999' });
+    const bad = await init(dirs[2], '--metrics', 'example.com:1');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^bridgehead: invalid --metrics "example\.com:1": address must be an IP literal/);
+    assert.equal((await init(dirs[2])).code, 0);
+    assert.equal(loadConfig(dirs[2]).metrics, undefined);
+  } finally { dirs.forEach(rm); }
 });
