@@ -50,7 +50,8 @@ export async function startMetricsServer(o: MetricsServerOptions): Promise<Metri
     return inFlight;
   };
 
-  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
+  // connectionsCheckingInterval: how often the header/request timeouts are enforced (Node's default 30 s)
+  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, connectionsCheckingInterval: 1000 }, (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain' }).end('method not allowed\n');

@@ -297,6 +297,25 @@ test(`metrics server: at most ${MAX_CONNECTIONS} connections; idle ones do not l
   } finally { for (const c of socks) c.destroy(); await s.close(); }
 });
 
+test('metrics server: a client that never finishes its headers is disconnected (header timeout)', async () => {
+  const s = await startMetricsServer({ listen: { address: '127.0.0.1', port: 0 }, contentType: 'text/plain', render: async () => 'ok 1\n' });
+  try {
+    const c = net.connect(s.port, '127.0.0.1');
+    c.on('error', () => undefined);
+    let got = '';
+    c.on('data', (d) => { got += d.toString(); });
+    await new Promise((r) => c.once('connect', r));
+    c.write('GET /metrics HTTP/1.1\r\nHost: x\r\n'); // and nothing more
+    const closed = await new Promise<boolean>((resolve) => {
+      const t = setTimeout(() => resolve(false), 15_000);
+      c.once('close', () => { clearTimeout(t); resolve(true); });
+    });
+    c.destroy();
+    assert.ok(closed, 'the server closed the half-open request');
+    assert.ok(!got.includes('ok 1'), 'no metrics for an incomplete request');
+  } finally { await s.close(); }
+});
+
 test('metrics server: an address in use is one clear error', async () => {
   const s = await startMetricsServer({ listen: { address: '127.0.0.1', port: 0 }, contentType: 'text/plain', render: async () => '' });
   try {
