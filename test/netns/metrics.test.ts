@@ -88,7 +88,7 @@ describe('metrics: /metrics on both appliances, valid, moving with traffic', () 
       assert.ok(delta(b, a, `bridgehead_peer_receive_bytes_total{peer="${peer}"}`) >= 50 * 98, `${side}: rx bytes`);
       assert.ok(delta(b, a, 'bridgehead_tunnel_receive_datagrams_total') >= 50, `${side}: tunnel datagrams`);
       assert.ok(delta(b, a, 'bridgehead_tap_transmit_frames_total') >= 50, `${side}: TAP writes`);
-      assert.ok(value(a, 'bridgehead_dataplane_thread_cpu_seconds_total{thread="bh-rx"}') >= 0, `${side}: RX thread CPU present`);
+      for (const th of ['bh-rx', 'bh-tx']) assert.ok(value(a, `bridgehead_dataplane_thread_cpu_seconds_total{thread="${th}"}`) >= 0, `${side}: ${th} CPU`);
       assert.ok(value(a, 'bridgehead_mac_table_entries') >= 2, `${side}: t1 and p1 learned`);
     }
   });
