@@ -15,7 +15,7 @@
 #
 # Per tunnel (bridgehead with QoS = `init --wan-rate $BHQ_BH_RATE`, bridgehead without QoS,
 # OpenVPN 2.6 TAP (AES-256-GCM, --fast-io) and wireguard-go + VXLAN, same commands as
-# ../shared/bench/peers/{20-openvpn,60-wireguard}.sh with A as the initiator):
+# bench/peers/{20-openvpn,60-wireguard}.sh with A as the initiator):
 #   idle:   EF pings (ping -Q 184) hA -> hB                                     -> RTT avg / p99 / loss
 #   loaded: an unmarked TCP flow hA -> hB (iperf3, $BHQ_T s) saturating the WAN, and during it
 #           EF pings (ping -Q 184 -i 0.05) and an EF UDP flow of 100 packets/s (iperf3 -u -l 200
@@ -32,7 +32,7 @@
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
-SHARED=$(cd "$REPO/../shared/bench" 2>/dev/null && pwd || echo "")
+HARNESS=$REPO/bench
 
 : "${BHQ_RATE:=50mbit}" "${BHQ_BH_RATE:=49mbit}" "${BHQ_DELAY_MS:=10}" "${BHQ_T:=15}" "${BHQ_PINGS:=100}"
 : "${BHQ_PEERS:=bridgehead-qos bridgehead-noqos openvpn wg-vxlan}" "${BHQ_ROOT:=/tmp/bhq-bench}"
@@ -40,16 +40,16 @@ SHARED=$(cd "$REPO/../shared/bench" 2>/dev/null && pwd || echo "")
 [ "$(id -u)" = 0 ] || { echo "bench-qos: needs root (network namespaces)" >&2; exit 1; }
 [ -f "$REPO/dist/scripts/wan-emu.js" ] && [ -f "$REPO/build/Release/bridgehead.node" ] ||
   { echo "bench-qos: build first (npx node-gyp rebuild && npx tsc -p tsconfig.json)" >&2; exit 1; }
-[ -n "$SHARED" ] && [ -f "$SHARED/lib/common.sh" ] || { echo "bench-qos: ../shared/bench/lib/common.sh not found" >&2; exit 1; }
+[ -f "$HARNESS/lib/common.sh" ] || { echo "bench-qos: $HARNESS/lib/common.sh not found" >&2; exit 1; }
 for c in iperf3 jq nft tc; do command -v $c >/dev/null || { echo "bench-qos: $c not installed" >&2; exit 1; }; done
 
-# The shared harness's helpers (processes, ping statistics, attach/wait), re-pointed at our own
+# The peer harness's helpers (bench/) (processes, ping statistics, attach/wait), re-pointed at our own
 # namespaces and directories; the harness itself is not modified and its pb-* namespaces are not used.
 PB_ROOT=$BHQ_ROOT
 # shellcheck source=/dev/null
-source "$SHARED/lib/common.sh"
+source "$HARNESS/lib/common.sh"
 # shellcheck source=/dev/null
-source "$SHARED/peers/20-openvpn.sh" 2>/dev/null || true   # pb_openvpn_certs
+source "$HARNESS/peers/20-openvpn.sh" 2>/dev/null || true   # pb_openvpn_certs
 NS_HA=bhq-hA; NS_AA=bhq-appA; NS_AB=bhq-appB; NS_HB=bhq-hB; NS_WAN=bhq-wan
 PB_NSES=("$NS_HA" "$NS_AA" "$NS_AB" "$NS_HB"); PB_EXTRA_NSES=("$NS_WAN")
 UL_A=198.18.0.1; UL_B=198.18.0.6; WAN_A=198.18.0.2; WAN_B=198.18.0.5

@@ -1,5 +1,5 @@
 // The `metrics` section of bridgehead.json: the Prometheus endpoint `up` serves (docs/INTERNALS.md
-// section 6). Pure validation; config.ts calls it.
+// section 7). Pure validation; config.ts calls it.
 //
 //   absent                                   off (no listening TCP socket unless asked for)
 //   "metrics": { "enabled": true }           http://127.0.0.1:19480/metrics

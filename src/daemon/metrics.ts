@@ -1,4 +1,4 @@
-// The Prometheus metrics of `up` (docs/INTERNALS.md section 6), collected on scrape: the status
+// The Prometheus metrics of `up` (docs/INTERNALS.md section 7), collected on scrape: the status
 // snapshot (buildStatus in status.ts, the same figures `bridgehead status` prints) and the data
 // plane's thread CPU go into prom-client gauges and counters, which render the text format.
 //

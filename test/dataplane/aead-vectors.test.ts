@@ -1,5 +1,5 @@
 // The data plane's ChaCha20-Poly1305 (native/core/bh_aead.c via addon.aeadSeal/aeadOpen) against
-// every Wycheproof case (../shared/vectors/wycheproof-chacha20-poly1305.json, read in place) and
+// every Wycheproof case (test/vectors/wycheproof-chacha20-poly1305.json) and
 // against libsodium's crypto_aead_chacha20poly1305_ietf_encrypt on random inputs.
 
 import { test, before } from 'node:test';
@@ -9,7 +9,7 @@ import * as crypto from 'node:crypto';
 import sodium = require('libsodium-wrappers');
 
 import { addon } from './harness';
-import { sharedVector } from '../vectors';
+import { testVector } from '../vectors';
 
 interface Case {
   tcId: number;
@@ -29,7 +29,7 @@ interface Group {
   tests: Case[];
 }
 
-const file = sharedVector('wycheproof-chacha20-poly1305.json');
+const file = testVector('wycheproof-chacha20-poly1305.json');
 const groups: Group[] = JSON.parse(fs.readFileSync(file, 'utf8')).testGroups;
 const all = groups.flatMap((g) => g.tests.map((t) => ({ g, t })));
 const usable = all.filter(({ g }) => g.ivSize === 96 && g.keySize === 256 && g.tagSize === 128);

@@ -8,7 +8,7 @@ import * as nodeCrypto from 'node:crypto';
 
 import { aeadOpen, aeadSeal, hash, hkdf, hmac, mac, publicKey, ready } from '../../src/control/crypto';
 import { HandshakeState, NoiseError, PROTOCOL_NAME } from '../../src/control/noise';
-import { sharedVector } from '../vectors';
+import { testVector } from '../vectors';
 
 
 interface Vector {
@@ -34,7 +34,7 @@ const kp = (privHex: string) => {
 };
 
 function loadVector(): Vector {
-  const file = sharedVector('noise-cacophony.json');
+  const file = testVector('noise-cacophony.json');
   // No skip: a missing vector file or entry is a failure.
   assert.ok(fs.existsSync(file), `Noise test vector file missing: ${file}`);
   const all = JSON.parse(fs.readFileSync(file, 'utf8')) as { vectors: Vector[] };

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 
 import { LowOrderPointError, dh, generateKeyPair, publicKey, ready } from '../../src/control/crypto';
-import { sharedVector } from '../vectors';
+import { testVector } from '../vectors';
 
 
 interface Case {
@@ -20,7 +20,7 @@ interface Case {
   result: 'valid' | 'acceptable' | 'invalid';
 }
 
-const file = sharedVector('wycheproof-x25519.json');
+const file = testVector('wycheproof-x25519.json');
 // Loaded at module level so the counts can go into the test names; a missing file fails loudly.
 const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as { numberOfTests: number; testGroups: { tests: Case[] }[] };
 const cases = doc.testGroups.flatMap((g) => g.tests);

@@ -1,5 +1,5 @@
 /* bh_aead: RFC 8439 section 2.8.2 vector, in-place operation, tamper detection, every Wycheproof
- * case (read in place from the shared vectors, BH_SHARED_VECTORS overrides the directory), and the
+ * case (test/vectors/wycheproof-chacha20-poly1305.json; BH_VECTORS overrides the directory), and the
  * per-context key cache: keys alternating call by call, a key changed in the caller's buffer,
  * failed opens followed by seal/open. */
 #include <stdlib.h>
@@ -91,7 +91,7 @@ TEST(aead_tamper) {
 /* ---- Wycheproof: a minimal scanner for the fixed layout of the vector file ---- */
 
 #ifndef BH_VECTORS_DIR
-#define BH_VECTORS_DIR "../../../../shared/vectors"
+#define BH_VECTORS_DIR "../../../test/vectors"
 #endif
 #define WP_MAX 600 /* largest msg/aad/ct in the file: 513 bytes */
 
@@ -160,12 +160,12 @@ static int wp_parse(const char *text, size_t len) {
 
 static int wp_load(void) {
   if (WP) return 0;
-  const char *dir = getenv("BH_SHARED_VECTORS");
+  const char *dir = getenv("BH_VECTORS");
   char path[1024];
   snprintf(path, sizeof path, "%s/wycheproof-chacha20-poly1305.json", dir && *dir ? dir : BH_VECTORS_DIR);
   FILE *fp = fopen(path, "rb");
   if (!fp) {
-    fprintf(stderr, "    cannot open %s (set BH_SHARED_VECTORS to the shared vectors directory)\n", path);
+    fprintf(stderr, "    cannot open %s (set BH_VECTORS to the test/vectors directory)\n", path);
     return -1;
   }
   static char text[1 << 20];
