@@ -24,6 +24,7 @@ import { knownFields } from './fields';
 import { MtuConfig, parseMtuConfig } from './mtu-config';
 import { FailoverConfig, formatFailoverConfig, parseFailoverConfig } from './failover-config';
 import { QosConfig, VOICE_RULES, formatQosConfig, parseQosConfig } from './qos-config';
+import { MetricsConfig, formatMetricsConfig, parseMetricsConfig } from './metrics-config';
 
 export const CONFIG_VERSION = 1;
 export const DEFAULT_TAP = 'bh0';
@@ -72,12 +73,14 @@ export interface Config {
   threadNice?: number;
   /** Session rekey age in seconds, 10..120 (src/daemon/rekey-timer.ts); absent = 120. */
   rekeyAfterS?: number;
+  /** Prometheus /metrics endpoint (src/config/metrics-config.ts); absent = off. */
+  metrics?: MetricsConfig;
 }
 
 /** rekeyAfterS: shorter than WireGuard's 120 s only, and at least 10 s so one handshake (5 s retry) finishes first. */
 export const REKEY_AFTER_S_RANGE = { min: 10, max: 120 } as const;
 
-const TOP_KEYS = ['version', 'name', 'listen', 'endpoint', 'tap', 'bridge', 'macTableCapacity', 'macAgeS', 'logLevel', 'peers', 'fairQueue', 'mtu', 'failover', 'tapOffload', 'qos', 'threadNice', 'rekeyAfterS'] as const;
+const TOP_KEYS = ['version', 'name', 'listen', 'endpoint', 'tap', 'bridge', 'macTableCapacity', 'macAgeS', 'logLevel', 'peers', 'fairQueue', 'mtu', 'failover', 'tapOffload', 'qos', 'threadNice', 'rekeyAfterS', 'metrics'] as const;
 const LISTEN_KEYS = ['address', 'port'] as const;
 const PEER_KEYS = ['name', 'publicKey', 'endpoint', 'psk', 'persistentKeepaliveS', 'addedAt'] as const;
 
@@ -246,6 +249,7 @@ export function parseConfig(raw: unknown, source = 'bridgehead.json'): Config {
   if (c.has(o, 'mtu')) cfg.mtu = parseMtuConfig(o.mtu, (path, problem, ...v) => c.fail(path, problem, ...v));
   if (c.has(o, 'failover')) cfg.failover = parseFailoverConfig(o.failover, (path, problem, ...v) => c.fail(path, problem, ...v), endpoint);
   if (c.has(o, 'qos')) cfg.qos = parseQosConfig(o.qos, (path, problem, ...v) => c.fail(path, problem, ...v));
+  if (c.has(o, 'metrics')) cfg.metrics = parseMetricsConfig(o.metrics, (path, problem, ...v) => c.fail(path, problem, ...v));
   return cfg;
 }
 
@@ -270,6 +274,7 @@ export function formatConfig(c: Config): string {
     ...(c.qos !== undefined ? { qos: formatQosConfig(c.qos) } : {}),
     ...(c.threadNice !== undefined ? { threadNice: c.threadNice } : {}),
     ...(c.rekeyAfterS !== undefined ? { rekeyAfterS: c.rekeyAfterS } : {}),
+    ...(c.metrics !== undefined ? { metrics: formatMetricsConfig(c.metrics) } : {}),
     peers: c.peers.map((p) => ({
       name: p.name,
       publicKey: p.publicKey,
@@ -293,6 +298,8 @@ export function newConfig(opts: {
   site?: 'tenant' | 'provider';
   /** QoS on with this shaper rate and the voice rules (`init --wan-rate`); absent = no qos section */
   wanRateMbit?: number;
+  /** Prometheus /metrics on (`init --metrics [IP:PORT]`): true = the default loopback address */
+  metrics?: string | true;
 }): Config {
   return parseConfig({
     version: 1,
@@ -304,6 +311,7 @@ export function newConfig(opts: {
     peers: [],
     ...(opts.site !== undefined ? { failover: { enabled: true, site: opts.site } } : {}),
     ...(opts.wanRateMbit !== undefined ? { qos: { wanRateMbit: opts.wanRateMbit, rules: VOICE_RULES } } : {}),
+    ...(opts.metrics !== undefined ? { metrics: opts.metrics === true ? { enabled: true } : { enabled: true, listen: opts.metrics } } : {}),
   });
 }
 

@@ -8,6 +8,7 @@
 //   control socket ──> status / reload / failover methods (failover-control.ts)
 //   SIGHUP, control socket `reload` ──> reload.ts (re-read config, apply what can change live)
 //   neigh events, nb-*/fo-* messages, tick ──> partial failover (failover.ts, when enabled)
+//   GET /metrics ──> buildStatus + thread CPU ──> Prometheus text (metrics.ts, when enabled)
 
 import { randomInt } from 'node:crypto';
 import pino from 'pino';
@@ -39,6 +40,8 @@ import { handleControlMessage } from './control-channel';
 import { startFailover } from './failover-setup';
 import { failoverHandlers } from './failover-control';
 import { applyQos, qosEnabled, qosHandlers } from './qos';
+import { serveMetrics } from './metrics';
+import { metricsListen } from '../config/metrics-config';
 
 export interface DaemonOptions { configDir: string; logLevel?: string }
 
@@ -159,7 +162,7 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
         case 'endpoint': {
           const peer = registry.get(ev.peer);
           if (!peer) break;
-          peer.endpoint = ev.endpoint;
+          registry.moveEndpoint(peer, ev.endpoint);
           log.info({ peer: peer.name, endpoint: fmt(ev.endpoint) }, 'peer endpoint changed');
           break;
         }
@@ -226,12 +229,14 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
     onQos: (q) => { qosConfig = q; } });
   setHupHandler(() => { void reloader.reload('SIGHUP'); });
 
-  let server: { close(): Promise<void> };
+  const status = () => buildStatus({ config, identity, registry, dp, drops, startedMs, nowMs: now(),
+    pathMtuSource: (id) => pmtu.source(id), failover: () => failover?.status() ?? null,
+    handshakeGuard: (t) => driver.guardStats(t) });
+  let server: { close(): Promise<void> } | null = null;
+  let metrics: { close(): Promise<void> } | null = null;
   try {
     server = await startControlServer(`${opts.configDir}/bridgehead.sock`, {
-      status: () => buildStatus({ config, identity, registry, dp, drops, startedMs, nowMs: now(),
-        pathMtuSource: (id) => pmtu.source(id), failover: () => failover?.status() ?? null,
-        handshakeGuard: (t) => driver.guardStats(t) }),
+      status,
       reload: async () => {
         const r = await reloader.reload('control socket');
         if (!r.ok) throw new Error(r.error);
@@ -240,7 +245,10 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
       ...qosHandlers(dp, () => ({ qos: qosConfig })),
       ...failoverHandlers({ dp, driver: failover, now, peerName: (id) => registry.get(id)?.name ?? `peer ${id}` }),
     });
+    const metricsAt = metricsListen(config.metrics); // settings take effect at start (reload keeps them)
+    if (metricsAt) metrics = await serveMetrics({ listen: metricsAt, status, now, log });
   } catch (e) {
+    await server?.close();
     dp.stop();
     process.stderr.write(`bridgehead: ${(e as Error).message}\n`);
     return 1;
@@ -277,7 +285,7 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
       log.info({ signal }, 'stopping');
       clearInterval(timer);
       failover?.close();
-      void server.close().finally(() => {
+      void Promise.all([server?.close(), metrics?.close()]).finally(() => {
         dp.stop(); // removes the TAP, zeroes the session keys
         for (const p of registry.all()) p.psk.fill(0);
         identity.privateKey.fill(0);
