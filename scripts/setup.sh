@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything bridgehead needs on a fresh Debian 12 machine (run as root), then builds it:
-# Debian packages (compiler, libpcap/libssl headers, network tools used by the demo and the
+# Debian packages (gcc; clang with its libFuzzer/sanitizer runtimes for native/core/fuzz; libpcap/libssl headers, network tools used by the demo and the
 # tests), Node.js >= 20 when the machine has none, the npm packages (npm ci, which also builds the
 # native addon) and the TypeScript.
 #   bash scripts/setup.sh            everything above
@@ -28,7 +28,7 @@ done
 
 node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 
-debs=(build-essential python3 pkg-config libpcap-dev libssl-dev
+debs=(build-essential python3 pkg-config libpcap-dev libssl-dev clang libclang-rt-14-dev
       iproute2 iputils-ping iperf3 tcpdump nftables conntrack arping ndisc6 jq procps kmod)
 [ "$(node_major)" -ge 20 ] || debs+=(nodejs npm)
 [ $with_image = 0 ] || debs+=(mmdebstrap qemu-system-x86 qemu-utils e2fsprogs fdisk grub-pc-bin grub2-common
@@ -61,6 +61,22 @@ if [ -f "$node_prefix/include/node/node_api.h" ]; then export npm_config_nodedir
 echo "setup: node $(node --version) ($(readlink -f "$(command -v node)")), headers ${npm_config_nodedir:-downloaded by node-gyp}" >&2
 
 [ $with_bench = 0 ] || bash bench/lib/install.sh
+
+# promtool (validates the /metrics exposition and appliance/prometheus-alerts.yml in the tests).
+# Debian ships it only inside the `prometheus` package (19 MB download, 96 MB installed, and its
+# postinst enables a Prometheus server on :9090), so take just the promtool binary (48 MB, needs
+# only libc) out of that package with apt's own client instead of installing the server.
+if ! command -v promtool >/dev/null 2>&1; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "setup: promtool is missing; run this script as root" >&2
+    exit 1
+  fi
+  echo "setup: installing promtool (from Debian's prometheus package) into /usr/local/bin" >&2
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root prometheus && dpkg-deb --fsys-tarfile prometheus_*.deb | tar -x ./usr/bin/promtool)
+  install -m 0755 "$tmp/usr/bin/promtool" /usr/local/bin/promtool
+  rm -rf "$tmp"
+fi
 
 echo "setup: installing npm packages" >&2
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # npm test: every tier, in one run.
 #   0. the floors (scripts/layers.ts: no upward import, no circle in src/ or native/)
-#   1. the pure C core under AddressSanitizer/UBSan (native/core/test)
-#   2. TypeScript unit tests and two-data-plane tests (no root needed)
+#   1. the pure C core under AddressSanitizer/UBSan (native/core/test), and a short run of every
+#      libFuzzer target over its seeds and regression inputs (native/core/fuzz)
+#   2. TypeScript unit tests, JS fuzz properties (test/fuzz, 1000 runs each; long runs:
+#      scripts/fuzz.sh) and two-data-plane tests (no root needed)
 #   3. packet-level tests in network namespaces (root only; skipped loudly otherwise)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,8 +21,14 @@ node dist/scripts/layers.js
 
 echo "== tier 1: C core under ASan/UBSan" >&2
 make -s -C native/core/test test
+echo "== tier 1: libFuzzer targets, short run (native/core/fuzz; long runs: scripts/fuzz.sh)" >&2
+if ! command -v clang >/dev/null 2>&1; then
+  echo "test: clang is missing (the libFuzzer targets need it); run: bash scripts/setup.sh" >&2
+  exit 1
+fi
+make -s -C native/core/fuzz check
 
-files=(dist/test/unit/*.test.js dist/test/dataplane/*.test.js)
+files=(dist/test/unit/*.test.js dist/test/fuzz/*.test.js dist/test/dataplane/*.test.js)
 if [ "$(id -u)" = 0 ]; then
   files+=(dist/test/netns/*.test.js)
 else

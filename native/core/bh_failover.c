@@ -1,6 +1,7 @@
 /* bh_failover: per-frame partial-failover decisions (see bh_failover.h for the flow).
  *
- *   from_tap: l2filter -> quarantine -> ARP | ND | IP source (learn prefixes) -> learn
+ *   from_tap: l2filter -> quarantine -> ARP | ND | IP source (learn prefixes, else known host or
+ *             auto prefix) -> learn
  *             -> probe answer? -> proxy answer? -> pass */
 #include "bh_failover.h"
 
@@ -15,6 +16,7 @@ void bh_fo_init(bh_fo *f, bh_neigh *neigh, const uint8_t probe_mac[6]) {
   f->neigh = neigh;
   f->cfg.proxy_arp = f->cfg.proxy_nd = 1;
   bh_prefixset_init(&f->cfg.learn);
+  bh_prefixset_init(&f->auto_learn);
   bh_macset_init(&f->quarantine);
   memcpy(f->probe_mac, probe_mac, 6);
 }
@@ -43,10 +45,25 @@ static int filter(bh_fo *f, const uint8_t *frame, size_t len) {
 
 int bh_fo_from_peer(bh_fo *f, const uint8_t *frame, size_t len) { return filter(f, frame, len); }
 
+/* The /24 or /64 of a host learned from ARP/ND here joins auto_learn (once; full: counted). */
+static void auto_prefix(bh_fo *f, const bh_ipaddr *ip) {
+  if (f->cfg.learn.count || bh_prefixset_match(&f->auto_learn, ip)) return;
+  uint8_t len = ip->family == 4 ? BH_FO_AUTO_LEN_V4 : BH_FO_AUTO_LEN_V6;
+  if (ip->family == 6 && ip->addr[0] == 0xfe && (ip->addr[1] & 0xc0) == 0x80) return; /* link-local: no prefix */
+  bh_ipaddr net = *ip;
+  memset(net.addr + len / 8, 0, sizeof net.addr - len / 8);
+  if (bh_prefixset_add(&f->auto_learn, &net, len) < 0) f->c.auto_prefixes_full++;
+}
+
 /* Learn what was seen; fills the event part of out for results the control plane wants. */
 static void learn(bh_fo *f, const bh_neigh_seen *seen, bh_fo_how how, uint64_t now, bh_fo_result *out) {
   bh_neigh_entry after;
+  if (f->learn_suspended) {
+    f->c.learn_suspended++;
+    return;
+  }
   bh_neigh_result r = bh_neigh_learn_local(f->neigh, seen, now, NULL, &after);
+  if (seen->origin != BH_NEIGH_ORIGIN_TRAFFIC && (r == BH_NEIGH_NEW || r == BH_NEIGH_REFRESHED)) auto_prefix(f, &seen->ip);
   if (r != BH_NEIGH_NEW && r != BH_NEIGH_MOVED && r != BH_NEIGH_MAC_CHANGED && r != BH_NEIGH_CONFLICT) return;
   out->has_neigh = 1;
   out->how = (uint8_t)how;
@@ -158,9 +175,14 @@ void bh_fo_from_tap(bh_fo *f, const uint8_t *frame, size_t len, uint64_t now, ui
     return;
   }
   bh_ip_source src;
-  if (!f->cfg.learn.count || !bh_ip_source_parse(frame, len, &src)) return;
+  if (!bh_ip_source_parse(frame, len, &src)) return;
   bh_ipaddr ip = src.family == 4 ? bh_ipaddr_v4(src.addr) : bh_ipaddr_v6(src.addr);
-  if (!bh_prefixset_match(&f->cfg.learn, &ip)) return;
+  if (f->cfg.learn.count) {
+    if (!bh_prefixset_match(&f->cfg.learn, &ip)) return;
+  } else if (!bh_prefixset_match(&f->auto_learn, &ip)) {
+    bh_neigh_entry known;
+    if (!bh_neigh_lookup(f->neigh, &ip, now, &known)) return; /* not a host of the segment we know of */
+  }
   bh_neigh_seen seen = {.ip = ip, .mac = src.src_mac, .origin = BH_NEIGH_ORIGIN_TRAFFIC};
   learn(f, &seen, BH_FO_HOW_TRAFFIC, now, out);
 }

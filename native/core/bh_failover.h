@@ -6,7 +6,9 @@
  *     l2filter (link-local block, isolation presets)          -> DROP (reason = bh_l2f_reason)
  *     source or unicast destination MAC quarantined            -> DROP (BH_FO_DROP_QUARANTINED)
  *     ARP / NS / NA: learn the sender (bh_neigh_learn_local; gratuitous ARP / unsolicited NA are
- *       announcements); ordinary frames: learn the IP source only inside the learn prefixes
+ *       announcements); ordinary frames: learn the IP source inside the configured learn prefixes,
+ *       or, with none configured, when the source is a host already in the neighbour table or lies
+ *       in the /24 (IPv4) or /64 (IPv6) of a host learned from ARP/ND on this LAN (auto_learn)
  *       -> out->has_neigh for results new / moved / mac_changed / conflict (a 'neigh' event)
  *     ARP reply to the probe MAC / NA for a pending probe target -> PROBE_ANSWER (consumed)
  *     ARP request / NS (not probe, DAD, gratuitous) for an IP known at another site
@@ -31,6 +33,8 @@
 #define BH_FO_PROBE_TIMEOUT_NS 2000000000ULL   /* an answer later than this is not matched */
 #define BH_FO_REPLY_MAX 96                     /* >= BH_ARP_FRAME_MAX, BH_ND_FRAME_MAX */
 #define BH_FO_DROP_QUARANTINED 64              /* drop code beside the bh_l2f_reason values */
+#define BH_FO_AUTO_LEN_V4 24                   /* auto_learn prefix of an ARP-learned IPv4 host */
+#define BH_FO_AUTO_LEN_V6 64                   /* and of an ND-learned IPv6 host */
 
 typedef enum { BH_FO_PASS = 0, BH_FO_DROP = 1, BH_FO_ANSWERED = 2, BH_FO_PROBE_ANSWER = 3 } bh_fo_verdict;
 typedef enum { BH_FO_HOW_TRAFFIC = 0, BH_FO_HOW_ARP, BH_FO_HOW_ND, BH_FO_HOW_GARP, BH_FO_HOW_UNA } bh_fo_how;
@@ -38,7 +42,7 @@ typedef enum { BH_FO_HOW_TRAFFIC = 0, BH_FO_HOW_ARP, BH_FO_HOW_ND, BH_FO_HOW_GAR
 typedef struct {
   uint8_t proxy_arp, proxy_nd;
   bh_l2filter_config l2f;
-  bh_prefixset learn; /* traffic learning only inside these; empty = never from traffic */
+  bh_prefixset learn; /* traffic learning only inside these; empty = automatic (see auto_learn) */
 } bh_fo_config;
 
 typedef struct {
@@ -46,6 +50,8 @@ typedef struct {
   uint64_t arp_invalid, nd_invalid; /* ARP / ND frames that failed to parse (still forwarded) */
   uint64_t probes_sent, probe_answers, probes_expired, probes_evicted;
   uint64_t quarantined_dropped;
+  uint64_t auto_prefixes_full; /* an ARP/ND-learned host's prefix did not fit in auto_learn */
+  uint64_t learn_suspended;    /* sightings not learned while learning is suspended (a loop) */
 } bh_fo_counters;
 
 typedef struct {
@@ -57,6 +63,9 @@ typedef struct {
   bh_neigh *neigh; /* borrowed */
   bh_fo_config cfg;
   bh_macset quarantine;
+  bh_prefixset auto_learn; /* prefixes of ARP/ND-learned local hosts (bounded; full: counted) */
+  uint8_t learn_suspended;  /* set by the caller while a loop joins the sites' LANs: the other
+                             * site's hosts are seen here too, so nothing is learned */
   uint8_t probe_mac[6]; /* source of our probes: replies to it are ours */
   uint32_t n_probes;
   bh_fo_probe probe[BH_FO_PROBES];

@@ -23,6 +23,12 @@ struct bh_dp_fo {
   bh_fo core;
   bh_storm storm_tx, storm_rx;
   uint64_t last_full_ns, mac_full_events;
+  bh_loopguard lg;
+  uint8_t lg_on; /* options.loopGuard */
+  uint64_t last_lg_probe_ns;
+  /* owned by the TAP-loop thread: a loop probe built under mac_lock, written after it */
+  size_t lg_pending;
+  uint8_t lg_frame[BH_LG_FRAME_LEN];
   /* owned by the thread running process_batch: proxy replies of the current batch */
   unsigned n_reply;
   uint16_t reply_len[BH_BATCH];
@@ -69,6 +75,8 @@ bh_dp_fo *bh_dp_fo_new(bh_dp *dp, uint32_t neigh_capacity, uint64_t neigh_age_ns
   for (int i = 0; i < 6; i++) probe_mac[i] = (uint8_t)(x >> (8 * i));
   probe_mac[0] = (uint8_t)((probe_mac[0] & 0xfc) | 0x02);
   bh_fo_init(&fo->core, fo->neigh, probe_mac);
+  uint64_t lg_id = (seed ^ 0xc2b2ae3d27d4eb4fULL) * 0x94D049BB133111EBULL;
+  bh_lg_init(&fo->lg, probe_mac, lg_id ^ (lg_id >> 31), BH_LOOP_HOLD_NS);
   bh_storm_config sc;
   bh_dp_fo_default_storm(&sc);
   bh_storm_init(&fo->storm_tx, &sc, 0);
@@ -120,9 +128,24 @@ static void emit_host(bh_dp *dp, uint8_t type, const bh_ipaddr *ip, const uint8_
   bh_dp_emit(dp, &ev, (const uint8_t *)&d, sizeof d);
 }
 
+static void emit_loop(bh_dp *dp, int detected, const uint8_t mac[6]) {
+  bh_fo_loop_event d;
+  memset(&d, 0, sizeof d);
+  d.detected = (uint8_t)detected;
+  if (mac) memcpy(d.mac, mac, 6);
+  bh_event ev = {.type = BH_EV_LOOP};
+  bh_dp_emit(dp, &ev, (const uint8_t *)&d, sizeof d);
+}
+
 uint8_t bh_dp_fo_from_tap(bh_dp *dp, const uint8_t *frame, size_t len, uint64_t now, bh_port *port) {
   bh_dp_fo *fo = dp->fo;
+  bh_lg_event lev;
+  if (fo->lg_on && bh_lg_from_tap(&fo->lg, frame, len, now, &lev)) {
+    if (lev == BH_LG_DETECTED) emit_loop(dp, 1, fo->lg.foreign_mac);
+    return BH_DP_FWD_FILTERED;
+  }
   bh_fo_result r;
+  fo->core.learn_suspended = fo->lg.blocked;
   uint8_t *reply = fo->n_reply < BH_BATCH ? fo->reply[fo->n_reply] : fo->scratch;
   bh_fo_from_tap(&fo->core, frame, len, now, reply, BH_FO_REPLY_MAX, &r);
   if (r.has_neigh) emit_host(dp, BH_EV_NEIGH, &r.ip, r.mac, &r);
@@ -141,6 +164,10 @@ uint8_t bh_dp_fo_from_tap(bh_dp *dp, const uint8_t *frame, size_t len, uint64_t 
   bh_fwd_action a = bh_forward_from_tap_ex(dp->mac, frame, len, now, port, &learned);
   if (learned == BH_LEARN_FULL) mac_table_full(dp, now);
   if (a == BH_FWD_FLOOD) {
+    if (bh_lg_flood_blocked(&fo->lg)) {
+      BH_DROP(&dp->ctr_tx, LOOP_BLOCKED);
+      return BH_DP_FWD_FILTERED;
+    }
     bh_storm_class cls = bh_storm_classify(frame, 0);
     if (!bh_storm_admit(&fo->storm_tx, BH_STORM_TO_TUNNEL, cls, now)) {
       count_storm(&dp->ctr_tx, cls);
@@ -172,6 +199,16 @@ static int tap_put(bh_dp *dp, const uint8_t *frame, size_t len) {
   return 0;
 }
 
+void bh_dp_fo_tap_io(bh_dp *dp) {
+  bh_dp_fo *fo = dp->fo;
+  if (!fo->lg_pending) return;
+  if (tap_put(dp, fo->lg_frame, fo->lg_pending) == 0)
+    BH_COUNT(&dp->ctr_tx, TAP_TX_FRAMES, 1);
+  else
+    BH_DROP(&dp->ctr_tx, TAP_WRITE_FAILED);
+  fo->lg_pending = 0;
+}
+
 void bh_dp_fo_tx_flush(bh_dp *dp) {
   bh_dp_fo *fo = dp->fo;
   for (unsigned i = 0; i < fo->n_reply; i++) {
@@ -185,6 +222,7 @@ void bh_dp_fo_tx_flush(bh_dp *dp) {
 
 uint8_t bh_dp_fo_from_peer(bh_dp *dp, bh_port from, const uint8_t *frame, size_t len, uint64_t now) {
   bh_dp_fo *fo = dp->fo;
+  if (bh_lg_from_peer(&fo->lg, frame, len)) return BH_DP_FWD_FILTERED;
   int drop = bh_fo_from_peer(&fo->core, frame, len);
   if (drop) {
     count_drop(&dp->ctr_rx, drop);
@@ -207,6 +245,12 @@ uint8_t bh_dp_fo_from_peer(bh_dp *dp, bh_port from, const uint8_t *frame, size_t
 void bh_dp_fo_expire(bh_dp *dp, uint64_t now) {
   bh_neigh_expire(dp->fo->neigh, now, NEIGH_EXPIRE_BUDGET);
   bh_fo_expire_probes(&dp->fo->core, now);
+  bh_dp_fo *fo = dp->fo;
+  if (bh_lg_tick(&fo->lg, now) == BH_LG_CLEARED) emit_loop(dp, 0, NULL);
+  if (fo->lg_on && !fo->lg_pending && now - fo->last_lg_probe_ns >= BH_LOOP_PROBE_INTERVAL_NS) {
+    fo->last_lg_probe_ns = now;
+    fo->lg_pending = bh_lg_build_probe(&fo->lg, fo->lg_frame, sizeof fo->lg_frame);
+  }
 }
 
 void bh_dp_fo_forget_peer(bh_dp *dp, bh_port peer) { bh_neigh_forget_site(dp->fo->neigh, peer); }
@@ -233,6 +277,11 @@ int bh_dp_fo_set_options(bh_dp *dp, const bh_dp_fo_options *o) {
   fo->core.cfg.proxy_nd = o->proxy_nd;
   fo->core.cfg.l2f.isolate = o->isolate;
   fo->core.cfg.learn = learn;
+  fo->lg_on = o->loop_guard;
+  if (!fo->lg_on && fo->lg.blocked) { /* turned off while blocked: flooding resumes */
+    fo->lg.blocked = 0;
+    emit_loop(dp, 0, NULL);
+  }
   bh_storm_reconfigure(&fo->storm_tx, &o->storm, now);
   bh_storm_reconfigure(&fo->storm_rx, &o->storm, now);
   pthread_mutex_unlock(&dp->mac_lock);
@@ -343,5 +392,7 @@ void bh_dp_fo_stats_get(bh_dp *dp, bh_dp_fo_stats *out) {
   out->fo = fo->core.c;
   out->quarantined_macs = fo->core.quarantine.count;
   out->mac_full_events = fo->mac_full_events;
+  out->lg = fo->lg.c;
+  out->lg_blocked = fo->lg.blocked;
   pthread_mutex_unlock(&dp->mac_lock);
 }

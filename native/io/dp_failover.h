@@ -11,7 +11,12 @@
  *     bh_fo_from_peer (l2_* / iso_* / quarantined) -> bh_forward_from_peer_ex
  *     -> group or not locally known destination: bh_storm_admit(from tunnel) -> storm_*
  *   TAP loop (tap_loop.c, every 100 ms, mac_lock held): neighbour aging sweep with a budget
- *     ('neigh-gone' per aged entry), pending probes time out.
+ *     ('neigh-gone' per aged entry), pending probes time out; loop guard: the hold expired ->
+ *     'loop' cleared event; every 500 ms a loop probe is built and, after unlock,
+ *     bh_dp_fo_tap_io writes it to the TAP (the local LAN only).
+ *   Loop guard (bh_loopguard) on both paths, before everything else: a loop probe from the TAP is
+ *     consumed (another appliance's: 'loop' detected event, flooding into the tunnel blocked:
+ *     FLOOD -> loop_blocked until the hold expires); one from the tunnel is dropped.
  *
  * Locking: the neighbour table, the core's config/quarantine set/probes and both storm buckets
  * are under dp->mac_lock (one lock per batch on each data thread; the JS thread takes it briefly
@@ -25,6 +30,7 @@
 
 #include "../core/bh_failover.h"
 #include "../core/bh_forward.h"
+#include "../core/bh_loopguard.h"
 #include "../core/bh_storm.h"
 #include "dp_base.h"
 
@@ -33,7 +39,15 @@
 #define BH_NEIGH_AGE_DEFAULT_NS (300ULL * 1000000000ULL)
 #define BH_MAC_FULL_EVENT_INTERVAL_NS (10ULL * 1000000000ULL)
 
+#define BH_LOOP_PROBE_INTERVAL_NS (500ULL * 1000000ULL)
+#define BH_LOOP_HOLD_NS (1500ULL * 1000000ULL) /* three probe intervals without a foreign probe */
+
 /* Event payloads (bh_event.data, native byte order; decoded by native/napi/failover.c). */
+typedef struct {
+  uint8_t detected; /* 1 detected, 0 cleared */
+  uint8_t mac[6];   /* the other appliance's probe MAC (detected) */
+} bh_fo_loop_event;
+
 typedef struct {
   bh_ipaddr ip;
   uint8_t mac[6];
@@ -52,11 +66,13 @@ uint8_t bh_dp_fo_from_tap(bh_dp *dp, const uint8_t *frame, size_t len, uint64_t 
 void bh_dp_fo_tx_flush(bh_dp *dp); /* without mac_lock */
 uint8_t bh_dp_fo_from_peer(bh_dp *dp, bh_port from, const uint8_t *frame, size_t len, uint64_t now);
 void bh_dp_fo_expire(bh_dp *dp, uint64_t now);
+void bh_dp_fo_tap_io(bh_dp *dp); /* without mac_lock, on the TAP-loop thread after bh_dp_fo_expire */
 void bh_dp_fo_forget_peer(bh_dp *dp, bh_port peer); /* removePeer */
 
 /* ---- JS-thread operations (take mac_lock themselves) ---- */
 typedef struct {
   uint8_t proxy_arp, proxy_nd;
+  uint8_t loop_guard; /* send loop probes and act on foreign ones (off until set) */
   uint32_t isolate; /* BH_L2F_ISOLATE_* */
   bh_storm_config storm;
   uint32_t n_prefixes;
@@ -87,6 +103,8 @@ typedef struct {
   bh_fo_counters fo;
   uint32_t quarantined_macs;
   uint64_t mac_full_events;
+  bh_lg_counters lg;
+  uint8_t lg_blocked;
 } bh_dp_fo_stats;
 void bh_dp_fo_stats_get(bh_dp *dp, bh_dp_fo_stats *out);
 

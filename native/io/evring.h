@@ -22,7 +22,8 @@ typedef enum {
   BH_EV_NEIGH = 8,             /* data = bh_fo_neigh_event (dp_failover.h) */
   BH_EV_NEIGH_GONE = 9,        /* data = bh_ipaddr (aged out) */
   BH_EV_PROBE_ANSWER = 10,     /* data = bh_fo_neigh_event (ip, mac) */
-  BH_EV_MAC_TABLE_FULL = 11    /* local_index = the MAC table's capacity (<= 1 per 10 s) */
+  BH_EV_MAC_TABLE_FULL = 11,   /* local_index = the MAC table's capacity (<= 1 per 10 s) */
+  BH_EV_LOOP = 12              /* data = bh_fo_loop_event (dp_failover.h) */
 } bh_event_type;
 
 typedef struct {

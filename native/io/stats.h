@@ -54,7 +54,8 @@ typedef enum {
   X(ISO_HSRP4, "iso_hsrp4")                         \
   X(ISO_HSRP6, "iso_hsrp6")                         \
   X(ISO_RA, "iso_ra")                               \
-  X(ISO_V6_UNPARSED, "iso_v6_unparsed")
+  X(ISO_V6_UNPARSED, "iso_v6_unparsed")             \
+  X(LOOP_BLOCKED, "loop_blocked")
 
 #define BH_DROP_REASONS(X)                     \
   X(SHORT, "short")                            \

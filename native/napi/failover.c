@@ -130,6 +130,8 @@ static int parse_options(napi_env env, napi_value v, bh_dp_fo_options *o) {
   o->proxy_arp = (uint8_t)b;
   if (arg_bool_opt(env, v, "proxyNd", "options.proxyNd", 1, &b) < 0) return -1;
   o->proxy_nd = (uint8_t)b;
+  if (arg_bool_opt(env, v, "loopGuard", "options.loopGuard", 0, &b) < 0) return -1;
+  o->loop_guard = (uint8_t)b;
   napi_value lp, iso, storm;
   if (bh_get(env, v, "learnPrefixes", &lp) < 0) return -1;
   if (!bh_is_undefined(env, lp)) {
@@ -251,6 +253,18 @@ napi_value bh_failover_event_value(napi_env env, const bh_event *ev) {
       set_str(env, o, "type", "mac-table-full");
       bh_set_u64(env, o, "capacity", ev->local_index);
       return o;
+    case BH_EV_LOOP: {
+      bh_fo_loop_event d;
+      if (ev->len != sizeof d) return NULL;
+      memcpy(&d, ev->data, sizeof d);
+      set_str(env, o, "type", "loop");
+      set_str(env, o, "state", d.detected ? "detected" : "cleared");
+      if (d.detected) {
+        mac_text(d.mac, mac);
+        set_str(env, o, "mac", mac);
+      }
+      return o;
+    }
     default: return NULL;
   }
 }
@@ -443,6 +457,8 @@ napi_value bh_m_failover_stats(napi_env env, napi_callback_info info) {
   bh_set_u64(env, out, "arpProxied", s.fo.arp_proxied);
   bh_set_u64(env, out, "ndProxied", s.fo.nd_proxied);
   bh_set_u64(env, out, "quarantinedMacs", s.quarantined_macs);
+  bh_set_u64(env, out, "quarantinedDropped", s.fo.quarantined_dropped);
+  bh_set_u64(env, out, "autoPrefixesFull", s.fo.auto_prefixes_full);
   bh_set_u64(env, out, "arpInvalid", s.fo.arp_invalid);
   bh_set_u64(env, out, "ndInvalid", s.fo.nd_invalid);
   bh_set_u64(env, out, "macTableFullEvents", s.mac_full_events);
@@ -452,5 +468,14 @@ napi_value bh_m_failover_stats(napi_env env, napi_callback_info info) {
   bh_set_u64(env, probes, "expired", s.fo.probes_expired);
   bh_set_u64(env, probes, "evicted", s.fo.probes_evicted);
   napi_set_named_property(env, out, "probes", probes);
+  napi_value lg;
+  napi_create_object(env, &lg);
+  set_bool(env, lg, "blocked", s.lg_blocked);
+  bh_set_u64(env, lg, "loops", s.lg.loops);
+  bh_set_u64(env, lg, "probesSent", s.lg.probes_sent);
+  bh_set_u64(env, lg, "foreignSeen", s.lg.foreign_seen);
+  bh_set_u64(env, lg, "ownSeen", s.lg.own_seen);
+  bh_set_u64(env, lg, "fromTunnelDropped", s.lg.from_peer_dropped);
+  napi_set_named_property(env, out, "loopGuard", lg);
   return out;
 }

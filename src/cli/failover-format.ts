@@ -66,6 +66,7 @@ function formatItem(op: string, i: OpItem): string {
     case 'moved': return `${clean(i.ip)}: moved ${clean(i.from)} -> ${clean(i.to)} (seq ${clean(i.seq)})${probe}`;
     case 'plan': return `${clean(i.ip)}: would move ${clean(i.from)} -> ${clean(i.to)} (seq ${clean(i.seq)}); dry run, nothing changed${probe}`;
     case 'resolved': return `${clean(i.ip)}: resolved, keeping the ${clean(i.to)} copy (seq ${clean(i.seq)})`;
+    case 'unchanged': return `${clean(i.ip)}: already at the ${clean(i.to)} site, nothing changed (pinned there)`;
     default: return `${clean(i.ip)}: ${op} refused: ${REASONS[String(i.reason)] ?? clean(i.reason)}${probe}`;
   }
 }
@@ -89,6 +90,11 @@ export function formatFailoverStatus(f: unknown): string[] {
     out.push(`  proxied: ${clean(dp.arpProxied)} arp, ${clean(dp.ndProxied)} nd; quarantined macs: ${clean(dp.quarantinedMacs)}`);
     const nt = dp.neighTable;
     if (isObj(nt)) out.push(`  neighbour table: ${clean(nt.size)}/${clean(nt.capacity)} (moved ${clean(nt.moved)}, conflicts ${clean(nt.conflicts)}, full ${clean(nt.full)}, aged ${clean(nt.aged)})`);
+    const lg = dp.loopGuard;
+    if (isObj(lg)) {
+      out.push(lg.blocked ? '  LOOP: a second L2 path connects this LAN with the other site; flooding into the tunnel is blocked until it is removed'
+        : `  loop guard: no loop (loops seen ${clean(lg.loops)})`);
+    }
   }
   const c = isObj(s.counters) ? s.counters : {};
   out.push(`  moves: ${clean(c.moves ?? 0)} (failovers ${clean(c.failovers ?? 0)}, failbacks ${clean(c.failbacks ?? 0)}), ` +

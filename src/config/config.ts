@@ -24,6 +24,7 @@ import { knownFields } from './fields';
 import { MtuConfig, parseMtuConfig } from './mtu-config';
 import { FailoverConfig, formatFailoverConfig, parseFailoverConfig } from './failover-config';
 import { QosConfig, VOICE_RULES, formatQosConfig, parseQosConfig } from './qos-config';
+import { MetricsConfig, formatMetricsConfig, parseMetricsConfig } from './metrics-config';
 
 export const CONFIG_VERSION = 1;
 export const DEFAULT_TAP = 'bh0';
@@ -70,9 +71,16 @@ export interface Config {
   qos?: QosConfig;
   /** Nice value of the data-plane threads, -20..19 (src/daemon/thread-nice.ts); absent = the default. */
   threadNice?: number;
+  /** Session rekey age in seconds, 10..120 (src/daemon/rekey-timer.ts); absent = 120. */
+  rekeyAfterS?: number;
+  /** Prometheus /metrics endpoint (src/config/metrics-config.ts); absent = off. */
+  metrics?: MetricsConfig;
 }
 
-const TOP_KEYS = ['version', 'name', 'listen', 'endpoint', 'tap', 'bridge', 'macTableCapacity', 'macAgeS', 'logLevel', 'peers', 'fairQueue', 'mtu', 'failover', 'tapOffload', 'qos', 'threadNice'] as const;
+/** rekeyAfterS: shorter than WireGuard's 120 s only, and at least 10 s so one handshake (5 s retry) finishes first. */
+export const REKEY_AFTER_S_RANGE = { min: 10, max: 120 } as const;
+
+const TOP_KEYS = ['version', 'name', 'listen', 'endpoint', 'tap', 'bridge', 'macTableCapacity', 'macAgeS', 'logLevel', 'peers', 'fairQueue', 'mtu', 'failover', 'tapOffload', 'qos', 'threadNice', 'rekeyAfterS', 'metrics'] as const;
 const LISTEN_KEYS = ['address', 'port'] as const;
 const PEER_KEYS = ['name', 'publicKey', 'endpoint', 'psk', 'persistentKeepaliveS', 'addedAt'] as const;
 
@@ -237,9 +245,11 @@ export function parseConfig(raw: unknown, source = 'bridgehead.json'): Config {
     if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) c.fail('threadNice', `expected an integer from ${min} to ${max}`, n);
     cfg.threadNice = n as number;
   }
+  if (c.has(o, 'rekeyAfterS')) cfg.rekeyAfterS = c.integer(o.rekeyAfterS, 'rekeyAfterS', REKEY_AFTER_S_RANGE.min, REKEY_AFTER_S_RANGE.max);
   if (c.has(o, 'mtu')) cfg.mtu = parseMtuConfig(o.mtu, (path, problem, ...v) => c.fail(path, problem, ...v));
   if (c.has(o, 'failover')) cfg.failover = parseFailoverConfig(o.failover, (path, problem, ...v) => c.fail(path, problem, ...v), endpoint);
   if (c.has(o, 'qos')) cfg.qos = parseQosConfig(o.qos, (path, problem, ...v) => c.fail(path, problem, ...v));
+  if (c.has(o, 'metrics')) cfg.metrics = parseMetricsConfig(o.metrics, (path, problem, ...v) => c.fail(path, problem, ...v));
   return cfg;
 }
 
@@ -263,6 +273,8 @@ export function formatConfig(c: Config): string {
     ...(c.failover !== undefined ? { failover: formatFailoverConfig(c.failover) } : {}),
     ...(c.qos !== undefined ? { qos: formatQosConfig(c.qos) } : {}),
     ...(c.threadNice !== undefined ? { threadNice: c.threadNice } : {}),
+    ...(c.rekeyAfterS !== undefined ? { rekeyAfterS: c.rekeyAfterS } : {}),
+    ...(c.metrics !== undefined ? { metrics: formatMetricsConfig(c.metrics) } : {}),
     peers: c.peers.map((p) => ({
       name: p.name,
       publicKey: p.publicKey,
@@ -286,6 +298,8 @@ export function newConfig(opts: {
   site?: 'tenant' | 'provider';
   /** QoS on with this shaper rate and the voice rules (`init --wan-rate`); absent = no qos section */
   wanRateMbit?: number;
+  /** Prometheus /metrics on (`init --metrics [IP:PORT]`): true = the default loopback address */
+  metrics?: string | true;
 }): Config {
   return parseConfig({
     version: 1,
@@ -297,6 +311,7 @@ export function newConfig(opts: {
     peers: [],
     ...(opts.site !== undefined ? { failover: { enabled: true, site: opts.site } } : {}),
     ...(opts.wanRateMbit !== undefined ? { qos: { wanRateMbit: opts.wanRateMbit, rules: VOICE_RULES } } : {}),
+    ...(opts.metrics !== undefined ? { metrics: opts.metrics === true ? { enabled: true } : { enabled: true, listen: opts.metrics } } : {}),
   });
 }
 

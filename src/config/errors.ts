@@ -3,7 +3,8 @@
 
 export class ConfigError extends Error {
   constructor(message: string) {
-    super(message);
+    // one line whatever went into it (a file path or value with a control character)
+    super(message.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
     this.name = 'ConfigError';
   }
 }

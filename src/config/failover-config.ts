@@ -24,6 +24,8 @@ export interface FailoverConfig {
   learnPrefixes: string[];
   proxyArp: boolean;
   proxyNd: boolean;
+  /** detect a second L2 path between the sites and block flooding into the tunnel (default true) */
+  loopGuard: boolean;
   storm: { toTunnel: StormRates; fromTunnel: StormRates };
   isolate: { dhcp: boolean; vrrp: boolean; hsrp: boolean; ra: boolean };
 }
@@ -36,14 +38,14 @@ export const DEFAULT_STORM_RATES: StormRates = {
 
 const STORM_KEYS = Object.keys(DEFAULT_STORM_RATES) as Array<keyof StormRates>;
 const KEYS = ['enabled', 'site', 'conflictPolicy', 'flapMoves', 'flapWindowS', 'learnPrefixes', 'proxyArp', 'proxyNd',
-  'storm', 'isolate'] as const;
+  'loopGuard', 'storm', 'isolate'] as const;
 const ISOLATE_KEYS = ['dhcp', 'vrrp', 'hsrp', 'ra'] as const;
 
 /** The defaults of everything but the site (`init` picks it, see defaultSite). */
 export function defaultFailoverConfig(site: Site): FailoverConfig {
   return {
     enabled: false, site, conflictPolicy: 'quarantine', flapMoves: 5, flapWindowS: 180, learnPrefixes: [],
-    proxyArp: true, proxyNd: true,
+    proxyArp: true, proxyNd: true, loopGuard: true,
     storm: { toTunnel: { ...DEFAULT_STORM_RATES }, fromTunnel: { ...DEFAULT_STORM_RATES } },
     isolate: { dhcp: false, vrrp: false, hsrp: false, ra: false },
   };
@@ -146,6 +148,7 @@ export function parseFailoverConfig(raw: unknown, fail: Fail, endpoint: string |
     learnPrefixes: learn,
     proxyArp: bool(o, 'proxyArp', 'failover', d.proxyArp, fail),
     proxyNd: bool(o, 'proxyNd', 'failover', d.proxyNd, fail),
+    loopGuard: bool(o, 'loopGuard', 'failover', d.loopGuard, fail),
     storm: stormCfg,
     isolate,
   };
@@ -155,7 +158,7 @@ export function parseFailoverConfig(raw: unknown, fail: Fail, endpoint: string |
 export function formatFailoverConfig(f: FailoverConfig): FailoverConfig {
   return {
     enabled: f.enabled, site: f.site, conflictPolicy: f.conflictPolicy, flapMoves: f.flapMoves, flapWindowS: f.flapWindowS,
-    learnPrefixes: [...f.learnPrefixes], proxyArp: f.proxyArp, proxyNd: f.proxyNd,
+    learnPrefixes: [...f.learnPrefixes], proxyArp: f.proxyArp, proxyNd: f.proxyNd, loopGuard: f.loopGuard,
     storm: { toTunnel: { ...f.storm.toTunnel }, fromTunnel: { ...f.storm.fromTunnel } }, isolate: { ...f.isolate },
   };
 }
@@ -163,7 +166,7 @@ export function formatFailoverConfig(f: FailoverConfig): FailoverConfig {
 /** What the data plane gets (dp.setFailoverOptions). */
 export function dataPlaneFailoverOptions(f: FailoverConfig): FailoverOptions {
   return {
-    proxyArp: f.proxyArp, proxyNd: f.proxyNd, learnPrefixes: [...f.learnPrefixes],
+    proxyArp: f.proxyArp, proxyNd: f.proxyNd, loopGuard: f.loopGuard, learnPrefixes: [...f.learnPrefixes],
     storm: { toTunnel: { ...f.storm.toTunnel }, fromTunnel: { ...f.storm.fromTunnel } }, isolate: { ...f.isolate },
   };
 }

@@ -234,8 +234,12 @@ export function withConfigLock<T>(dir: string, fn: () => T, waitMs = LOCK_WAIT_M
 
 export function loadConfig(dir: string): Config {
   const p = configPaths(dir);
-  const text = readText(p.config, `run "bridgehead init --config ${p.dir}" first`);
-  return parseConfig(parseJsonFile(p.config, text), p.config);
+  return parseConfigText(readText(p.config, `run "bridgehead init --config ${p.dir}" first`), p.config);
+}
+
+/** A config file's text (as read from disk) to a Config; ConfigError naming `file` otherwise. */
+export function parseConfigText(text: string, file: string): Config {
+  return parseConfig(parseJsonFile(file, text), file);
 }
 
 function writeConfig(p: ConfigPaths, c: Config): void {
@@ -292,7 +296,12 @@ export function identityExists(dir: string): boolean {
 export function loadInvites(dir: string): Invite[] {
   const p = configPaths(dir);
   if (!exists(p.invites)) return [];
-  return parseInvites(parseJsonFile(p.invites, readText(p.invites, '')), p.invites);
+  return parseInvitesText(readText(p.invites, ''), p.invites);
+}
+
+/** An invites file's text to the list; ConfigError naming `file` otherwise. */
+export function parseInvitesText(text: string, file: string): Invite[] {
+  return parseInvites(parseJsonFile(file, text), file);
 }
 
 function writeInvites(p: ConfigPaths, list: readonly Invite[]): void {

@@ -3,7 +3,7 @@
 
 import { ValueError } from '../util/value-error';
 
-export { ValueError, quote } from '../util/value-error';
+export { ValueError, fieldName, quote } from '../util/value-error';
 export { parseHostPort, parseListen, parsePort, formatHostPort, isWildcardAddress } from '../util/endpoint';
 export type { HostPort, ListenAddress } from '../util/endpoint';
 export { parseDuration, formatDuration, INVITE_TTL_BOUNDS, JOIN_TIMEOUT_BOUNDS } from '../util/duration';

@@ -7,6 +7,9 @@
 //   {"t":"fo-probe","id":N,"ip":IP}                    "probe your LAN for IP" (failover --check of a
 //                                                      host that lives at the peer's site)
 //   {"t":"fo-probe-res","id":N,"ip":IP,"a":0|1,"m":MAC|""}  the answer: a = 1 and the MAC that answered
+//   {"t":"fo-conflict","ip":IP,"m":MAC,"r":REASON,"s":SEQ}  "a second copy of IP (MAC m) is live on my
+//                                                      LAN while you have it": the peer raises the
+//                                                      conflict too (verify on move, pinned host)
 
 import { isNeighborIp, isNeighborMac } from './neighbor-addr';
 
@@ -14,12 +17,14 @@ export type FoSite = 'tenant' | 'provider';
 export interface FoSiteMsg { t: 'fo-site'; s: FoSite }
 export interface FoProbe { t: 'fo-probe'; id: number; ip: string }
 export interface FoProbeResult { t: 'fo-probe-res'; id: number; ip: string; a: 0 | 1; m: string }
-export type FailoverMessage = FoSiteMsg | FoProbe | FoProbeResult;
+export type FoConflictReason = 'still-answers' | 'pinned';
+export interface FoConflict { t: 'fo-conflict'; ip: string; m: string; r: FoConflictReason; s: number }
+export type FailoverMessage = FoSiteMsg | FoProbe | FoProbeResult | FoConflict;
 
 export const MAX_PROBE_ID = 0x7fffffff;
 
 export function isFailoverMessageType(t: unknown): boolean {
-  return t === 'fo-site' || t === 'fo-probe' || t === 'fo-probe-res';
+  return t === 'fo-site' || t === 'fo-probe' || t === 'fo-probe-res' || t === 'fo-conflict';
 }
 
 function exactKeys(o: Record<string, unknown>, keys: string[]): boolean {
@@ -43,6 +48,10 @@ export function decodeFailoverObject(o: Record<string, unknown>): FailoverMessag
       if (o.a === 0 && o.m === '') return { t: 'fo-probe-res', id: o.id, ip: o.ip, a: 0, m: '' };
       return null;
     }
+    case 'fo-conflict':
+      return exactKeys(o, ['t', 'ip', 'm', 'r', 's']) && isIp(o.ip) && typeof o.m === 'string' && isNeighborMac(o.m) &&
+        (o.r === 'still-answers' || o.r === 'pinned') && typeof o.s === 'number' && Number.isInteger(o.s) && o.s >= 0 &&
+        o.s <= 0xffffffff ? { t: 'fo-conflict', ip: o.ip, m: o.m, r: o.r, s: o.s } : null;
     default:
       return null;
   }

@@ -23,7 +23,8 @@ export const NB_END = 2;   // the full sync is complete
 export const NB_ROUTER = 1;   // NA Router flag
 export const NB_HANDOVER = 2; // the sender gives this host to the receiver at this seq (failover/failback/resolve)
 export const NB_RESOLVED = 4; // an operator resolved this host's conflict at this seq
-export const NB_FLAGS_ALL = NB_ROUTER | NB_HANDOVER | NB_RESOLVED;
+export const NB_PINNED = 8;   // an operator placed this host here (failover/failback): a sighting elsewhere is a conflict
+export const NB_FLAGS_ALL = NB_ROUTER | NB_HANDOVER | NB_RESOLVED | NB_PINNED;
 
 export type NeighborOrigin = 'arp' | 'nd' | 'traffic' | 'peer' | 'static';
 const ORIGIN_CODE: Record<NeighborOrigin, string> = { arp: 'a', nd: 'n', traffic: 't', peer: 'p', static: 's' };
@@ -34,7 +35,7 @@ export interface NeighborEntry {
   mac: string;         // canonical unicast
   seq: number;         // mobility sequence number, 0 .. 2^32-1
   origin: NeighborOrigin;
-  flags: number;       // NB_ROUTER | NB_HANDOVER | NB_RESOLVED
+  flags: number;       // NB_ROUTER | NB_HANDOVER | NB_RESOLVED | NB_PINNED
 }
 
 export interface NbUpdate { t: 'nb-up'; e: number; n: number; f: number; u: NeighborEntry[]; w: string[] }

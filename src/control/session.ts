@@ -46,7 +46,9 @@ export type HandshakeReason = 'startup' | 'data' | 'rekey-time' | 'rekey-message
 
 export type SessionEvent =
   | { kind: 'tick'; rxBytes: number; txBytes: number; sendCounter: bigint | null; canInitiate: boolean;
-      persistentKeepaliveMs: number; jitterMs: number }
+      persistentKeepaliveMs: number; jitterMs: number;
+      /** Initiator's rekey age (config rekeyAfterS, src/daemon/rekey-timer.ts); absent = 120 s. */
+      rekeyAfterMs?: number }
   | { kind: 'need-handshake'; canInitiate: boolean }
   | { kind: 'start'; canInitiate: boolean }
   | { kind: 'initiated-keypair' }       // we were the initiator and consumed the response
@@ -142,7 +144,7 @@ function tick(state: SessionState, ev: Extract<SessionEvent, { kind: 'tick' }>, 
   } else if (ev.canInitiate && !responderHolding(s, nowMs)) {
     const cur = s.current;
     const age = cur ? nowMs - cur.createdMs : Infinity;
-    if (cur && cur.initiator && sent && age >= REKEY_AFTER_TIME_MS) {
+    if (cur && cur.initiator && sent && age >= (ev.rekeyAfterMs ?? REKEY_AFTER_TIME_MS)) {
       s = beginHandshake(s, nowMs, 'rekey-time', ev.jitterMs, actions);
     } else if (cur && received && age >= REJECT_AFTER_TIME_MS - KEEPALIVE_TIMEOUT_MS - REKEY_TIMEOUT_MS) {
       // Receiving on a key that is about to expire: the initiator has not rekeyed; take over.

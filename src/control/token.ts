@@ -39,7 +39,8 @@ export interface InviteToken {
 
 export class TokenError extends Error {
   constructor(message: string) {
-    super(message);
+    // one line whatever a token carried into it
+    super(message.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
     this.name = 'TokenError';
   }
 }
@@ -73,15 +74,15 @@ export function endpointProblem(ep: string): string | null {
   const v6 = /^\[([^\]]*)\]:([^:]*)$/.exec(ep);
   if (v6) {
     [, host, port] = v6;
-    if (!isIPv6(host)) return `has an invalid IPv6 address "${host}"`;
+    if (!isIPv6(host)) return `has an invalid IPv6 address ${JSON.stringify(host)}`;
   } else {
     const m = /^([^:[\]]*):([^:]*)$/.exec(ep);
     if (!m) return 'is not host:port (write IPv6 addresses as [addr]:port)';
     [, host, port] = m;
     if (host === '') return 'has an empty host';
-    if (!hostnameOk(host)) return `has an invalid host "${host}"`;
+    if (!hostnameOk(host)) return `has an invalid host ${JSON.stringify(host)}`;
   }
-  if (!/^[1-9][0-9]{0,4}$/.test(port) || Number(port) > 65535) return `has an invalid port "${port}" (1-65535)`;
+  if (!/^[1-9][0-9]{0,4}$/.test(port) || Number(port) > 65535) return `has an invalid port ${JSON.stringify(port)} (1-65535)`;
   return null;
 }
 

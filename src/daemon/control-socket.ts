@@ -17,6 +17,7 @@ import { ControlError, checkSocketPath, socketErrorCode as errCode } from '../ip
 
 // Compatibility for code written before the client moved to src/ipc (import it from there).
 export { ControlError, callControl, type ControlErrorKind } from '../ipc/control-client';
+import { parseControlRequest } from './control-request';
 
 export type ControlHandler = (params: unknown) => Promise<unknown> | unknown;
 export type ControlHandlers = Record<string, ControlHandler>;
@@ -208,32 +209,12 @@ function serveClient(sock: net.Socket, handlers: ControlHandlers, lim: ClientLim
   };
 
   const handle = async (line: string): Promise<void> => {
-    let req: unknown;
-    try {
-      req = JSON.parse(line);
-    } catch {
-      send({ id: null, error: 'request is not valid JSON' });
+    const r = parseControlRequest(line);
+    if (!r.ok) {
+      send({ id: r.id, error: r.error });
       return;
     }
-    if (req === null || typeof req !== 'object' || Array.isArray(req)) {
-      send({ id: null, error: 'request must be a JSON object' });
-      return;
-    }
-    const r = req as { id?: unknown; method?: unknown; params?: unknown };
-    const id = typeof r.id === 'number' && Number.isFinite(r.id) ? r.id : null;
-    if (id === null) {
-      send({ id: null, error: 'request "id" must be a number' });
-      return;
-    }
-    if (typeof r.method !== 'string' || r.method === '') {
-      send({ id, error: 'request "method" must be a non-empty string' });
-      return;
-    }
-    const params = r.params === undefined ? {} : r.params;
-    if (params === null || typeof params !== 'object' || Array.isArray(params)) {
-      send({ id, error: 'request "params" must be a JSON object' });
-      return;
-    }
+    const { id, params } = r;
     if (!Object.prototype.hasOwnProperty.call(handlers, r.method) || typeof handlers[r.method] !== 'function') {
       send({ id, error: `unknown method ${JSON.stringify(r.method.slice(0, 64))}` });
       return;

@@ -8,6 +8,7 @@
 //   control socket ──> status / reload / failover methods (failover-control.ts)
 //   SIGHUP, control socket `reload` ──> reload.ts (re-read config, apply what can change live)
 //   neigh events, nb-*/fo-* messages, tick ──> partial failover (failover.ts, when enabled)
+//   GET /metrics ──> buildStatus + thread CPU ──> Prometheus text (metrics.ts, when enabled)
 
 import { randomInt } from 'node:crypto';
 import pino from 'pino';
@@ -32,12 +33,15 @@ import { fairQueueEnabled } from './fair-queue';
 import { tapOffloadEnabled } from './tap-offload';
 import { readEnvSwitches } from './env-switch';
 import { threadNice } from './thread-nice';
+import { rekeyAfterMs } from './rekey-timer';
 import { setTapMtu, tapMtuFor } from './tap-mtu';
 import { MAX_FRAME_SIZE_DEFAULT } from '../config/mtu-config';
 import { handleControlMessage } from './control-channel';
 import { startFailover } from './failover-setup';
 import { failoverHandlers } from './failover-control';
 import { applyQos, qosEnabled, qosHandlers } from './qos';
+import { serveMetrics } from './metrics';
+import { metricsListen } from '../config/metrics-config';
 
 export interface DaemonOptions { configDir: string; logLevel?: string }
 
@@ -65,6 +69,7 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
   const log = pino({ level: opts.logLevel ?? config.logLevel, base: { name: config.name } });
   const startedMs = Date.now();
   const drops = new DropCounters();
+  const rekeyAfter = rekeyAfterMs(config); // a bad BRIDGEHEAD_REKEY_AFTER_S stops here, before anything starts
   const registry = new PeerRegistry();
   const now = () => Date.now();
 
@@ -157,7 +162,7 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
         case 'endpoint': {
           const peer = registry.get(ev.peer);
           if (!peer) break;
-          peer.endpoint = ev.endpoint;
+          registry.moveEndpoint(peer, ev.endpoint);
           log.info({ peer: peer.name, endpoint: fmt(ev.endpoint) }, 'peer endpoint changed');
           break;
         }
@@ -181,6 +186,13 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
         case 'neigh-gone':
         case 'probe-answer':
           failover?.onEvent(ev, t);
+          break;
+        case 'loop':
+          if (ev.state === 'detected') {
+            log.error({ otherAppliance: ev.mac }, 'alarm: a second L2 path connects this LAN with the other site (loop); flooding into the tunnel is blocked until it is removed');
+          } else {
+            log.info({}, 'loop gone: flooding into the tunnel resumes');
+          }
           break;
         case 'mac-table-full':
           // the data plane rate-limits this to one per 10 s; status shows macTable.full (refused learns)
@@ -217,12 +229,14 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
     onQos: (q) => { qosConfig = q; } });
   setHupHandler(() => { void reloader.reload('SIGHUP'); });
 
-  let server: { close(): Promise<void> };
+  const status = () => buildStatus({ config, identity, registry, dp, drops, startedMs, nowMs: now(),
+    pathMtuSource: (id) => pmtu.source(id), failover: () => failover?.status() ?? null,
+    handshakeGuard: (t) => driver.guardStats(t) });
+  let server: { close(): Promise<void> } | null = null;
+  let metrics: { close(): Promise<void> } | null = null;
   try {
     server = await startControlServer(`${opts.configDir}/bridgehead.sock`, {
-      status: () => buildStatus({ config, identity, registry, dp, drops, startedMs, nowMs: now(),
-        pathMtuSource: (id) => pmtu.source(id), failover: () => failover?.status() ?? null,
-        handshakeGuard: (t) => driver.guardStats(t) }),
+      status,
       reload: async () => {
         const r = await reloader.reload('control socket');
         if (!r.ok) throw new Error(r.error);
@@ -231,7 +245,10 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
       ...qosHandlers(dp, () => ({ qos: qosConfig })),
       ...failoverHandlers({ dp, driver: failover, now, peerName: (id) => registry.get(id)?.name ?? `peer ${id}` }),
     });
+    const metricsAt = metricsListen(config.metrics); // settings take effect at start (reload keeps them)
+    if (metricsAt) metrics = await serveMetrics({ listen: metricsAt, status, now, log });
   } catch (e) {
+    await server?.close();
     dp.stop();
     process.stderr.write(`bridgehead: ${(e as Error).message}\n`);
     return 1;
@@ -252,7 +269,7 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
         kind: 'tick', rxBytes: ps?.rxBytes ?? 0, txBytes: ps?.txBytes ?? 0,
         sendCounter: ps?.currentKey ? BigInt(ps.currentKey.sendCounter) : null,
         canInitiate: peer.endpoint !== null && !peer.provisional,
-        persistentKeepaliveMs: peer.persistentKeepaliveMs, jitterMs: randomInt(0, 334),
+        persistentKeepaliveMs: peer.persistentKeepaliveMs, jitterMs: randomInt(0, 334), rekeyAfterMs: rekeyAfter,
       }, t);
     }
     pmtu.tick(stats, t);
@@ -268,7 +285,7 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
       log.info({ signal }, 'stopping');
       clearInterval(timer);
       failover?.close();
-      void server.close().finally(() => {
+      void Promise.all([server?.close(), metrics?.close()]).finally(() => {
         dp.stop(); // removes the TAP, zeroes the session keys
         for (const p of registry.all()) p.psk.fill(0);
         identity.privateKey.fill(0);

@@ -6,12 +6,14 @@
 //
 //   BRIDGEHEAD_FQ / _QOS / _TAP_OFFLOAD  1|0 (true/false, on/off): win over the config keys
 //   BRIDGEHEAD_THREAD_NICE              integer in the data plane's nice range: wins over threadNice
+//   BRIDGEHEAD_REKEY_AFTER_S            10..120: session rekey age in s, wins over rekeyAfterS (soak runs)
 //   BH_TAP_OFFLOAD=off                  no TAP offloads, whatever else says (on = no effect)
 //   BH_UDP_OFFLOAD=off                  no UDP GSO/GRO on the tunnel socket (options.udpOffload)
 //   BH_TAP_GRO=off                      TAP offloads read side only (options.tapGro)
 //   BRIDGEHEAD_CONFIG, BRIDGEHEAD_DEBUG read by the CLI (src/cli/options.ts, program.ts)
 
 import { LIMITS } from '../dataplane/limits';
+import { REKEY_AFTER_S_RANGE } from '../config/config';
 
 type Spec = { kind: 'bool' } | { kind: 'int'; min: number; max: number } | { kind: 'cli' };
 
@@ -20,6 +22,7 @@ export const ENV_SWITCHES = {
   BRIDGEHEAD_QOS: { kind: 'bool' },
   BRIDGEHEAD_TAP_OFFLOAD: { kind: 'bool' },
   BRIDGEHEAD_THREAD_NICE: { kind: 'int', min: LIMITS.threadNice.min, max: LIMITS.threadNice.max },
+  BRIDGEHEAD_REKEY_AFTER_S: { kind: 'int', min: REKEY_AFTER_S_RANGE.min, max: REKEY_AFTER_S_RANGE.max },
   BH_TAP_OFFLOAD: { kind: 'bool' },
   BH_UDP_OFFLOAD: { kind: 'bool' },
   BH_TAP_GRO: { kind: 'bool' },
@@ -36,6 +39,7 @@ export interface EnvSwitches {
   qos?: boolean;
   tapOffload?: boolean;
   threadNice?: number;
+  rekeyAfterS?: number;
   udpOffload?: boolean;
   tapGro?: boolean;
 }
@@ -68,11 +72,13 @@ export function readEnvSwitches(env: NodeJS.ProcessEnv = process.env): EnvSwitch
     }
   }
   const nice = ENV_SWITCHES.BRIDGEHEAD_THREAD_NICE;
+  const rekey = ENV_SWITCHES.BRIDGEHEAD_REKEY_AFTER_S;
   const out: EnvSwitches = {
     fq: envSwitch(env, 'BRIDGEHEAD_FQ'),
     qos: envSwitch(env, 'BRIDGEHEAD_QOS'),
     tapOffload: envSwitch(env, 'BH_TAP_OFFLOAD') === false ? false : envSwitch(env, 'BRIDGEHEAD_TAP_OFFLOAD'),
     threadNice: envInt(env, 'BRIDGEHEAD_THREAD_NICE', nice.min, nice.max),
+    rekeyAfterS: envInt(env, 'BRIDGEHEAD_REKEY_AFTER_S', rekey.min, rekey.max),
     udpOffload: envSwitch(env, 'BH_UDP_OFFLOAD'),
     tapGro: envSwitch(env, 'BH_TAP_GRO'),
   };

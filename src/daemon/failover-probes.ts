@@ -9,9 +9,9 @@ import type { ProbeOutcome } from '../ipc/failover-replies';
 export type { ProbeOutcome };
 
 export const MAX_WAITING = 16;
-export const LOCAL_PROBE_WAIT_MS = 500;    // a live host on the LAN answers an ARP probe / DAD NS within ms
-export const LOCAL_PROBE_REPEAT_MS = 150;  // probes sent at 0, 150, 300 ms
-export const REMOTE_PROBE_WAIT_MS = 2000;  // the peer's 0.5 s probe + the WAN round trip + margin
+export const LOCAL_PROBE_WAIT_MS = 350;    // a live host on the LAN answers an ARP probe / DAD NS within ms
+export const LOCAL_PROBE_REPEAT_MS = 100;  // probes sent at 0, 100, 200 ms (a lost probe or answer is retried)
+export const REMOTE_PROBE_WAIT_MS = 2000;  // the peer's 0.35 s probe + the WAN round trip + margin
 
 interface Waiter { ip: string; done: (o: ProbeOutcome) => void; timers: NodeJS.Timeout[] }
 

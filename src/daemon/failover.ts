@@ -6,6 +6,10 @@
 //   session up/down (250 ms tick)      -> sync session-up (random epoch) / session-down; fo-site out
 //   'nb-*' from the peer               -> sync -> remote-upsert / remote-withdraw -> mobility
 //   'fo-probe' / 'fo-probe-res' / 'fo-site' from the peer -> probe on our LAN / waiters / site check
+//   mobility 'verify' (a host of the peer's site seen here) -> fo-probe to the peer (the same probe
+//     as failover --check; one retry when no result comes back) -> mobility verify-result
+//   mobility 'conflict' seen here -> one pino error line + fo-conflict to the peer -> its mobility
+//     peer-conflict (both appliances show it)
 //   operator (control socket)          -> failover / failback / resolve (+ probes) -> mobility
 //   mobility actions -> dp.setNeighbor / deleteNeighbor / announce / setQuarantine, sync share /
 //     unshare, pino lines, the recent-events ring and the conflicts of `status`
@@ -21,13 +25,14 @@ import * as nsync from '../control/neighbor-sync';
 import type { FailoverConfig } from '../config/failover-config';
 import { dataPlaneFailoverOptions } from '../config/failover-config';
 import type { DataPlane, DataPlaneStats, FailoverEvent, FailoverStats } from '../dataplane/types';
-import type { FailoverStatus, OpItem, OpResult, RecentEvent } from '../ipc/failover-replies';
+import type { FailoverStatus, OpItem, OpResult, ProbeOutcome, RecentEvent } from '../ipc/failover-replies';
 import { ProbeWaiters } from './failover-probes';
 
 export type FailoverDp = Pick<DataPlane, 'sendControl' | 'setFailoverOptions' | 'setNeighbor' | 'deleteNeighbor' |
   'neighbors' | 'setQuarantine' | 'announce' | 'probe' | 'failoverStats'>;
 
 export interface FailoverLog {
+  error(o: object, msg: string): void;
   info(o: object, msg: string): void;
   warn(o: object, msg: string): void;
   debug(o: object, msg: string): void;
@@ -76,7 +81,8 @@ export class FailoverDriver {
   private remoteProbesRunning = 0;
   readonly counters = { controlSendFailed: 0, probeResultsUnmatched: 0, remoteProbesRefused: 0, quarantineFailed: 0,
     setNeighborFailed: 0, remoteProbes: 0, wakeProbes: 0,
-    quarantinesLeftToPeer: 0, resolveAnnouncements: 0 };
+    quarantinesLeftToPeer: 0, resolveAnnouncements: 0, verifyProbes: 0, verifyRetries: 0, conflictsFromPeer: 0,
+    neighborReplaced: 0 };
   private cfg: FailoverConfig;
 
   constructor(private readonly d: FailoverDriverDeps) {
@@ -185,6 +191,10 @@ export class FailoverDriver {
       case 'fo-probe-res':
         if (!this.probes.remoteResult(msg.id, msg.ip, msg.a === 1, msg.m)) this.counters.probeResultsUnmatched++;
         break;
+      case 'fo-conflict':
+        this.counters.conflictsFromPeer++;
+        this.mobStep(p, { kind: 'peer-conflict', ip: msg.ip, mac: msg.m, reason: msg.r, seq: msg.s }, nowMs);
+        break;
       default:
         this.syncStep(p, { kind: 'message', msg }, nowMs);
     }
@@ -210,6 +220,21 @@ export class FailoverDriver {
   private sendSite(p: PeerState, nowMs: number): void {
     p.siteSentMs = nowMs;
     this.send(p, { t: 'fo-site', s: this.cfg.site });
+  }
+
+  /** Verify on move: the peer probes its LAN for the host it has on record (mobility 'verify'). */
+  private async verify(p: PeerState, ip: string, id: number): Promise<void> {
+    let o: ProbeOutcome = { result: 'unknown' };
+    for (let attempt = 0; attempt < 2 && o.result === 'unknown'; attempt++) {
+      if (attempt > 0) this.counters.verifyRetries++;
+      this.counters.verifyProbes++;
+      o = await this.probes.probeRemote(ip, (pid) => (p.up ? (this.send(p, { t: 'fo-probe', id: pid, ip }), true) : false))
+        .catch(() => ({ result: 'unknown' as const }));
+      if (!p.up) break;
+    }
+    if (this.peers.get(p.id) !== p) return; // the peer went away meanwhile
+    this.mobStep(p, { kind: 'verify-result', ip, id, result: o.result, ...(o.result === 'answered' ? { mac: o.mac } : {}) },
+      Date.now());
   }
 
   private send(p: PeerState, msg: NeighborMessage | FailoverMessage): void {
@@ -242,7 +267,15 @@ export class FailoverDriver {
         const local = a.site === this.cfg.site;
         const origin = local ? (p.mob.hosts.get(a.ip)?.origin ?? 'arp') : 'peer';
         try {
-          dp.setNeighbor(a.ip, { mac: a.mac, peer: local ? 0 : p.id, seq: a.seq, origin, router: a.router, frozen: a.frozen });
+          const entry = { mac: a.mac, peer: local ? 0 : p.id, seq: a.seq, origin, router: a.router, frozen: a.frozen };
+          const r = dp.setNeighbor(a.ip, entry);
+          if (r === 'stale' || r === 'conflict') {
+            // mobility decides; the data plane's own learning may be ahead (it moved the entry here
+            // with seq + 1 on the sighting that led to a conflict): replace its entry
+            this.counters.neighborReplaced++;
+            dp.deleteNeighbor(a.ip);
+            dp.setNeighbor(a.ip, entry);
+          }
         } catch (e) {
           this.counters.setNeighborFailed++;
           this.d.log.warn({ ip: a.ip, err: (e as Error).message }, 'data plane refused a neighbour entry');
@@ -262,10 +295,18 @@ export class FailoverDriver {
         if (a.to === this.cfg.site && a.from !== a.to && a.cause !== 'seen-here') { this.counters.wakeProbes++; dp.probe(a.ip); }
         this.note({ atMs: nowMs, kind: 'moved', ip: a.ip, mac: a.mac, from: a.from, to: a.to, reason: a.cause, peer });
         break;
+      case 'verify':
+        void this.verify(p, a.ip, a.id);
+        break;
       case 'conflict': {
         const c = a.conflict;
-        this.d.log.warn({ ip: c.ip, reason: c.reason, macs: c.macs, policy: c.policy, quarantined: c.quarantined, peer },
+        this.d.log.error({ ip: c.ip, reason: c.reason, tenantMac: c.macs.tenant, providerMac: c.macs.provider,
+          sites: ['tenant', 'provider'], policy: c.policy, quarantined: c.quarantined, detectedBy: this.cfg.site, peer },
           'failover conflict (split brain): resolve with "bridgehead resolve HOST --keep tenant|provider"');
+        if (a.seenHere && (c.reason === 'still-answers' || c.reason === 'pinned')) {
+          const other = c.macs[this.cfg.site];
+          this.send(p, { t: 'fo-conflict', ip: c.ip, m: other, r: c.reason, s: c.atSeq });
+        }
         this.note({ atMs: nowMs, kind: 'conflict', ip: c.ip, reason: c.reason, peer,
           mac: c.quarantined?.mac, to: c.quarantined?.site });
         break;
@@ -359,7 +400,8 @@ export class FailoverDriver {
     const items: OpItem[] = [];
     for (const { ip, p } of this.resolveHost(host)) items.push(await this.moveOne(op, ip, p, opt, now));
     if (items.length === 0) items.push({ ip: host, outcome: 'refused', reason: 'unknown-host' });
-    return { op, host, check: opt.check === true, ok: items.every((i) => i.outcome !== 'refused'), items };
+    return { op, host, check: opt.check === true, ok: items.every((i) => i.outcome !== 'refused'),
+      changed: items.some((i) => i.outcome === 'moved' || i.outcome === 'resolved'), items };
   }
 
   private async moveOne(op: mob.MoveOp, ip: string, p: PeerState | undefined, opt: { check?: boolean; force?: boolean },
@@ -370,7 +412,11 @@ export class FailoverDriver {
     if (opt.check || !opt.force) {
       const first = this.mobStep(p, { kind: op, ip, check: true }, now());
       const ask = first.find((a): a is Extract<mob.MobilityAction, { kind: 'probe' }> => a.kind === 'probe');
-      if (!ask) return itemOf(ip, first);
+      if (!ask) {
+        // already there: not a dry run -> step again without check, which pins the host there
+        if (!opt.check && first.some((x) => x.kind === 'unchanged')) return itemOf(ip, this.mobStep(p, { kind: op, ip }, now()));
+        return itemOf(ip, first);
+      }
       const o = ask.lan === this.cfg.site
         ? await this.probes.probeLocal(ip, () => this.d.dp.probe(ip))
         : await this.probes.probeRemote(ip, (id) => (p.up ? (this.send(p, { t: 'fo-probe', id, ip }), true) : false));
@@ -390,7 +436,8 @@ export class FailoverDriver {
       items.push(itemOf(ip, this.mobStep(p, { kind: 'resolve', ip, keep }, nowMs)));
     }
     if (items.length === 0) items.push({ ip: host, outcome: 'refused', reason: 'no-conflict' });
-    return { op: 'resolve', host, check: false, ok: items.every((i) => i.outcome !== 'refused'), items };
+    return { op: 'resolve', host, check: false, ok: items.every((i) => i.outcome !== 'refused'),
+      changed: items.some((i) => i.outcome === 'resolved'), items };
   }
 
   // ------------------------------------------------------------------ status
@@ -431,6 +478,7 @@ function itemOf(ip: string, acts: mob.MobilityAction[]): OpItem {
       case 'refused': return { ip, outcome: 'refused', reason: a.reason };
       case 'plan': return { ip, outcome: 'plan', from: a.from, to: a.to, seq: a.seq };
       case 'resolved': return { ip, outcome: 'resolved', to: a.keep, seq: a.seq };
+      case 'unchanged': return { ip, outcome: 'unchanged', to: a.site };
       default: break;
     }
   }

@@ -173,9 +173,8 @@ export class HandshakeDriver {
   }
 
   private setEndpoint(peer: PeerEntry, from: Endpoint): void {
-    if (peer.endpoint && peer.endpoint.address === from.address && peer.endpoint.port === from.port) return;
-    peer.endpoint = { address: from.address, port: from.port };
-    this.d.dp.setEndpoint(peer.id, peer.endpoint);
+    if (!this.d.registry.moveEndpoint(peer, from)) return;
+    this.d.dp.setEndpoint(peer.id, from);
   }
 
   /** A random 32-bit index not used by any peer's last few handshakes (the data plane keeps at

@@ -31,6 +31,8 @@ export interface PeerEntry {
   cookie: { value: Uint8Array; receivedMs: number } | null;
   /** Enrollment through an invite that is not confirmed yet. */
   provisional: { inviteId: string; createdMs: number } | null;
+  /** Times the endpoint in use changed after the peer was set up (roaming; /metrics) */
+  endpointChanges: number;
 }
 
 export class PeerRegistry {
@@ -46,12 +48,12 @@ export class PeerRegistry {
   byPendingIndex(index: number): PeerEntry | undefined { return this.pendingByIndex.get(index); }
   provisionalCount(): number { return this.all().filter((p) => p.provisional).length; }
 
-  add(p: Omit<PeerEntry, 'id' | 'session' | 'pending' | 'lastTimestamp' | 'publicKeyB64' | 'cookie'>): PeerEntry {
+  add(p: Omit<PeerEntry, 'id' | 'session' | 'pending' | 'lastTimestamp' | 'publicKeyB64' | 'cookie' | 'endpointChanges'>): PeerEntry {
     const keyB64 = b64(p.publicKey);
     if (this.byKey.has(keyB64)) throw new Error(`peer with public key ${keyB64} already present`);
     const id = p.provisional ? this.allocProvisionalId() : this.nextStaticId++;
     const entry: PeerEntry = { ...p, id, publicKeyB64: keyB64, session: initialSession(), pending: null,
-      lastTimestamp: null, cookie: null };
+      lastTimestamp: null, cookie: null, endpointChanges: 0 };
     this.byId.set(id, entry);
     this.byKey.set(keyB64, entry);
     return entry;
@@ -63,6 +65,15 @@ export class PeerRegistry {
     this.setPending(p, null);
     this.byId.delete(id);
     this.byKey.delete(p.publicKeyB64);
+  }
+
+  /** The endpoint the data plane now uses for p (a handshake or an authenticated packet from a new
+   *  address); false when it is the one already in use. */
+  moveEndpoint(p: PeerEntry, to: Endpoint): boolean {
+    if (p.endpoint && p.endpoint.address === to.address && p.endpoint.port === to.port) return false;
+    p.endpoint = { address: to.address, port: to.port };
+    p.endpointChanges++;
+    return true;
   }
 
   setPending(p: PeerEntry, pending: PendingInitiation | null): void {

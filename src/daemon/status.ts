@@ -34,6 +34,7 @@ export function buildStatus(d: {
       lastRxAgeMs: ps ? age(ps.lastRxMs) : null, lastTxAgeMs: ps ? age(ps.lastTxMs) : null,
       pathMtu: ps?.pathMtu || configuredPathMtu(d.config).pathMtu,
       pathMtuSource: d.pathMtuSource?.(p.id) ?? configuredPathMtu(d.config).source,
+      endpointChanges: p.endpointChanges,
     };
   });
   const drops: Record<string, number> = { ...s.drops };

@@ -96,7 +96,7 @@ export type FailoverDropReason =
   | 'quarantined' | 'storm_broadcast' | 'storm_multicast' | 'storm_unknown_unicast'
   | 'l2_stp' | 'l2_pause' | 'l2_slow_protocols' | 'l2_pae' | 'l2_lldp' | 'l2_link_local'
   | 'iso_dhcp4_server' | 'iso_dhcp6_server' | 'iso_vrrp4' | 'iso_vrrp6' | 'iso_hsrp4' | 'iso_hsrp6'
-  | 'iso_ra' | 'iso_v6_unparsed';
+  | 'iso_ra' | 'iso_v6_unparsed' | 'loop_blocked';
 
 export const DROP_REASONS: readonly DropReason[] = [
   'short', 'bad_type', 'bad_size', 'unknown_index', 'auth_failed', 'replay', 'key_expired',
@@ -108,7 +108,7 @@ export const DROP_REASONS: readonly DropReason[] = [
   'quarantined', 'storm_broadcast', 'storm_multicast', 'storm_unknown_unicast',
   'l2_stp', 'l2_pause', 'l2_slow_protocols', 'l2_pae', 'l2_lldp', 'l2_link_local',
   'iso_dhcp4_server', 'iso_dhcp6_server', 'iso_vrrp4', 'iso_vrrp6', 'iso_hsrp4', 'iso_hsrp6',
-  'iso_ra', 'iso_v6_unparsed',
+  'iso_ra', 'iso_v6_unparsed', 'loop_blocked',
   'fq_codel', 'fq_overflow', 'qos_band_full',
 ];
 
@@ -320,6 +320,9 @@ export interface FailoverOptions {
   /** learn IP->MAC from the source address of ordinary traffic only inside these prefixes
    * (CIDR strings; empty = never from traffic, only from ARP/ND) */
   learnPrefixes: string[];
+  /** loop guard: probes on the LAN every 500 ms; another appliance's probe seen here blocks flooding
+   *  into the tunnel ('loop' events). Default false (the daemon turns it on with failover.loopGuard). */
+  loopGuard?: boolean;
   storm: { toTunnel: StormRates; fromTunnel: StormRates };
   /** isolation presets (bh_l2filter), each default false */
   isolate: { dhcp: boolean; vrrp: boolean; hsrp: boolean; ra: boolean };
@@ -349,6 +352,10 @@ export interface FailoverStats {
   arpProxied: number;
   ndProxied: number;
   quarantinedMacs: number;
+  /** frames dropped because their source or destination MAC is quarantined (both directions) */
+  quarantinedDropped?: number;
+  /** ARP/ND-learned hosts whose /24 or /64 did not fit in the 64 automatic learn prefixes */
+  autoPrefixesFull?: number;
   /** ARP / ND frames from the LAN that failed to parse (forwarded anyway) */
   arpInvalid?: number;
   ndInvalid?: number;
@@ -356,6 +363,9 @@ export interface FailoverStats {
   macTableFullEvents?: number;
   /** dp.probe: sent, answered ('probe-answer' events), expired unanswered, evicted (more than 16 pending) */
   probes?: { sent: number; answered: number; expired: number; evicted: number };
+  /** loop guard (docs/INTERNALS.md 5.6): blocked = flooding into the tunnel is stopped now */
+  loopGuard?: { blocked: boolean; loops: number; probesSent: number; foreignSeen: number; ownSeen: number;
+    fromTunnelDropped: number };
 }
 
 export type FailoverEvent =
@@ -363,7 +373,10 @@ export type FailoverEvent =
   | { type: 'neigh-gone'; ip: string }
   | { type: 'probe-answer'; ip: string; mac: string }
   /** the MAC table is full: new MACs are not learned (known hosts keep forwarding); <= 1 per 10 s */
-  | { type: 'mac-table-full'; capacity: number };
+  | { type: 'mac-table-full'; capacity: number }
+  /** a second L2 path between the sites (another appliance's loop probe on this LAN): flooding into
+   *  the tunnel is blocked until it is gone ('cleared'); mac = the other appliance's probe MAC */
+  | { type: 'loop'; state: 'detected' | 'cleared'; mac?: string };
 
 export interface FailoverDataPlane {
   setFailoverOptions(opts: FailoverOptions): void;

@@ -20,7 +20,7 @@ export interface FdbReply { site: Site | null; entries: FdbRow[] }
 export type OpName = 'failover' | 'failback' | 'resolve';
 export interface OpItem {
   ip: string;
-  outcome: 'moved' | 'plan' | 'refused' | 'resolved';
+  outcome: 'moved' | 'plan' | 'refused' | 'resolved' | 'unchanged';
   reason?: string;
   mac?: string;
   from?: mob.Site;
@@ -28,7 +28,8 @@ export interface OpItem {
   seq?: number;
   probe?: { lan: mob.Site; result: ProbeOutcome['result']; mac?: string };
 }
-export interface OpResult { op: OpName; host: string; check: boolean; ok: boolean; items: OpItem[] }
+/** changed: false when every item was already where the operator asked (idempotent failover/failback) */
+export interface OpResult { op: OpName; host: string; check: boolean; ok: boolean; changed: boolean; items: OpItem[] }
 
 export interface RecentEvent { atMs: number; kind: 'moved' | 'conflict' | 'quarantine' | 'release' | 'resolved' | 'site-mismatch';
   ip?: string; mac?: string; from?: string; to?: string; reason?: string; peer?: string }

@@ -20,6 +20,8 @@ export interface PeerStatus {
    *  Optional: older daemons do not report it. */
   pathMtu?: number;
   pathMtuSource?: 'discovered' | 'pinned' | 'default';
+  /** times the peer's endpoint changed (roaming). Optional: older daemons do not report it. */
+  endpointChanges?: number;
 }
 
 export interface StatusSnapshot {

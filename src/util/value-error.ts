@@ -25,3 +25,9 @@ export function quote(value: unknown, max = 80): string {
 export function oneLine(message: string): string {
   return message.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 }
+
+/** A field name from untrusted input (a config key) as it appears in an error path: plain names
+ *  as they are, anything else (control characters, quotes, very long) JSON-quoted and truncated. */
+export function fieldName(key: string): string {
+  return /^[A-Za-z0-9_$-]{1,64}$/.test(key) ? key : quote(key, 40);
+}

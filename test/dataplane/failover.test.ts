@@ -377,20 +377,22 @@ describe('partial failover in the data plane', () => {
     assert.equal(p.a.dp.neighbors().find((e) => e.ip === '198.18.1.80')?.frozen, false);
   });
 
-  test('learnPrefixes: ordinary traffic is learned only inside them', async () => {
+  test('traffic learning: by default in the /24 of ARP-learned hosts; learnPrefixes replace that', async () => {
     const ipFrame = (src: Buffer, from: string) =>
       eth(BROADCAST, src, 0x0800, ip4Packet(ip4(from), ip4('198.18.1.255'), 17, udp(9, 9, Buffer.alloc(10))));
+    p.a.dp.testWriteFrame(ipFrame(mac(0x92), '198.18.77.90'));
     p.a.dp.testWriteFrame(ipFrame(mac(0x90), '198.18.1.90'));
-    await sleep(100);
-    assert.equal(p.a.dp.neighbors().find((e) => e.ip === '198.18.1.90'), undefined, 'no prefixes: no traffic learning');
-    p.a.dp.setFailoverOptions({ ...DEFAULT_OPTS, learnPrefixes: ['198.18.1.0/24'] });
+    const auto = await waitFor(() => eventsOf(p.a, 'neigh').find((e) => e.ip === '198.18.1.90'), 'automatic traffic learning');
+    assert.equal(auto.how, 'traffic', 'the /24 of the hosts learned from ARP earlier');
+    assert.equal(p.a.dp.neighbors().find((e) => e.ip === '198.18.77.90'), undefined, 'no ARP-learned host in that /24');
+    p.a.dp.setFailoverOptions({ ...DEFAULT_OPTS, learnPrefixes: ['198.18.77.0/24'] });
     try {
-      p.a.dp.testWriteFrame(ipFrame(mac(0x90), '198.18.1.90'));
-      p.a.dp.testWriteFrame(ipFrame(mac(0x91), '198.19.0.1'));
-      const ev = await waitFor(() => eventsOf(p.a, 'neigh').find((e) => e.ip === '198.18.1.90'), 'traffic learning');
+      p.a.dp.testWriteFrame(ipFrame(mac(0x92), '198.18.77.90'));
+      p.a.dp.testWriteFrame(ipFrame(mac(0x91), '198.18.1.91'));
+      const ev = await waitFor(() => eventsOf(p.a, 'neigh').find((e) => e.ip === '198.18.77.90'), 'traffic learning');
       assert.equal(ev.how, 'traffic');
       await sleep(50);
-      assert.equal(p.a.dp.neighbors().find((e) => e.ip === '198.19.0.1'), undefined, 'outside the prefixes');
+      assert.equal(p.a.dp.neighbors().find((e) => e.ip === '198.18.1.91'), undefined, 'outside the configured prefixes');
     } finally {
       p.a.dp.setFailoverOptions(DEFAULT_OPTS);
       drain(p.b.dp, 100);
@@ -556,4 +558,54 @@ describe('partial failover: tunnel side, aging, MAC table full', () => {
     assert.ok(p.a.dp.failoverStats().neighTable.aged >= 1);
   });
 
+});
+
+describe('loop guard: a second L2 path between the sites', () => {
+  let p: Pair;
+  before(async () => {
+    p = await makePair();
+  });
+  after(() => p.close());
+
+  const isProbe = (f: Buffer) => f.length >= 14 && f.readUInt16BE(12) === 0x88b5;
+  const readProbe = (dp: DataPlane, ms: number): Buffer | null => {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      const f = dp.testReadFrame(100);
+      if (f && isProbe(f)) return f;
+    }
+    return null;
+  };
+
+  test('off by default: no probes on the LAN', () => {
+    assert.equal(readProbe(p.a.dp, 800), null);
+  });
+
+  test("the other appliance's probe seen on this LAN: 'loop' event, flooding into the tunnel blocked; cleared when it stops", async () => {
+    for (const n of [p.a, p.b]) n.dp.setFailoverOptions({ ...DEFAULT_OPTS, loopGuard: true });
+    const probe = readProbe(p.a.dp, 1500);
+    assert.ok(probe, 'A sends loop probes on its LAN');
+    assert.equal(probe.length, 60);
+    // a backdoor carries A's probe onto B's LAN
+    p.b.dp.testWriteFrame(probe);
+    const ev = await waitFor(() => eventsOf(p.b, 'loop')[0], 'loop detected');
+    assert.deepEqual(ev, { type: 'loop', state: 'detected', mac: macStr(probe.subarray(6, 12)) });
+    assert.equal(p.b.dp.failoverStats().loopGuard?.blocked, true);
+    assert.equal(readProbe(p.a.dp, 300), null, 'A\'s probe did not come back through the tunnel');
+    const blocked0 = p.b.dp.stats().drops.loop_blocked;
+    const bc = frame(BROADCAST, H2, 70);
+    p.b.dp.testWriteFrame(bc);
+    const got = drain(p.a.dp, 200).filter((f) => !isProbe(f));
+    assert.equal(got.length, 0, 'flooding into the tunnel is blocked');
+    assert.equal(p.b.dp.stats().drops.loop_blocked - blocked0, 1);
+    // the backdoor is removed: no foreign probe for 1.5 s -> cleared, flooding resumes
+    const cleared = await waitFor(() => eventsOf(p.b, 'loop').find((e) => e.state === 'cleared'), 'loop cleared', 3000);
+    assert.deepEqual(cleared, { type: 'loop', state: 'cleared' });
+    assert.equal(p.b.dp.failoverStats().loopGuard?.blocked, false);
+    p.b.dp.testWriteFrame(bc);
+    const after = drain(p.a.dp, 300).filter((f) => !isProbe(f));
+    assert.deepEqual(after, [bc]);
+    assert.equal(p.b.dp.failoverStats().loopGuard?.loops, 1);
+    for (const n of [p.a, p.b]) n.dp.setFailoverOptions(DEFAULT_OPTS);
+  });
 });

@@ -60,18 +60,20 @@ test('init --site writes an enabled failover section', async () => {
 test('against a daemon: tables, move results and exit codes (refused = 1)', async () => {
   const d = tmpDir();
   const calls: Array<[string, unknown]> = [];
-  const moved: OpResult = { op: 'failover', host: '198.19.10.11', check: false, ok: true,
+  const moved: OpResult = { op: 'failover', host: '198.19.10.11', check: false, ok: true, changed: true,
     items: [{ ip: '198.19.10.11', outcome: 'moved', mac: '02:00:00:00:10:11', from: 'tenant', to: 'provider', seq: 2,
       probe: { lan: 'tenant', result: 'silent' } }] };
-  const refused: OpResult = { op: 'failback', host: '198.19.10.11', check: true, ok: false,
+  const unchanged: OpResult = { op: 'failover', host: '198.19.10.12', check: false, ok: true, changed: false,
+    items: [{ ip: '198.19.10.12', outcome: 'unchanged', to: 'provider' }] };
+  const refused: OpResult = { op: 'failback', host: '198.19.10.11', check: true, ok: false, changed: false,
     items: [{ ip: '198.19.10.11', outcome: 'refused', reason: 'still-answers', probe: { lan: 'provider', result: 'answered', mac: '02:00:00:00:10:11' } }] };
   const server = await startControlServer(path.join(d, 'bridgehead.sock'), {
     neighbors: (p) => { calls.push(['neighbors', p]); return { site: 'tenant', entries: [{ ip: '198.19.10.21', mac: '02:00:00:00:10:21',
       site: 'provider', peer: 'provider', seq: 0, origin: 'peer', router: false, frozen: false, ageMs: 1500, conflict: null }] }; },
     fdb: () => ({ site: 'tenant', entries: [{ mac: '02:00:00:00:10:11', site: 'tenant', peer: null, ageMs: 20, origin: 'learned' }] }),
-    failover: (p) => { calls.push(['failover', p]); return moved; },
+    failover: (p) => { calls.push(['failover', p]); return (p as { host: string }).host === '198.19.10.12' ? unchanged : moved; },
     failback: (p) => { calls.push(['failback', p]); return refused; },
-    resolve: (p) => { calls.push(['resolve', p]); return { op: 'resolve', host: '198.19.10.11', check: false, ok: true,
+    resolve: (p) => { calls.push(['resolve', p]); return { op: 'resolve', host: '198.19.10.11', check: false, ok: true, changed: true,
       items: [{ ip: '198.19.10.11', outcome: 'resolved', to: 'tenant', seq: 9 }] }; },
   });
   try {
@@ -84,6 +86,14 @@ test('against a daemon: tables, move results and exit codes (refused = 1)', asyn
     r = await run(['failover', '198.019.10.11'.replace('019', '19'), '--config', d]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /198\.19\.10\.11: moved tenant -> provider \(seq 2\) \(probe on the tenant LAN: silent\)/);
+    // idempotent: already at the provider = exit 0, "changed": false
+    r = await run(['failover', '198.19.10.12', '--config', d]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /198\.19\.10\.12: already at the provider site, nothing changed/);
+    r = await run(['failover', '198.19.10.12', '--config', d, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).changed, false);
+    calls.splice(calls.findIndex((c) => (c[1] as { host?: string }).host === '198.19.10.12'), 2);
     r = await run(['failback', '02-00-00-00-10-11', '--check', '--config', d]);
     assert.equal(r.code, 1);
     assert.match(r.stdout, /failback refused: the original still answers/);

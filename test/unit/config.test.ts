@@ -336,3 +336,11 @@ test('store: a lock left by a dead process is broken; a live one times out clean
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('config errors stay one line when a key or value holds control characters (found by test/fuzz)', () => {
+  const raw = validRaw();
+  (raw.listen as Record<string, unknown>)['po\rt'] = 1;
+  assert.throws(() => parseConfig(raw, 'f.json'), (e: unknown) => e instanceof ConfigError && e.message === 'f.json: listen."po\\rt": unknown field (known: address, port)');
+  assert.throws(() => parseConfig({ ...validRaw(), ['x\ny']: 1 }, 'f.json'), (e: unknown) => e instanceof ConfigError && !/\n/.test(e.message) && /"x\\ny"/.test(e.message));
+  assert.throws(() => parseConfig({ ...validRaw(), qos: { ['a\u0007']: 1 } }, 'dir\n/f.json'), (e: unknown) => e instanceof ConfigError && !/[\n\u0007]/.test(e.message));
+});

@@ -13,7 +13,7 @@ test('failover section: absent = off; present = defaults, off unless enabled', (
   const f = parseConfig(base({ failover: {} })).failover!;
   assert.deepEqual(f, {
     enabled: false, site: 'tenant', conflictPolicy: 'quarantine', flapMoves: 5, flapWindowS: 180, learnPrefixes: [],
-    proxyArp: true, proxyNd: true, storm: { toTunnel: DEFAULT_STORM_RATES, fromTunnel: DEFAULT_STORM_RATES },
+    proxyArp: true, proxyNd: true, loopGuard: true, storm: { toTunnel: DEFAULT_STORM_RATES, fromTunnel: DEFAULT_STORM_RATES },
     isolate: { dhcp: false, vrrp: false, hsrp: false, ra: false },
   });
 });
@@ -29,7 +29,7 @@ test('failover section: the site defaults to provider for an appliance with a pu
 test('failover section: every field round-trips through formatConfig', () => {
   const failover = {
     enabled: true, site: 'provider', conflictPolicy: 'prefer-tenant', flapMoves: 3, flapWindowS: 60,
-    learnPrefixes: ['198.19.10.0/24', '2001:db8::/32'], proxyArp: false, proxyNd: true,
+    learnPrefixes: ['198.19.10.0/24', '2001:db8::/32'], proxyArp: false, proxyNd: true, loopGuard: false,
     storm: { toTunnel: { ...DEFAULT_STORM_RATES, broadcastPps: 100, broadcastBurst: 50 }, fromTunnel: { ...DEFAULT_STORM_RATES, multicastPps: 0 } },
     isolate: { dhcp: true, vrrp: false, hsrp: true, ra: true },
   };
@@ -37,7 +37,7 @@ test('failover section: every field round-trips through formatConfig', () => {
   assert.deepEqual(c.failover, failover);
   assert.deepEqual(parseConfig(JSON.parse(formatConfig(c))).failover, failover);
   const o = dataPlaneFailoverOptions(c.failover!);
-  assert.deepEqual(o, { proxyArp: false, proxyNd: true, learnPrefixes: failover.learnPrefixes, storm: failover.storm, isolate: failover.isolate });
+  assert.deepEqual(o, { proxyArp: false, proxyNd: true, loopGuard: false, learnPrefixes: failover.learnPrefixes, storm: failover.storm, isolate: failover.isolate });
 });
 
 test('failover section: bad values are one-line errors naming field and value', () => {

@@ -12,13 +12,13 @@ import type { FailoverMessage } from '../../src/control/failover-messages';
 import type { NeighborMessage } from '../../src/control/neighbor-messages';
 import { defaultFailoverConfig, type FailoverConfig } from '../../src/config/failover-config';
 import type { FailoverEvent, FailoverOptions, NeighborEntry, NeighborResult, NeighborSet, FailoverStats, MacEntry } from '../../src/dataplane/types';
-import { FailoverDriver, dataPlaneSupportsFailover } from '../../src/daemon/failover';
+import { FailoverDriver, dataPlaneSupportsFailover, type FailoverLog } from '../../src/daemon/failover';
 import { failoverHandlers } from '../../src/daemon/failover-control';
 import { ProbeWaiters } from '../../src/daemon/failover-probes';
 
 const T1 = '198.19.10.11', T1MAC = '02:00:00:00:10:11', T1V6 = 'fe80::ff:fe00:1011';
 const OTHER = '02:00:00:00:99:99';
-const quiet = { info: () => undefined, warn: () => undefined, debug: () => undefined };
+const quiet = { error: () => undefined, info: () => undefined, warn: () => undefined, debug: () => undefined };
 const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
 
 /** A LAN: which IPs answer probes, with which MAC. */
@@ -42,6 +42,8 @@ class FakeDp {
   }
   setFailoverOptions(o: FailoverOptions): void { this.options = o; }
   setNeighbor(ip: string, e: NeighborSet): NeighborResult {
+    const old = this.table.get(ip);
+    if (old && e.seq < old.seq) return 'stale'; // like bh_neigh_apply
     this.table.set(ip, { ip, mac: e.mac, peer: e.peer, seq: e.seq, origin: e.origin ?? 'peer', router: e.router ?? false,
       frozen: e.frozen ?? false, ageMs: 0 });
     return 'updated';
@@ -68,11 +70,11 @@ class FakeDp {
 
 interface Side { dp: FakeDp; drv: FailoverDriver; lan: Lan }
 
-function side(site: 'tenant' | 'provider', cfg: Partial<FailoverConfig> = {}): Side {
+function side(site: 'tenant' | 'provider', cfg: Partial<FailoverConfig> = {}, log: FailoverLog = quiet): Side {
   const lan: Lan = new Map();
   const dp = new FakeDp(lan);
   const drv = new FailoverDriver({
-    dp, cfg: { ...defaultFailoverConfig(site), enabled: true, ...cfg }, log: quiet, peerName: () => 'peer',
+    dp, cfg: { ...defaultFailoverConfig(site), enabled: true, ...cfg }, log, peerName: () => 'peer',
     randomEpoch: () => (site === 'tenant' ? 1000 : 2000),
     probes: new ProbeWaiters({ localWaitMs: 60, repeatMs: 20, remoteWaitMs: 400 }),
   });
@@ -83,8 +85,8 @@ function side(site: 'tenant' | 'provider', cfg: Partial<FailoverConfig> = {}): S
 const STATS = { peers: [{ id: 1, currentKey: { localIndex: 1, ageMs: 0, sendCounter: 0 }, endpoint: { address: '198.18.3.2', port: 1 } }] } as const;
 
 /** Tenant A and provider B with an up session, messages carried through encode/decode. */
-async function pair(cfg: Partial<FailoverConfig> = {}, early?: (a: Side) => void): Promise<{ a: Side; b: Side }> {
-  const a = side('tenant', cfg), b = side('provider', cfg);
+async function pair(cfg: Partial<FailoverConfig> = {}, early?: (a: Side) => void, log: FailoverLog = quiet): Promise<{ a: Side; b: Side }> {
+  const a = side('tenant', cfg, log), b = side('provider', cfg, log);
   early?.(a);
   const wire = (from: Side, to: Side) => {
     from.dp.deliver = (data) => {
@@ -102,7 +104,7 @@ async function pair(cfg: Partial<FailoverConfig> = {}, early?: (a: Side) => void
 }
 
 async function settle(a: Side, b: Side): Promise<void> {
-  for (let i = 0; i < 20; i++) {
+  for (let i = 0; i < 60; i++) { // long enough for a verification (remote probe, 60 ms local wait)
     await tick(2);
     a.drv.tick(STATS as never, Date.now());
     b.drv.tick(STATS as never, Date.now());
@@ -278,6 +280,7 @@ test('fo-* codecs: round trip and strict decoding', () => {
   const ok: FailoverMessage[] = [
     { t: 'fo-site', s: 'provider' }, { t: 'fo-probe', id: 1, ip: T1 }, { t: 'fo-probe', id: 0x7fffffff, ip: T1V6 },
     { t: 'fo-probe-res', id: 5, ip: T1, a: 1, m: T1MAC }, { t: 'fo-probe-res', id: 5, ip: T1, a: 0, m: '' },
+    { t: 'fo-conflict', ip: T1, m: T1MAC, r: 'pinned', s: 0 }, { t: 'fo-conflict', ip: T1V6, m: T1MAC, r: 'still-answers', s: 0xffffffff },
   ];
   for (const m of ok) assert.deepEqual(decodeControl(encodeControl(m)), m);
   const bad = [
@@ -288,6 +291,11 @@ test('fo-* codecs: round trip and strict decoding', () => {
     '{"t":"fo-probe-res","id":1,"ip":"198.19.10.11","a":1,"m":""}', '{"t":"fo-probe-res","id":1,"ip":"198.19.10.11","a":0,"m":"02:00:00:00:10:11"}',
     '{"t":"fo-probe-res","id":1,"ip":"198.19.10.11","a":1,"m":"ff:ff:ff:ff:ff:ff"}', '{"t":"fo-probe-res","id":1,"ip":"198.19.10.11","a":2,"m":""}',
     '["fo-site"]', '{"t":"fo-nope"}',
+    '{"t":"fo-conflict","ip":"198.19.10.11","m":"02:00:00:00:10:11","r":"flapping","s":1}',
+    '{"t":"fo-conflict","ip":"198.19.10.11","m":"01:00:5e:00:00:01","r":"pinned","s":1}',
+    '{"t":"fo-conflict","ip":"198.19.10.11","m":"02:00:00:00:10:11","r":"pinned","s":-1}',
+    '{"t":"fo-conflict","ip":"198.19.10.11","m":"02:00:00:00:10:11","r":"pinned","s":4294967296}',
+    '{"t":"fo-conflict","ip":"198.19.10.11","m":"02:00:00:00:10:11","r":"pinned"}',
   ];
   for (const s of bad) assert.equal(decodeControl(Buffer.from(s)), null, s);
 });
@@ -314,7 +322,65 @@ test('control-socket methods: parameter checks, neighbors and fdb rows, not enab
   assert.equal(dataPlaneSupportsFailover({ sendControl() { return true; } }), false);
 });
 
-test('one MAC live at both sites (flapping): conflict; the provider copy is cut only where it lives', async () => {
+test('split brain, one MAC live at both sites: the verification finds the original; one error line; both appliances show it', async () => {
+  const errors: Array<Record<string, unknown>> = [];
+  const { a, b } = await pair({}, undefined, { ...quiet, error: (o: object) => void errors.push(o as Record<string, unknown>) });
+  seen(a, T1, T1MAC);
+  a.lan.set(T1, T1MAC); // the original answers probes on the tenant LAN
+  await settle(a, b);
+  b.lan.set(T1, T1MAC);
+  seen(b, T1, T1MAC, 'garp'); // a second copy boots at the provider (no failover)
+  await settle(a, b);
+  const sa = a.drv.status(), sb = b.drv.status();
+  assert.equal(sb.conflicts.length, 1, JSON.stringify(sb));
+  assert.equal(sa.conflicts.length, 1, 'the tenant appliance shows it too (fo-conflict)');
+  for (const c of [sa.conflicts[0], sb.conflicts[0]]) {
+    assert.equal(c.reason, 'still-answers');
+    assert.deepEqual(c.quarantined, { site: 'provider', mac: T1MAC });
+  }
+  assert.deepEqual([...b.dp.quarantined], [T1MAC], 'the provider cuts its copy');
+  assert.equal(a.dp.quarantined.size, 0, 'the tenant never cuts the MAC its kept copy uses');
+  assert.equal(sb.counters.conflicts, 1);
+  assert.equal(sb.counters.moves, 0, 'never moved');
+  assert.equal(errors.length, 2, 'one error line per appliance');
+  assert.deepEqual({ ip: errors[1].ip, tenantMac: errors[1].tenantMac, providerMac: errors[1].providerMac, policy: errors[1].policy },
+    { ip: T1, tenantMac: T1MAC, providerMac: T1MAC, policy: 'quarantine' });
+  // idempotent operations still refuse while in conflict
+  const r = await b.drv.move('failover', T1, {}, Date.now);
+  assert.equal(r.ok, false);
+});
+
+test('idempotent failover: a replica the appliances already learned at the provider; the host is pinned there', async () => {
+  const { a, b } = await pair();
+  seen(a, T1, T1MAC);
+  await settle(a, b);
+  seen(b, T1, T1MAC, 'garp'); // the replica boots first (the original is down: the probe is silent)
+  await settle(a, b);
+  assert.equal(a.dp.table.get(T1)?.peer, 1);
+  for (const side of [a, b]) {
+    const r = await side.drv.move('failover', T1, {}, Date.now);
+    assert.deepEqual({ ok: r.ok, changed: r.changed, outcome: r.items[0].outcome }, { ok: true, changed: false, outcome: 'unchanged' });
+    await settle(a, b);
+  }
+  // pinned: the original coming back at the tenant is a conflict at once. Its data plane has
+  // already moved the entry here with seq + 1 (bh_neigh_learn_local): mobility's entry replaces it
+  a.lan.set(T1, T1MAC);
+  const cur = a.dp.table.get(T1)!;
+  a.dp.table.set(T1, { ...cur, peer: 0, seq: cur.seq + 1 });
+  seen(a, T1, T1MAC, 'garp');
+  await settle(a, b);
+  assert.equal(a.drv.status().conflicts[0]?.reason, 'pinned');
+  assert.equal(b.drv.status().conflicts[0]?.reason, 'pinned');
+  assert.deepEqual([...a.dp.quarantined], [T1MAC], 'the tenant cuts the returning original');
+  assert.equal(a.dp.table.get(T1)?.peer, 1, 'the data plane points at the kept copy again');
+  assert.equal(a.dp.table.get(T1)?.frozen, true);
+  assert.ok(a.drv.status().counters.neighborReplaced >= 1);
+  // resolve keeping the provider copy: the data plane follows (not stale against its own seq)
+  assert.equal(a.drv.resolve(T1, 'provider', Date.now()).ok, true);
+  assert.deepEqual({ peer: a.dp.table.get(T1)?.peer, frozen: a.dp.table.get(T1)?.frozen }, { peer: 1, frozen: false });
+});
+
+test('one MAC live at both sites, no copy answers the probes (flapping): conflict; the provider copy is cut only where it lives', async () => {
   const { a, b } = await pair({ flapMoves: 3 });
   seen(a, T1, T1MAC);
   await settle(a, b);

@@ -99,9 +99,18 @@ export function runSync(link: Link, a: SyncPeer, b: SyncPeer, fromMs: number, un
   return t;
 }
 
-/** An appliance: mobility + sync + a model of its data-plane neighbour table and LAN output. */
+/** An appliance: mobility + sync + a model of its data-plane neighbour table and LAN output, and of
+ *  its LAN for probes: `alive` holds the copies that answer an ARP probe / DAD NS here (ip -> MAC).
+ *  A 'verify' action is answered after verifyDelayMs by probing the partner's LAN (lost with
+ *  probability verifyLoss: 'unknown'); a conflict seen here reaches the partner as peer-conflict. */
 export class Appliance {
   m: mob.MobilityState;
+  alive = new Map<string, string>();
+  partner: Appliance | null = null;
+  verifyDelayMs = 60;
+  verifyLoss = 0;
+  rand: () => number = rng(11);
+  private later: Array<{ at: number; run: () => void }> = [];
   sp: SyncPeer;
   table = new Map<string, { mac: string; site: mob.Site; seq: number; frozen: boolean }>();
   log: mob.MobilityAction[] = [];
@@ -127,11 +136,35 @@ export class Appliance {
         case 'unshare': this.sp.ev({ kind: 'local-withdraw', ip: a.ip }, nowMs); break;
         case 'quarantine': this.quarantined.set(a.ip, { mac: a.mac, site: a.site }); break;
         case 'release': this.quarantined.delete(a.ip); break;
+        case 'verify': {
+          const lost = this.rand() < this.verifyLoss;
+          this.later.push({ at: nowMs + this.verifyDelayMs, run: () => {
+            const mac = this.partner?.alive.get(a.ip);
+            const result: mob.VerifyResult = lost ? 'unknown' : mac ? 'answered' : 'silent';
+            this.ev({ kind: 'verify-result', ip: a.ip, id: a.id, result, ...(mac && !lost ? { mac } : {}) }, this.now);
+          } });
+          break;
+        }
+        case 'conflict':
+          if (a.seenHere && (a.conflict.reason === 'still-answers' || a.conflict.reason === 'pinned')) {
+            const c = a.conflict;
+            this.later.push({ at: nowMs + this.verifyDelayMs / 2, run: () => this.partner?.ev({ kind: 'peer-conflict', ip: c.ip,
+              mac: c.macs[this.site], reason: c.reason as 'still-answers' | 'pinned', seq: c.atSeq }, this.partner.now) });
+          }
+          break;
         default: break;
       }
     }
     return r.actions;
   }
+  /** Runs the side-channel work (verification results, conflict notices) due by nowMs. */
+  runDue(nowMs: number): void {
+    this.now = nowMs;
+    const due = this.later.filter((l) => l.at <= nowMs);
+    this.later = this.later.filter((l) => l.at > nowMs);
+    for (const l of due) l.run();
+  }
+  get busy(): boolean { return this.later.length > 0; }
   /** Actions of one kind logged since index `from`. */
   since<K extends mob.MobilityAction['kind']>(from: number, kind: K): Array<Extract<mob.MobilityAction, { kind: K }>> {
     return this.log.slice(from).filter((a): a is Extract<mob.MobilityAction, { kind: K }> => a.kind === kind);
@@ -144,9 +177,11 @@ export function runPair(link: Link, a: Appliance, b: Appliance, fromMs: number, 
   for (; t <= untilMs; t += stepMs) {
     a.now = b.now = t;
     for (const d of link.due(t)) (d.to === 'A' ? a.sp : b.sp).ev({ kind: 'message', msg: d.msg }, t);
+    a.runDue(t);
+    b.runDue(t);
     a.sp.ev({ kind: 'tick' }, t);
     b.sp.ev({ kind: 'tick' }, t);
-    if (a.sp.quiet && b.sp.quiet && link.inFlight === 0) return t;
+    if (a.sp.quiet && b.sp.quiet && link.inFlight === 0 && !a.busy && !b.busy) return t;
   }
   return t;
 }

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import * as mob from '../../src/control/mobility';
-import { NB_HANDOVER, NB_RESOLVED, NB_ROUTER, type NeighborEntry } from '../../src/control/neighbor-messages';
+import { NB_HANDOVER, NB_PINNED, NB_RESOLVED, NB_ROUTER, type NeighborEntry } from '../../src/control/neighbor-messages';
 import { Appliance, Link, PERFECT, rng, runPair } from './failover-sim';
 
 const H = '198.18.0.10', M = '02:00:00:00:00:10', M2 = '02:00:00:00:00:99';
@@ -19,6 +19,8 @@ function pairOf(policy: mob.ConflictPolicy = 'quarantine', opt = PERFECT): { lin
   const link = new Link(rng(7), opt);
   const t = new Appliance('tenant', 'A', link, policy);
   const p = new Appliance('provider', 'B', link, policy);
+  t.partner = p;
+  p.partner = t;
   t.sp.ev({ kind: 'session-up', epoch: 100 }, 0);
   p.sp.ev({ kind: 'session-up', epoch: 200 }, 0);
   return { link, t, p };
@@ -36,9 +38,19 @@ function where(t: Appliance, p: Appliance, ip = H): { t?: { site: string; seq: n
   return { t: f(t), p: f(p) };
 }
 
-function single(localSite: mob.Site, policy: mob.ConflictPolicy = 'quarantine', extra: Partial<mob.MobilityConfig> = {}) {
+/** One appliance. silentPeer: every verification is answered at once with 'silent' (the old copy is
+ *  gone: a genuine move), its actions returned in place of the 'verify'. */
+function single(localSite: mob.Site, policy: mob.ConflictPolicy = 'quarantine', extra: Partial<mob.MobilityConfig> = {},
+  silentPeer = false) {
   const s = mob.initialMobility({ localSite, policy, ...extra });
-  return (ev: mob.MobilityEvent, now = 0): mob.MobilityAction[] => mob.step(s, ev, now).actions;
+  return (ev: mob.MobilityEvent, now = 0): mob.MobilityAction[] => {
+    const out: mob.MobilityAction[] = [];
+    for (const a of mob.step(s, ev, now).actions) {
+      if (a.kind === 'verify' && silentPeer) out.push(...mob.step(s, { kind: 'verify-result', ip: a.ip, id: a.id, result: 'silent' }, now).actions);
+      else out.push(a);
+    }
+    return out;
+  };
 }
 const kinds = (as: mob.MobilityAction[]): string[] => as.map((a) => a.kind);
 const remote = (ip: string, mac: string, seq: number, flags = 0): mob.MobilityEvent =>
@@ -127,9 +139,16 @@ test('a VM that simply boots at the provider converges the same way (traffic or 
     const { link, t, p } = pairOf();
     seen(t, H, M, 'arp', 0);
     let now = runPair(link, t, p, 0, 10 * SEC);
+    // the original is gone from the tenant LAN: the tenant's probe goes unanswered, a genuine move
     const a = seen(p, H, M, how, now);
-    assert.deepEqual(a.find((x) => x.kind === 'moved'), { kind: 'moved', ip: H, mac: M, from: 'tenant', to: 'provider', seq: 1, cause: 'seen-here' });
+    assert.deepEqual(kinds(a), ['verify'], 'not moved before the old site was probed');
+    assert.deepEqual(a[0], { kind: 'verify', lan: 'tenant', ip: H, id: 1, mac: M, frame: 'arp-probe' });
+    assert.deepEqual(seen(p, H, M, how, now + 10), [], 'one verification at a time');
+    const mark = p.log.length;
     now = runPair(link, t, p, now, now + 10 * SEC);
+    assert.deepEqual(p.since(mark, 'moved'), [{ kind: 'moved', ip: H, mac: M, from: 'tenant', to: 'provider', seq: 1, cause: 'seen-here' }]);
+    assert.equal(p.m.counters.verifySilent, 1);
+    assert.equal(t.m.counters.conflicts + p.m.counters.conflicts, 0);
     assert.deepEqual(where(t, p), { t: { site: 'provider', seq: 1 }, p: { site: 'provider', seq: 1 } });
     assert.equal(t.since(0, 'announce').length, 1);
   }
@@ -168,57 +187,199 @@ test('--check: probe first; refuse while the host still answers at its current s
   assert.equal((done[1] as { entry: NeighborEntry }).entry.seq, 5);
 });
 
-test('refusals: unknown host, already there, in conflict, resolve without conflict', () => {
+test('refusals: unknown host, in conflict, resolve without conflict; already there is not an error', () => {
   const ev = single('tenant');
   assert.deepEqual(ev({ kind: 'failover', ip: H }), [{ kind: 'refused', op: 'failover', ip: H, reason: 'unknown-host' }]);
   ev({ kind: 'local-seen', ip: H, mac: M, how: 'arp' });
-  assert.deepEqual(ev({ kind: 'failback', ip: H }), [{ kind: 'refused', op: 'failback', ip: H, reason: 'already-there' }]);
+  // idempotent: the host stays, now pinned here (shared with the pin flag); again: nothing at all
+  assert.deepEqual(ev({ kind: 'failback', ip: H }), [
+    { kind: 'share', entry: { ip: H, mac: M, seq: 0, origin: 'arp', flags: NB_PINNED } },
+    { kind: 'unchanged', op: 'failback', ip: H, site: 'tenant' }]);
+  assert.deepEqual(ev({ kind: 'failback', ip: H }), [{ kind: 'unchanged', op: 'failback', ip: H, site: 'tenant' }]);
+  assert.deepEqual(ev({ kind: 'failback', ip: H, check: true }), [{ kind: 'unchanged', op: 'failback', ip: H, site: 'tenant' }]);
   assert.deepEqual(ev({ kind: 'resolve', ip: H, keep: 'tenant' }), [{ kind: 'refused', op: 'resolve', ip: H, reason: 'no-conflict' }]);
   ev(remote(H, M2, 3)); // the same IP with another MAC at the provider
   assert.deepEqual(ev({ kind: 'failover', ip: H }), [{ kind: 'refused', op: 'failover', ip: H, reason: 'in-conflict' }]);
   assert.deepEqual(ev({ kind: 'resolve', ip: H, keep: 'moon' as mob.Site }), [{ kind: 'refused', op: 'resolve', ip: H, reason: 'bad-site' }]);
 });
 
-test('split brain, same MAC live at both sites: flapping is detected on both appliances, the provider copy is quarantined', () => {
+test('split brain after a failover: the original comes back while the replica runs; pinned: a conflict after one probe round trip, at both appliances', () => {
+  for (const how of ['garp', 'traffic', 'arp'] as const) {
+    const { link, t, p } = pairOf();
+    seen(t, H, M, 'arp', 0);
+    let now = runPair(link, t, p, 0, 10 * SEC);
+    t.ev({ kind: 'failover', ip: H }, now);
+    p.alive.set(H, M); // the replica runs at the provider
+    now = runPair(link, t, p, now, now + 2 * SEC);
+    assert.equal(t.m.hosts.get(H)!.pinned, true);
+    assert.equal(p.m.hosts.get(H)!.pinned, true, 'the pin travels with the handover');
+    // the original comes back on the tenant LAN
+    t.alive.set(H, M);
+    assert.deepEqual(kinds(seen(t, H, M, how, now)), ['verify'], how);
+    const vr = t.log.length;
+    now = runPair(link, t, p, now, now + 40); // the probe's round trip (the sim answers after 60 ms)
+    assert.equal(t.since(vr, 'conflict').length, 0);
+    t.runDue(now + 60);
+    const a = t.log.slice(vr);
+    assert.deepEqual(kinds(a), ['conflict', 'quarantine', 'neigh-set'], how);
+    const c = (a[0] as { conflict: mob.Conflict }).conflict;
+    assert.equal(c.reason, 'pinned');
+    assert.deepEqual(c.macs, { tenant: M, provider: M });
+    assert.deepEqual(c.quarantined, { site: 'tenant', mac: M }, 'quarantine cuts the copy that appeared last');
+    now = runPair(link, t, p, now, now + 2 * SEC);
+    for (const x of [t, p]) {
+      assert.equal(x.m.counters.conflicts, 1, `${x.site} shows the conflict (${how})`);
+      assert.equal(x.since(0, 'conflict')[0].conflict.reason, 'pinned');
+      assert.deepEqual(x.table.get(H), { mac: M, site: 'provider', seq: x.m.hosts.get(H)!.seq, frozen: true });
+      assert.equal(x.m.counters.moves, 1, 'no move back');
+    }
+    assert.deepEqual(t.quarantined.get(H), { site: 'tenant', mac: M });
+    // frozen: more sightings change nothing, counted
+    const f0 = t.m.counters.frozen;
+    assert.deepEqual(seen(t, H, M, 'garp', now), []);
+    assert.equal(t.m.counters.frozen, f0 + 1);
+    // the operator keeps the provider copy: both release, unpinned
+    const r = t.ev({ kind: 'resolve', ip: H, keep: 'provider' }, now);
+    assert.deepEqual(kinds(r), ['release', 'neigh-set', 'share', 'resolved']);
+    now = runPair(link, t, p, now, now + 10 * SEC);
+    for (const x of [t, p]) {
+      assert.equal(x.m.hosts.get(H)!.conflict, null);
+      assert.equal(x.m.hosts.get(H)!.pinned, false);
+      assert.equal(x.m.hosts.get(H)!.site, 'provider');
+      assert.equal(x.table.get(H)!.frozen, false);
+    }
+    assert.equal(p.m.counters.resolves, 1);
+  }
+});
+
+test('split brain without a failover (the replica booted by hand): verify on move finds the original still answering', () => {
+  const { link, t, p } = pairOf();
+  seen(t, H6, M, 'nd', 0);
+  t.alive.set(H6, M);
+  let now = runPair(link, t, p, 0, 10 * SEC);
+  p.alive.set(H6, M);
+  const a = seen(p, H6, M, 'una', now);
+  assert.deepEqual(a, [{ kind: 'verify', lan: 'tenant', ip: H6, id: 1, mac: M, frame: 'dad-ns' }]);
+  now = runPair(link, t, p, now, now + 2 * SEC);
+  for (const x of [p, t]) {
+    assert.equal(x.m.counters.conflicts, 1, x.site);
+    const c = x.since(0, 'conflict')[0].conflict;
+    assert.equal(c.reason, 'still-answers');
+    assert.deepEqual(c.quarantined, { site: 'provider', mac: M });
+    assert.equal(x.m.hosts.get(H6)!.site, 'tenant');
+    assert.equal(x.m.counters.moves, 0, 'the host never moved');
+  }
+  assert.equal(p.m.counters.verifyAnswered, 1);
+  assert.deepEqual(p.quarantined.get(H6), { site: 'provider', mac: M });
+});
+
+test('verify on move: lost probes, late and stale results, a move racing the probe', () => {
+  // every probe result lost ('unknown': the peer could not tell): moves as before; the flap counter
+  // is the second line of defence
+  const { link, t, p } = pairOf();
+  seen(t, H, M, 'arp', 0);
+  let now = runPair(link, t, p, 0, 10 * SEC);
+  t.verifyLoss = p.verifyLoss = 1;
+  for (let i = 0; i < 12 && t.m.counters.conflicts === 0; i++) {
+    seen(i % 2 ? t : p, H, M, 'traffic', now);
+    now = runPair(link, t, p, now, now + 2 * SEC);
+  }
+  assert.equal(t.m.counters.conflicts, 1);
+  assert.equal(t.since(0, 'conflict')[0].conflict.reason, 'flapping');
+  assert.ok(t.m.counters.verifyUnknown + p.m.counters.verifyUnknown >= 5);
+  // single instance: results matched by id
+  const ev = single('tenant', 'quarantine', { verifyTimeoutMs: 1000 });
+  ev(remote(H, M, 4));
+  const v1 = ev({ kind: 'local-seen', ip: H, mac: M, how: 'garp' }, 0)[0] as { id: number };
+  assert.deepEqual(ev({ kind: 'verify-result', ip: H, id: v1.id + 7, result: 'answered', mac: M }, 10), [], 'unknown id');
+  // the verification times out; the next sighting starts another; the late answer of the first is stale
+  assert.deepEqual(ev({ kind: 'local-seen', ip: H, mac: M, how: 'garp' }, 500), []);
+  const v2 = ev({ kind: 'local-seen', ip: H, mac: M, how: 'garp' }, 1500)[0] as { kind: string; id: number };
+  assert.equal(v2.kind, 'verify');
+  assert.notEqual(v2.id, v1.id);
+  assert.deepEqual(ev({ kind: 'verify-result', ip: H, id: v1.id, result: 'answered', mac: M }, 1600), []);
+  // the peer hands the host over (an operator's failback there) before the probe result arrives:
+  // the result is stale, no conflict
+  const h = ev(remote(H, M, 5, NB_HANDOVER | NB_PINNED), 1650);
+  assert.ok(kinds(h).includes('moved'));
+  assert.deepEqual(ev({ kind: 'verify-result', ip: H, id: v2.id, result: 'answered', mac: M }, 1700), []);
+  // a silent result after the record changed MAC at the peer: the sighting is void, no move
+  const ev2 = single('tenant');
+  ev2(remote(H, M, 1));
+  const v3 = ev2({ kind: 'local-seen', ip: H, mac: M, how: 'arp' }, 0)[0] as { id: number };
+  ev2(remote(H, M2, 2));
+  assert.deepEqual(ev2({ kind: 'verify-result', ip: H, id: v3.id, result: 'silent' }, 100), []);
+  // a silent result: the move goes through with seq + 1
+  const v4 = ev2({ kind: 'local-seen', ip: H, mac: M2, how: 'arp' }, 200)[0] as { id: number };
+  assert.deepEqual(kinds(ev2({ kind: 'verify-result', ip: H, id: v4.id, result: 'silent' }, 300)), ['neigh-set', 'share', 'moved']);
+});
+
+test('pinned host: the original comes back right after a failback issued on the peer: no conflict (the handover overtakes the probe)', () => {
+  const { link, t, p } = pairOf('quarantine', { loss: 0, dup: 0, minDelayMs: 20, jitterMs: 0 });
+  seen(t, H, M, 'arp', 0);
+  let now = runPair(link, t, p, 0, 10 * SEC);
+  t.ev({ kind: 'failover', ip: H }, now);
+  now = runPair(link, t, p, now, now + 10 * SEC);
+  // the replica is stopped, failback on the provider, the original started at once
+  p.ev({ kind: 'failback', ip: H }, now);
+  t.alive.set(H, M);
+  assert.deepEqual(kinds(seen(t, H, M, 'garp', now + 1)), ['verify'], 'the handover is still on its way');
+  now = runPair(link, t, p, now, now + 10 * SEC);
+  assert.equal(t.m.counters.conflicts + p.m.counters.conflicts, 0);
+  assert.deepEqual(where(t, p), { t: { site: 'tenant', seq: 2 }, p: { site: 'tenant', seq: 2 } });
+  assert.equal(t.m.counters.verifyStale, 1);
+  assert.equal(t.m.hosts.get(H)!.pinned, true);
+  // pinned at the tenant now: the replica booting again at the provider is a conflict even when the
+  // probe of the tenant LAN is lost
+  p.verifyLoss = 1;
+  p.alive.set(H, M);
+  seen(p, H, M, 'traffic', now);
+  now = runPair(link, t, p, now, now + 10 * SEC);
+  assert.equal(p.since(0, 'conflict')[0]?.conflict.reason, 'pinned');
+  assert.equal(p.m.counters.verifyUnknown, 1);
+});
+
+test('pinned host: a new address of its MAC at the other site (the original\'s link-local) is verified and a conflict', () => {
   const { link, t, p } = pairOf();
   seen(t, H, M, 'arp', 0);
   let now = runPair(link, t, p, 0, 10 * SEC);
   t.ev({ kind: 'failover', ip: H }, now);
-  now = runPair(link, t, p, now, now + 2 * SEC);
-  // the original was not dead: both copies keep talking, each appliance sees its own copy
-  for (let i = 0; i < 12 && t.m.counters.conflicts === 0; i++) {
-    seen(i % 2 ? p : t, H, M, 'traffic', now);
+  p.alive.set(H, M);
+  now = runPair(link, t, p, now, now + 10 * SEC);
+  const a = seen(t, 'fe80::10', M, 'nd', now); // the original is back, speaking IPv6 first
+  assert.deepEqual(kinds(a), ['neigh-set', 'share', 'verify']);
+  assert.equal((a[2] as { ip: string }).ip, H, 'the pinned record is verified');
+  assert.deepEqual(seen(t, 'fe80::11', M2, 'nd', now).filter((x) => x.kind === 'verify'), [], 'another MAC: nothing');
+  now = runPair(link, t, p, now, now + 10 * SEC);
+  for (const x of [t, p]) assert.equal(x.m.hosts.get(H)!.conflict?.reason, 'pinned', x.site);
+  assert.equal(t.m.hosts.get('fe80::10')!.conflict, null);
+});
+
+test('explicit failover/failback cycles are not flapping (100 cycles within the flap window, from either side)', () => {
+  const { link, t, p } = pairOf();
+  seen(t, H, M, 'arp', 0);
+  let now = runPair(link, t, p, 0, 10 * SEC);
+  for (let i = 0; i < 100; i++) {
+    (i % 2 ? p : t).ev({ kind: 'failover', ip: H }, now);
+    now = runPair(link, t, p, now, now + 2 * SEC);
+    (i % 3 ? t : p).ev({ kind: 'failback', ip: H }, now);
     now = runPair(link, t, p, now, now + 2 * SEC);
   }
-  for (const a of [t, p]) {
-    assert.equal(a.m.counters.conflicts, 1, `${a.site} raised one conflict`);
-    const c = a.since(0, 'conflict')[0].conflict;
-    assert.equal(c.reason, 'flapping');
-    assert.deepEqual(c.quarantined, { site: 'provider', mac: M });
-    assert.deepEqual(a.quarantined.get(H), { site: 'provider', mac: M });
-    assert.deepEqual(a.table.get(H), { mac: M, site: 'tenant', seq: a.m.hosts.get(H)!.seq, frozen: true });
-  }
-  assert.ok(t.m.counters.moves === 6 && p.m.counters.moves === 6, `${t.m.counters.moves} / ${p.m.counters.moves} moves`);
-  assert.equal(t.sp.s.local.has(H), true, 'the tenant keeps the host');
-  assert.equal(p.sp.s.local.has(H), false);
-  // frozen: more sightings change nothing, counted
-  const f0 = p.m.counters.frozen;
-  assert.deepEqual(seen(p, H, M, 'garp', now), []);
-  assert.equal(p.m.counters.frozen, f0 + 1);
-  assert.equal(mob.mobilityStatus(p.m).conflicts.length, 1);
-  // the operator resolves on the tenant appliance, keeping the tenant copy: both release
-  const r = t.ev({ kind: 'resolve', ip: H, keep: 'tenant' }, now);
-  assert.deepEqual(kinds(r), ['release', 'neigh-set', 'share', 'resolved']);
-  assert.equal((r[2] as { entry: NeighborEntry }).entry.flags & NB_RESOLVED, NB_RESOLVED);
-  now = runPair(link, t, p, now, now + 10 * SEC);
-  for (const a of [t, p]) {
-    assert.equal(a.quarantined.size, 0, `${a.site} released`);
-    assert.equal(a.m.hosts.get(H)!.conflict, null);
-    assert.equal(a.table.get(H)!.frozen, false);
-    assert.equal(a.m.hosts.get(H)!.site, 'tenant');
-  }
-  assert.equal(p.m.counters.resolves, 1);
-  assert.equal(mob.mobilityStatus(p.m).conflicts.length, 0);
+  assert.equal(t.m.counters.conflicts + p.m.counters.conflicts, 0);
+  assert.deepEqual(where(t, p), { t: { site: 'tenant', seq: 200 }, p: { site: 'tenant', seq: 200 } });
+});
+
+test('pinned host: a peer\'s unpinned claim is a conflict, its own failover/failback is not', () => {
+  const ev = single('provider');
+  ev({ kind: 'local-seen', ip: H, mac: M, how: 'arp' });
+  ev({ kind: 'failover', ip: H });             // already here: pinned (unchanged)
+  const c = ev(remote(H, M, 3));               // the tenant claims it without a pin
+  assert.equal((c[0] as { conflict: mob.Conflict }).conflict.reason, 'pinned');
+  const ev2 = single('provider');
+  ev2({ kind: 'local-seen', ip: H, mac: M, how: 'arp' });
+  ev2({ kind: 'failover', ip: H });
+  const m = ev2(remote(H, M, 3, NB_PINNED));   // the tenant's operator failed it back
+  assert.deepEqual(kinds(m), ['neigh-set', 'unshare', 'announce', 'moved']);
 });
 
 test('resolve keeping the provider copy hands the host over and clears both appliances', () => {
@@ -255,7 +416,7 @@ test('resolve keeping the provider copy hands the host over and clears both appl
 
 test('flapping: more than 5 moves within 180 s is a conflict; the same moves spread out are not', () => {
   const drive = (gapMs: number): { ev: ReturnType<typeof single>; conflicts: number } => {
-    const ev = single('tenant');
+    const ev = single('tenant', 'quarantine', {}, true);
     let conflicts = 0, seq = 0, now = 0;
     ev({ kind: 'local-seen', ip: H, mac: M, how: 'arp' }, now);
     for (let i = 0; i < 6; i++) { // 6 moves: provider, tenant, provider, ...
@@ -269,7 +430,7 @@ test('flapping: more than 5 moves within 180 s is a conflict; the same moves spr
   assert.equal(drive(30 * SEC).conflicts, 1, '6 moves in 180 s');
   assert.equal(drive(36 * SEC).conflicts, 0, '6 moves over 216 s: never more than 5 in a window');
   // exactly 5 moves: no conflict
-  const ev = single('provider');
+  const ev = single('provider', 'quarantine', {}, true);
   ev(remote(H, M, 0));
   let now = 0, conflicts = 0;
   for (let i = 0; i < 5; i++) {
@@ -279,7 +440,7 @@ test('flapping: more than 5 moves within 180 s is a conflict; the same moves spr
   }
   assert.equal(conflicts, 0);
   // a custom threshold
-  const ev2 = single('provider', 'log-only', { flapMoves: 1, flapWindowMs: 10 * SEC });
+  const ev2 = single('provider', 'log-only', { flapMoves: 1, flapWindowMs: 10 * SEC }, true);
   ev2(remote(H, M, 0));
   ev2({ kind: 'local-seen', ip: H, mac: M, how: 'traffic' }, 1000);
   const a = ev2(remote(H, M, 2), 2000);
@@ -303,7 +464,7 @@ test('IP answered by two MACs: ordinary traffic is not evidence, ARP/ND/GARP are
   assert.deepEqual(kinds(b), ['conflict', 'quarantine', 'neigh-set', 'share']);
   assert.deepEqual((b[1] as { site: string; mac: string }), { kind: 'quarantine', ip: H, mac: M2, site: 'provider' });
   // the same MAC with a lower seq is stale; a local MAC change announced by the host bumps seq
-  const ev3 = single('tenant');
+  const ev3 = single('tenant', 'quarantine', {}, true);
   ev3({ kind: 'local-seen', ip: H, mac: M, how: 'arp' });
   ev3(remote(H, M, 1));                                   // moved to the provider, seq 1
   ev3({ kind: 'local-seen', ip: H, mac: M, how: 'traffic' }); // back, seq 2
@@ -319,7 +480,7 @@ test('IP answered by two MACs: ordinary traffic is not evidence, ARP/ND/GARP are
 });
 
 test('equal seq claimed by both sites is a conflict; the provider copy is taken as the newcomer', () => {
-  const ev = single('tenant');
+  const ev = single('tenant', 'quarantine', {}, true);
   ev({ kind: 'local-seen', ip: H, mac: M, how: 'arp' });
   ev(remote(H, M, 1));                                        // -> provider, seq 1
   ev({ kind: 'local-seen', ip: H, mac: M, how: 'traffic' });  // -> tenant, seq 2
@@ -335,7 +496,7 @@ test('policies: prefer-tenant cuts the provider copy even when the tenant copy i
   assert.deepEqual(a.find((x) => x.kind === 'quarantine'), { kind: 'quarantine', ip: H, mac: M, site: 'provider' });
   assert.deepEqual(a.find((x) => x.kind === 'neigh-set'), { kind: 'neigh-set', ip: H, mac: M2, site: 'tenant', seq: 0, router: false, frozen: true });
   assert.ok(a.some((x) => x.kind === 'share'), 'the kept copy lives here now: shared');
-  const lo = single('tenant', 'log-only');
+  const lo = single('tenant', 'log-only', {}, true);
   lo(remote(H, M, 0));
   const b = lo({ kind: 'local-seen', ip: H, mac: M2, how: 'arp' });
   assert.deepEqual(kinds(b), ['conflict']);
@@ -380,6 +541,8 @@ test('two appliances over a lossy, reordering link: failover, flapping conflict,
   const link = new Link(rng(3), { loss: 0.3, dup: 0.2, minDelayMs: 5, jitterMs: 300 });
   const t = new Appliance('tenant', 'A', link);
   const p = new Appliance('provider', 'B', link);
+  t.partner = p;
+  p.partner = t;
   t.sp.ev({ kind: 'session-up', epoch: 1 }, 0);
   p.sp.ev({ kind: 'session-up', epoch: 2 }, 0);
   const hosts = Array.from({ length: 40 }, (_, i) => ({ ip: `198.18.1.${i + 1}`, mac: `02:00:00:00:01:${(i + 1).toString(16).padStart(2, '0')}` }));
@@ -411,6 +574,8 @@ for (const seed of [21, 22]) {
   test(`soak: hosts move by failover/failback and by themselves over a lossy link; both appliances agree (seed ${seed})`, () => {
     const link = new Link(rng(seed), { loss: 0.2, dup: 0.1, minDelayMs: 5, jitterMs: 200 });
     const apps = { tenant: new Appliance('tenant', 'A', link), provider: new Appliance('provider', 'B', link) };
+    apps.tenant.partner = apps.provider;
+    apps.provider.partner = apps.tenant;
     for (const a of Object.values(apps)) a.m.cfg.flapMoves = 1000; // consistency only: no flapping guard here
     apps.tenant.sp.ev({ kind: 'session-up', epoch: seed }, 0);
     apps.provider.sp.ev({ kind: 'session-up', epoch: seed + 1 }, 0);
@@ -419,8 +584,11 @@ for (const seed of [21, 22]) {
       ip: i % 4 === 3 ? `2001:2::${i + 1}` : `198.18.2.${i + 1}`,
       mac: `02:00:00:00:02:${(i + 1).toString(16).padStart(2, '0')}`,
       live: (i % 3 === 0 ? 'provider' : 'tenant') as mob.Site,
+      pinned: false,
     }));
     const speak = (h: typeof hosts[number], now: number): void => {
+      apps[h.live].alive.set(h.ip, h.mac); // the old copy is gone: its LAN no longer answers probes
+      apps[h.live === 'tenant' ? 'provider' : 'tenant'].alive.delete(h.ip);
       const v6 = h.ip.includes(':');
       const how = (['traffic', v6 ? 'nd' : 'arp', v6 ? 'una' : 'garp'] as const)[Math.floor(r() * 3)];
       seen(apps[h.live], h.ip, h.mac, how, now);
@@ -442,19 +610,26 @@ for (const seed of [21, 22]) {
         const op = r() < 0.5 ? 'failover' : 'failback';
         const target: mob.Site = op === 'failover' ? 'provider' : 'tenant';
         const a = on.ev({ kind: op, ip: h.ip }, now);
-        if (a.some((y) => y.kind === 'refused')) {
+        assert.deepEqual(a.filter((y) => y.kind === 'refused'), [], `${op} ${h.ip} on ${on.site}`);
+        h.pinned = true;
+        if (a.some((y) => y.kind === 'unchanged')) {
           refusals++;
-          assert.equal(h.live, target, 'refused only when the host is already there');
+          assert.equal(h.live, target, 'unchanged only when the host is already there');
         } else {
           ops++;
           h.live = target;
+          // the move reaches both appliances before the host speaks again (a pinned host seen at
+          // the other site before the handover arrived is a conflict, by design)
+          now = runPair(link, apps.tenant, apps.provider, now, now + 120 * SEC);
           if (r() < 0.7) speak(h, now + 1); // the replica (or the original) comes up
         }
-      } else { // the VM moves by itself (vMotion across, or a replica booted by hand)
+      } else if (!h.pinned) { // the VM moves by itself (vMotion across; a pinned host would be a conflict)
         h.live = h.live === 'tenant' ? 'provider' : 'tenant';
         speak(h, now);
       }
       now += 1 + Math.floor(r() * 3000);
+      apps.tenant.runDue(now);
+      apps.provider.runDue(now);
       for (const d of link.due(now)) (d.to === 'A' ? apps.tenant.sp : apps.provider.sp).ev({ kind: 'message', msg: d.msg }, now);
       apps.tenant.sp.ev({ kind: 'tick' }, now);
       apps.provider.sp.ev({ kind: 'tick' }, now);

@@ -95,7 +95,7 @@ test('hostile neighbour messages decode to null', () => {
     withEntry(0, '2001:0002::1'), withEntry(0, '2001:2:0:0:0:0:0:1'), withEntry(0, 'FE80::1'), withEntry(0, 'ff02::1'),
     withEntry(0, 7), withEntry(1, '02:00:00:00:00:0A'), withEntry(1, '01:00:5e:00:00:01'), withEntry(1, '00:00:00:00:00:00'),
     withEntry(2, -1), withEntry(2, 2 ** 32), withEntry(2, 0.5), withEntry(2, '1'), withEntry(3, 'x'), withEntry(3, 'arp'),
-    withEntry(4, 8), withEntry(4, -1), withEntry(4, null),
+    withEntry(4, 16), withEntry(4, -1), withEntry(4, null),
     up({ u: [[...e, 0]] }), up({ u: [e.slice(0, 4)] }), up({ u: [{ ip: '198.18.0.1' }] }),
     JSON.stringify({ t: 'nb-ack', e: 1 }), JSON.stringify({ t: 'nb-ack', e: 1, n: 1, x: 0 }), JSON.stringify({ t: 'nb-ack', e: 0, n: 1 }),
     JSON.stringify({ t: 'nb-resync' }), JSON.stringify({ t: 'nb-resync', e: 1, n: 1 }), JSON.stringify({ t: 'nb-other', e: 1 }),

@@ -169,3 +169,19 @@ test('keys are wiped 540 s after the last handshake', () => {
   assert.deepEqual(d.kinds().filter((k) => k === 'wipe-keys'), ['wipe-keys']);
   assert.equal(d.s.current, null);
 });
+
+test('a shorter rekey age (config rekeyAfterS) makes the initiator rekey at that age, not before', () => {
+  const d = new Driver();
+  d.ev({ kind: 'initiated-keypair' });
+  const at = 30_000;
+  while (d.t < at + 2000) {
+    d.t += 250;
+    d.tx += 100;
+    d.rx += 100;
+    d.ev({ kind: 'tick', rxBytes: d.rx, txBytes: d.tx, sendCounter: null, canInitiate: true, persistentKeepaliveMs: 0, jitterMs: 0, rekeyAfterMs: at });
+  }
+  const rekeys = d.log.filter((l) => l.a.kind === 'initiate');
+  assert.equal(rekeys.length, 1);
+  assert.equal((rekeys[0].a as { reason: string }).reason, 'rekey-time');
+  assert.ok(rekeys[0].t >= at && rekeys[0].t < at + 500, `rekey at ${rekeys[0].t}`);
+});

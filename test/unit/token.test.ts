@@ -233,3 +233,13 @@ test('pairPsk = keyed BLAKE2b-256(key "bridgehead-psk", secret)', () => {
   assert.notDeepEqual(pairPsk(new Uint8Array(32)), psk);
   assert.throws(() => pairPsk(new Uint8Array(16)), RangeError);
 });
+
+test('a checksum-valid token whose endpoint holds control characters is refused in one clean line (found by test/fuzz)', () => {
+  for (const ep of ['198.1\r.0.9:1', 'a\nb:1', 'x\u001b[31m:1', '[::1\r]:1', 'h:1\r']) {
+    const msg = refusal(craft({ endpoints: [Buffer.from(ep)] }));
+    assert.ok(!/[\u0000-\u001f\u007f]/.test(msg), `control character in ${JSON.stringify(msg)}`);
+    assert.match(msg, /^malformed invite token: endpoint 1 /);
+  }
+  assert.equal(refusal(craft({ endpoints: [Buffer.from('198.1\r.0.9:1')] })),
+    'malformed invite token: endpoint 1 "198.1\\r.0.9:1" has an invalid host "198.1\\r.0.9"');
+});

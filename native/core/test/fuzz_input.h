@@ -1,5 +1,5 @@
 /* Shared body of the fuzz targets: one input exercises every parser of the core.
- * Used by the libFuzzer harness and by the deterministic smoke test. */
+ * Used by the deterministic smoke test (test_fuzz_smoke.c); the libFuzzer targets are in ../fuzz. */
 #ifndef BH_FUZZ_INPUT_H
 #define BH_FUZZ_INPUT_H
 

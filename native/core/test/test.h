@@ -51,6 +51,7 @@ void suite_neigh(void);
 void suite_storm(void);
 void suite_l2filter(void);
 void suite_failover(void);
+void suite_loopguard(void);
 void suite_fuzz_smoke(void);
 void suite_codel(void);
 void suite_fq(void);

@@ -225,6 +225,69 @@ TEST(failover_nd_proxy_and_prefixes) {
   bh_neigh_free(t);
 }
 
+/* An untagged IPv4 frame (header only) from mac / ip to 198.18.1.255. */
+static void ip_frame(uint8_t f[34], const uint8_t *mac, bh_ipaddr ip) {
+  static const uint8_t tmpl[34] = {2, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0x08, 0x00, 0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17,
+                                   0, 0, 0, 0, 0, 0, 198, 18, 1, 255};
+  memcpy(f, tmpl, sizeof tmpl);
+  memcpy(f + 6, mac, 6);
+  memcpy(f + 26, ip.addr, 4);
+}
+
+static const uint8_t ZERO6[6] = {0};
+
+TEST(failover_auto_learning) {
+  bh_neigh *t = bh_neigh_new(256, 100 * SEC, 0, 3);
+  bh_fo f;
+  bh_fo_init(&f, t, PM);
+  uint8_t fr[64], ipf[34], rep[BH_FO_REPLY_MAX];
+  bh_fo_result r;
+  static const uint8_t X[6] = {2, 0, 0, 0, 0, 0x77};
+  /* an unknown source outside any learned prefix: not learned (it may be routed) */
+  ip_frame(ipf, X, v4(198, 18, 5, 9));
+  bh_fo_from_tap(&f, ipf, sizeof ipf, SEC, rep, sizeof rep, &r);
+  CHECK(!r.has_neigh);
+  /* a host ARPs: its /24 becomes learnable from traffic */
+  size_t n = arp_frame(fr, BC, BH_ARP_OP_REQUEST, H1, v4(198, 18, 5, 1), ZERO6, v4(198, 18, 5, 2));
+  bh_fo_from_tap(&f, fr, n, SEC, rep, sizeof rep, &r);
+  CHECK(r.has_neigh && r.result == BH_NEIGH_NEW);
+  CHECK_EQ(f.auto_learn.count, 1);
+  bh_fo_from_tap(&f, ipf, sizeof ipf, SEC, rep, sizeof rep, &r);
+  CHECK(r.has_neigh && r.how == BH_FO_HOW_TRAFFIC && r.result == BH_NEIGH_NEW);
+  /* a host known at the peer's site, seen here in traffic from its MAC: it moved (the split-brain
+   * copy that only talks IP); from another MAC (a router): nothing */
+  bh_neigh_entry e = {.ip = v4(198, 18, 7, 7), .origin = BH_NEIGH_ORIGIN_PEER, .site = 1, .seq = 4};
+  memcpy(e.mac, X, 6);
+  bh_neigh_apply(t, &e, SEC, NULL, NULL);
+  ip_frame(ipf, R, v4(198, 18, 7, 7));
+  bh_fo_from_tap(&f, ipf, sizeof ipf, SEC, rep, sizeof rep, &r);
+  CHECK(!r.has_neigh);
+  ip_frame(ipf, X, v4(198, 18, 7, 7));
+  bh_fo_from_tap(&f, ipf, sizeof ipf, SEC, rep, sizeof rep, &r);
+  CHECK(r.has_neigh && r.how == BH_FO_HOW_TRAFFIC && r.result == BH_NEIGH_MOVED && r.seq == 5);
+  /* learning suspended (a loop): nothing learned, counted */
+  f.learn_suspended = 1;
+  n = arp_frame(fr, BC, BH_ARP_OP_REQUEST, H1, v4(198, 18, 5, 3), ZERO6, v4(198, 18, 5, 2));
+  bh_fo_from_tap(&f, fr, n, SEC, rep, sizeof rep, &r);
+  CHECK(!r.has_neigh);
+  CHECK_EQ(f.c.learn_suspended, 1);
+  f.learn_suspended = 0;
+  /* bounded: 64 prefixes, the 65th is counted */
+  for (uint8_t i = 0; i < BH_PREFIXSET_CAP + 1; i++) {
+    n = arp_frame(fr, BC, BH_ARP_OP_REQUEST, H1, v4(10, i, 0, 1), ZERO6, v4(10, i, 0, 2));
+    bh_fo_from_tap(&f, fr, n, SEC, rep, sizeof rep, &r);
+  }
+  CHECK_EQ(f.auto_learn.count, BH_PREFIXSET_CAP);
+  CHECK_EQ(f.c.auto_prefixes_full, 2); /* 198.18.5/24 took one slot */
+  /* configured prefixes replace the automatic rule */
+  bh_ipaddr net = v4(192, 0, 2, 0);
+  bh_prefixset_add(&f.cfg.learn, &net, 24);
+  ip_frame(ipf, X, v4(198, 18, 5, 10));
+  bh_fo_from_tap(&f, ipf, sizeof ipf, SEC, rep, sizeof rep, &r);
+  CHECK(!r.has_neigh);
+  bh_neigh_free(t);
+}
+
 static int aged_calls;
 static void count_aged(void *ctx, const bh_neigh_entry *e) {
   (void)e;
@@ -255,5 +318,6 @@ void suite_failover(void) {
   RUN(failover_filter_and_quarantine);
   RUN(failover_probe_answers);
   RUN(failover_nd_proxy_and_prefixes);
+  RUN(failover_auto_learning);
   RUN(neigh_aged_hook);
 }

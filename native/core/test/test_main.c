@@ -33,6 +33,7 @@ int main(void) {
   suite_storm();
   suite_l2filter();
   suite_failover();
+  suite_loopguard();
   suite_fuzz_smoke();
   suite_codel();
   suite_fq();

@@ -20,6 +20,8 @@ export interface InitOptions {
   site?: 'tenant' | 'provider';
   /** Mbit/s (--wan-rate): a qos section with the shaper and the voice rules */
   wanRate?: number;
+  /** --metrics [IP:PORT]: a metrics section (true: the default loopback address) */
+  metrics?: string | true;
   force: boolean;
   json?: boolean;
 }
@@ -50,7 +52,8 @@ export async function initAction(o: InitOptions, ctx: CliContext): Promise<numbe
   }
 
   const config = newConfig({ name: o.name, listen: o.listen, endpoint: o.endpoint ?? null, tap: o.tap, bridge: o.bridge ?? null,
-    ...(o.site !== undefined ? { site: o.site } : {}), ...(o.wanRate !== undefined ? { wanRateMbit: o.wanRate } : {}) });
+    ...(o.site !== undefined ? { site: o.site } : {}), ...(o.wanRate !== undefined ? { wanRateMbit: o.wanRate } : {}),
+    ...(o.metrics !== undefined ? { metrics: o.metrics } : {}) });
   await crypto.ready();
   const kp = crypto.generateKeyPair();
   try {

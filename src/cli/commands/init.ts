@@ -5,6 +5,7 @@ import { parseIfName, parseListen, parseName, parseHostPort, formatHostPort } fr
 import { DEFAULT_TAP } from '../../config/config';
 import { parseSite } from '../../config/site';
 import { parseRate } from '../../config/qos-config';
+import { METRICS_DEFAULT_LISTEN } from '../../config/metrics-config';
 import { configOption, valueParser } from '../options';
 import { initAction, InitOptions } from '../actions/init';
 import type { CommandSpec } from './types';
@@ -38,6 +39,8 @@ export const initCommand: CommandSpec = {
       .addOption(new Option('--bridge <IFNAME>', 'Linux bridge to attach the TAP to').argParser(valueParser('--bridge', parseIfName)))
       .addOption(new Option('--site <SITE>', 'turn partial failover on for this site: tenant or provider').argParser(valueParser('--site', parseSite)))
       .addOption(new Option('--wan-rate <RATE>', 'turn QoS on, shaping to this WAN uplink rate, e.g. 200mbit, 1gbit, 500000kbit').argParser(valueParser('--wan-rate', parseRate)))
+      .addOption(new Option('--metrics [IP:PORT]', `serve Prometheus /metrics (default address ${METRICS_DEFAULT_LISTEN}, loopback)`)
+        .argParser(valueParser('--metrics', (s) => { const l = parseListen(s); return formatHostPort(l.address, l.port); })))
       .option('--force', 'replace an existing identity (existing peers must pair again)', false)
       .option('--json', 'print {name, publicKey, config} as JSON', false)
       .action(run(async (opts: InitOptions) => initAction(opts, ctx)));

@@ -1,0 +1,99 @@
+// soak-watch.ts -- the soak's observer (scripts/soak.sh): polls the control sockets of the paired
+// daemons once a second for a bounded time and reports, per daemon, what a soak must show:
+// tunnel teardowns (the peer leaves state 'up'), handshakes completed (re-keying: the last
+// handshake's age drops), resident memory at the start (after the warm-up) and the end, and the
+// drop counters' growth by reason. Built by tsc to dist/scripts/soak-watch.js.
+//
+//   node dist/scripts/soak-watch.js --seconds S --warmup W --daemon NAME:SOCKET:PID [--daemon ...]
+// One JSON line at the end: {"event":"soak-watch","daemons":[{name, teardowns, downSeconds,
+// handshakes, polls, failedPolls, rssStartKB, rssEndKB, rssMaxKB, rssDriftPct, drops:{reason:n}}]}.
+// A poll that fails (daemon gone) counts as a teardown while the daemon stays unreachable.
+import * as fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { callControl } from '../src/ipc/control-client';
+import type { StatusSnapshot } from '../src/ipc/status-types';
+
+function fail(msg: string): never {
+  process.stderr.write(`soak-watch: ${msg}\n`);
+  process.exit(2);
+}
+const { values } = parseArgs({
+  args: process.argv.slice(2), strict: true,
+  options: { seconds: { type: 'string' }, warmup: { type: 'string' }, daemon: { type: 'string', multiple: true } },
+});
+const int = (name: string, v: string | undefined, min: number, max: number): number => {
+  const n = Number(v);
+  if (v === undefined || !/^\d+$/.test(v) || n < min || n > max) fail(`bad or missing --${name} '${v ?? ''}' (${min}..${max})`);
+  return n;
+};
+const seconds = int('seconds', values.seconds, 1, 86_400);
+const warmup = int('warmup', values.warmup ?? '0', 0, seconds - 1);
+if (!values.daemon?.length) fail('at least one --daemon NAME:SOCKET:PID is required');
+
+interface Watched {
+  name: string; sock: string; pid: number;
+  up: boolean | null; teardowns: number; downSeconds: number; handshakes: number; lastAge: number | null;
+  polls: number; failedPolls: number; rssStartKB: number | null; rssEndKB: number | null; rssMaxKB: number;
+  drops0: Record<string, number> | null; drops: Record<string, number>;
+}
+const daemons: Watched[] = values.daemon.map((d) => {
+  const m = /^([\w-]+):(.+):(\d+)$/.exec(d);
+  if (!m) fail(`bad --daemon '${d}' (NAME:SOCKET:PID)`);
+  return { name: m[1], sock: m[2], pid: Number(m[3]), up: null, teardowns: 0, downSeconds: 0, handshakes: 0, lastAge: null,
+    polls: 0, failedPolls: 0, rssStartKB: null, rssEndKB: null, rssMaxKB: 0, drops0: null, drops: {} };
+});
+
+function rssKB(pid: number): number | null {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+async function poll(w: Watched, elapsedS: number): Promise<void> {
+  w.polls++;
+  const rss = rssKB(w.pid);
+  if (rss !== null) {
+    w.rssMaxKB = Math.max(w.rssMaxKB, rss);
+    if (elapsedS >= warmup && w.rssStartKB === null) w.rssStartKB = rss;
+    w.rssEndKB = rss;
+  }
+  let up = false;
+  try {
+    const s = (await callControl(w.sock, 'status', {}, 900)) as StatusSnapshot;
+    const p = s.peers[0];
+    up = p?.state === 'up';
+    const age = p?.lastHandshakeAgeMs ?? null;
+    if (age !== null && w.lastAge !== null && age < w.lastAge) w.handshakes++;
+    w.lastAge = age;
+    if (w.drops0 === null) w.drops0 = { ...s.drops };
+    for (const [k, v] of Object.entries(s.drops)) w.drops[k] = v - (w.drops0[k] ?? 0);
+  } catch {
+    w.failedPolls++;
+  }
+  if (w.up === true && !up) w.teardowns++;
+  if (!up) w.downSeconds++;
+  w.up = up;
+}
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  for (let i = 0; i <= seconds; i++) {
+    const elapsed = (Date.now() - t0) / 1000;
+    await Promise.all(daemons.map((w) => poll(w, elapsed)));
+    const next = t0 + (i + 1) * 1000;
+    await new Promise((r) => setTimeout(r, Math.max(0, next - Date.now())));
+  }
+  process.stdout.write(`${JSON.stringify({
+    event: 'soak-watch',
+    daemons: daemons.map((w) => ({
+      name: w.name, teardowns: w.teardowns, downSeconds: w.downSeconds, handshakes: w.handshakes, polls: w.polls,
+      failedPolls: w.failedPolls, rssStartKB: w.rssStartKB, rssEndKB: w.rssEndKB, rssMaxKB: w.rssMaxKB,
+      rssDriftPct: w.rssStartKB && w.rssEndKB ? Number((((w.rssEndKB - w.rssStartKB) / w.rssStartKB) * 100).toFixed(2)) : null,
+      drops: Object.fromEntries(Object.entries(w.drops).filter(([, v]) => v !== 0)),
+    })),
+  })}\n`);
+}
+void main();
