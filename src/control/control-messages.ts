@@ -12,6 +12,8 @@ export const MAX_CONTROL_MESSAGE = 1200;
 export type ControlMessage =
   | { t: 'hello'; name: string }      // joiner -> inviter, repeated until 'welcome'
   | { t: 'welcome'; name: string }    // inviter -> joiner, after persisting the joiner
+  | { t: 'key-rotate'; publicKey: string } // `rotate-key`: the sender's new static key (base64, 32 bytes)
+  | { t: 'key-ack'; publicKey: string }    // the receiver stored that key (echoes it)
   | NeighborMessage                    // neighbour sync (partial failover), see neighbor-sync.ts
   | FailoverMessage;                   // site / remote probe (partial failover), see failover-messages.ts
 
@@ -35,5 +37,15 @@ export function decodeControl(data: Uint8Array): ControlMessage | null {
   if ((o.t === 'hello' || o.t === 'welcome') && typeof o.name === 'string' && NAME_RE.test(o.name)) {
     return { t: o.t, name: o.name };
   }
+  if ((o.t === 'key-rotate' || o.t === 'key-ack') && Object.keys(o).length === 2 && isPublicKeyB64(o.publicKey)) {
+    return { t: o.t, publicKey: o.publicKey };
+  }
   return null;
+}
+
+/** Canonical base64 of 32 bytes that are not all zero (an X25519 public key). */
+export function isPublicKeyB64(v: unknown): v is string {
+  if (typeof v !== 'string' || v.length !== 44) return false;
+  const b = Buffer.from(v, 'base64');
+  return b.length === 32 && b.toString('base64') === v && b.some((x) => x !== 0);
 }

@@ -7,10 +7,11 @@ import type { DropCounters } from './drop-counters';
 import type { Enrollments } from './enrollments';
 import type { PeerEntry } from './peer-registry';
 import type { FailoverDriver } from './failover';
+import type { KeyRotation } from './key-rotation';
 
 export function handleControlMessage(d: {
   peer: PeerEntry; data: Buffer; dp: DataPlane; drops: DropCounters; config: Config; enrollments: Enrollments;
-  failover?: FailoverDriver | null; nowMs?: number;
+  failover?: FailoverDriver | null; nowMs?: number; keyRotation?: KeyRotation;
   log: { info(o: object, msg: string): void };
 }): void {
   const msg = decodeControl(d.data);
@@ -24,6 +25,14 @@ export function handleControlMessage(d: {
       break;
     case 'welcome':
       break; // only the joining CLI waits for it
+    case 'key-rotate':
+      if (d.keyRotation && !d.peer.provisional) d.keyRotation.onAnnounce(d.peer, msg.publicKey);
+      else d.drops.add('control_unhandled');
+      break;
+    case 'key-ack':
+      if (d.keyRotation) d.keyRotation.onAck(d.peer, msg.publicKey);
+      else d.drops.add('control_unhandled');
+      break;
     default: // nb-* / fo-*: partial failover (failover.ts); without it they are counted and ignored
       if (d.failover && !d.peer.provisional) d.failover.onControl(d.peer.id, msg, d.nowMs ?? Date.now());
       else d.drops.add('control_unhandled');

@@ -5,7 +5,7 @@
 //                     ──> session step() ───────────> initiate / keepalive / give-up / wipe
 //   tick (250 ms) ──> dp.stats() per peer ──> session step(); peers' endpoints -> endpoints.json
 //   start: endpoints.json ──> peers without a configured endpoint initiate to their last one
-//   control socket ──> status / reload / failover methods (failover-control.ts)
+//   control socket ──> status / reload / rotate-key (key-rotation.ts) / failover methods (failover-control.ts)
 //   SIGHUP, control socket `reload` ──> reload.ts (re-read config, apply what can change live)
 //   neigh events, nb-*/fo-* messages, tick ──> partial failover (failover.ts, when enabled)
 //   GET /metrics ──> buildStatus + thread CPU ──> Prometheus text (metrics.ts, when enabled)
@@ -37,6 +37,7 @@ import { rekeyAfterMs } from './rekey-timer';
 import { setTapMtu, tapMtuFor } from './tap-mtu';
 import { MAX_FRAME_SIZE_DEFAULT } from '../config/mtu-config';
 import { handleControlMessage } from './control-channel';
+import { KeyRotation } from './key-rotation';
 import { startFailover } from './failover-setup';
 import { failoverHandlers } from './failover-control';
 import { applyQos, qosEnabled, qosHandlers } from './qos';
@@ -137,6 +138,8 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
     },
   });
 
+  const keyRotation = new KeyRotation({ configDir: opts.configDir, dp, registry, log, identity,
+    initiate: (peer) => { driver.initiate(peer, now()); } });
   const endpointMemory = new EndpointMemory(opts.configDir, log);
   const remembered = endpointMemory.load();
   const pmtu = new PmtuDriver(dp, config, log);
@@ -173,7 +176,7 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
         }
         case 'control': {
           const peer = registry.get(ev.peer);
-          if (peer) handleControlMessage({ peer, data: ev.data, dp, drops, log, config, enrollments, failover, nowMs: t });
+          if (peer) handleControlMessage({ peer, data: ev.data, dp, drops, log, config, enrollments, failover, nowMs: t, keyRotation });
           break;
         }
         case 'probe-ack':
@@ -242,6 +245,7 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
         if (!r.ok) throw new Error(r.error);
         return r;
       },
+      'rotate-key': () => keyRotation.rotate(),
       ...qosHandlers(dp, () => ({ qos: qosConfig })),
       ...failoverHandlers({ dp, driver: failover, now, peerName: (id) => registry.get(id)?.name ?? `peer ${id}` }),
     });

@@ -67,6 +67,19 @@ export class PeerRegistry {
     this.byKey.delete(p.publicKeyB64);
   }
 
+  /** The peer announced a new static key (`rotate-key`): the key index follows it. Refused when
+   *  another peer already holds that key. */
+  changeKey(p: PeerEntry, key: Uint8Array): void {
+    const keyB64 = b64(key);
+    if (keyB64 === p.publicKeyB64) return;
+    if (this.byKey.has(keyB64)) throw new Error(`another peer already has public key ${keyB64}`);
+    if (this.byId.get(p.id) !== p) throw new Error(`peer ${p.name} is not in the registry`);
+    this.byKey.delete(p.publicKeyB64);
+    p.publicKey = new Uint8Array(key);
+    p.publicKeyB64 = keyB64;
+    this.byKey.set(keyB64, p);
+  }
+
   /** The endpoint the data plane now uses for p (a handshake or an authenticated packet from a new
    *  address); false when it is the one already in use. */
   moveEndpoint(p: PeerEntry, to: Endpoint): boolean {

@@ -13,7 +13,8 @@ import { failoverCommand, failbackCommand } from './failover';
 import { resolveCommand } from './resolve';
 import { qosCommand } from './qos';
 import { completionCommand } from './completion';
+import { rotateKeyCommand } from './rotate-key';
 
-export const COMMANDS: readonly CommandSpec[] = [initCommand, inviteCommand, invitesCommand, joinCommand, upCommand, statusCommand, peersCommand, peerCommand, reloadCommand, captureCommand,
+export const COMMANDS: readonly CommandSpec[] = [initCommand, inviteCommand, invitesCommand, joinCommand, upCommand, statusCommand, peersCommand, peerCommand, reloadCommand, rotateKeyCommand, captureCommand,
   neighborsCommand, fdbCommand, failoverCommand, failbackCommand, resolveCommand, qosCommand, completionCommand];
 export type { CommandSpec, ActionRunner } from './types';
