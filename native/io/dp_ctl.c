@@ -158,6 +158,67 @@ int bh_dp_qos_get(bh_dp *dp, bh_dp_qos_snapshot *out) {
   return 1;
 }
 
+int bh_dp_set_failover_options(bh_dp *dp, const bh_dp_fo_options *o) {
+  bh_prefixset learn;
+  int rc = bh_dp_fo_check_options(o, &learn);
+  if (rc < 0) return rc;
+  uint64_t now = bh_now_ns();
+  pthread_mutex_lock(&dp->mac_lock);
+  bh_dp_fo_apply_options(dp, o, &learn, now);
+  pthread_mutex_unlock(&dp->mac_lock);
+  return 0;
+}
+
+bh_neigh_result bh_dp_set_neighbor(bh_dp *dp, const bh_neigh_entry *in, int frozen) {
+  uint64_t now = bh_now_ns();
+  pthread_mutex_lock(&dp->mac_lock);
+  bh_neigh_result r = bh_dp_fo_set_neighbor(dp, in, frozen, now);
+  pthread_mutex_unlock(&dp->mac_lock);
+  return r;
+}
+
+int bh_dp_delete_neighbor(bh_dp *dp, const bh_ipaddr *ip) {
+  pthread_mutex_lock(&dp->mac_lock);
+  int rc = bh_dp_fo_delete_neighbor(dp, ip);
+  pthread_mutex_unlock(&dp->mac_lock);
+  return rc;
+}
+
+bh_dp_fo_neighbor *bh_dp_neighbors(bh_dp *dp, uint32_t *n) {
+  pthread_mutex_lock(&dp->mac_lock);
+  bh_dp_fo_neighbor *list = bh_dp_fo_neighbors(dp, bh_now_ns(), n);
+  pthread_mutex_unlock(&dp->mac_lock);
+  return list;
+}
+
+int bh_dp_set_quarantine(bh_dp *dp, const uint8_t mac[6], int on) {
+  pthread_mutex_lock(&dp->mac_lock);
+  int rc = bh_dp_fo_set_quarantine(dp, mac, on);
+  pthread_mutex_unlock(&dp->mac_lock);
+  return rc;
+}
+
+int bh_dp_announce(bh_dp *dp, const bh_ipaddr *ip, const uint8_t mac[6], int router) {
+  uint8_t f[BH_FO_REPLY_MAX];
+  size_t n = bh_dp_fo_build_announce(ip, mac, router, f, sizeof f);
+  return n ? bh_dp_fo_js_tap_put(dp, f, n) : -EINVAL;
+}
+
+int bh_dp_probe_neighbor(bh_dp *dp, const bh_ipaddr *ip) {
+  uint8_t f[BH_FO_REPLY_MAX];
+  if (dp->state == BH_DP_STOPPED) return -ENOTCONN;
+  pthread_mutex_lock(&dp->mac_lock);
+  size_t n = bh_dp_fo_build_probe(dp, ip, bh_now_ns(), f, sizeof f);
+  pthread_mutex_unlock(&dp->mac_lock);
+  return n ? bh_dp_fo_js_tap_put(dp, f, n) : -EINVAL;
+}
+
+void bh_dp_failover_stats_get(bh_dp *dp, bh_dp_fo_stats *out) {
+  pthread_mutex_lock(&dp->mac_lock);
+  bh_dp_fo_stats_get(dp, out);
+  pthread_mutex_unlock(&dp->mac_lock);
+}
+
 void bh_dp_stats_get(bh_dp *dp, bh_dp_stats *out) {
   memset(out, 0, sizeof *out);
   const bh_counters *blocks[4] = {&dp->ctr_tx, &dp->ctr_rx, &dp->ctr_js, &dp->ctr_tap};

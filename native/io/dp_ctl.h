@@ -10,6 +10,7 @@
 
 #include "../core/bh_fq.h"
 #include "dp_base.h"
+#include "dp_failover.h"
 #include "dp_qos.h"
 
 int bh_dp_add_peer(bh_dp *dp, uint16_t id, const bh_endpoint *ep /* NULL: none yet */);
@@ -34,6 +35,18 @@ void bh_dp_set_mss_clamp(bh_dp *dp, int on); /* bh_mss.h on the TX path */
  * snapshot and returns 1, or 0 when QoS is off. */
 int bh_dp_set_qos(bh_dp *dp, const bh_dp_qos_settings *s);
 int bh_dp_qos_get(bh_dp *dp, bh_dp_qos_snapshot *out);
+
+/* Partial failover (dp_failover.h), under mac_lock. set_failover_options: 0 or -EINVAL.
+ * set_quarantine: 0 or -ENOSPC. announce / probe_neighbor write one frame onto the LAN:
+ * 0, -EINVAL (not a unicast host address), -ENOTCONN (stopped), -errno. */
+int bh_dp_set_failover_options(bh_dp *dp, const bh_dp_fo_options *o);
+bh_neigh_result bh_dp_set_neighbor(bh_dp *dp, const bh_neigh_entry *in, int frozen);
+int bh_dp_delete_neighbor(bh_dp *dp, const bh_ipaddr *ip); /* 1 removed, 0 unknown */
+bh_dp_fo_neighbor *bh_dp_neighbors(bh_dp *dp, uint32_t *n); /* malloc'd; NULL with *n = 0 when empty */
+int bh_dp_set_quarantine(bh_dp *dp, const uint8_t mac[6], int on);
+int bh_dp_announce(bh_dp *dp, const bh_ipaddr *ip, const uint8_t mac[6], int router);
+int bh_dp_probe_neighbor(bh_dp *dp, const bh_ipaddr *ip);
+void bh_dp_failover_stats_get(bh_dp *dp, bh_dp_fo_stats *out);
 
 typedef struct {
   uint64_t g[BH_G__COUNT];

@@ -255,7 +255,7 @@ void bh_dp_fo_expire(bh_dp *dp, uint64_t now) {
 
 void bh_dp_fo_forget_peer(bh_dp *dp, bh_port peer) { bh_neigh_forget_site(dp->fo->neigh, peer); }
 
-/* ---- JS thread ---- */
+/* ---- JS-thread operations, called by dp_ctl.c (which takes mac_lock around them) ---- */
 
 static int storm_valid(const bh_storm_config *c) {
   for (int d = 0; d < BH_STORM_DIRS; d++)
@@ -264,19 +264,20 @@ static int storm_valid(const bh_storm_config *c) {
   return 1;
 }
 
-int bh_dp_fo_set_options(bh_dp *dp, const bh_dp_fo_options *o) {
+int bh_dp_fo_check_options(const bh_dp_fo_options *o, bh_prefixset *learn) {
   if (!storm_valid(&o->storm) || o->n_prefixes > BH_PREFIXSET_CAP) return -EINVAL;
-  bh_prefixset learn;
-  bh_prefixset_init(&learn);
+  bh_prefixset_init(learn);
   for (uint32_t i = 0; i < o->n_prefixes; i++)
-    if (bh_prefixset_add(&learn, &o->prefixes[i].net, o->prefixes[i].len) < 0) return -EINVAL;
-  uint64_t now = bh_now_ns();
+    if (bh_prefixset_add(learn, &o->prefixes[i].net, o->prefixes[i].len) < 0) return -EINVAL;
+  return 0;
+}
+
+void bh_dp_fo_apply_options(bh_dp *dp, const bh_dp_fo_options *o, const bh_prefixset *learn, uint64_t now) {
   bh_dp_fo *fo = dp->fo;
-  pthread_mutex_lock(&dp->mac_lock);
   fo->core.cfg.proxy_arp = o->proxy_arp;
   fo->core.cfg.proxy_nd = o->proxy_nd;
   fo->core.cfg.l2f.isolate = o->isolate;
-  fo->core.cfg.learn = learn;
+  fo->core.cfg.learn = *learn;
   fo->lg_on = o->loop_guard;
   if (!fo->lg_on && fo->lg.blocked) { /* turned off while blocked: flooding resumes */
     fo->lg.blocked = 0;
@@ -284,16 +285,12 @@ int bh_dp_fo_set_options(bh_dp *dp, const bh_dp_fo_options *o) {
   }
   bh_storm_reconfigure(&fo->storm_tx, &o->storm, now);
   bh_storm_reconfigure(&fo->storm_rx, &o->storm, now);
-  pthread_mutex_unlock(&dp->mac_lock);
-  return 0;
 }
 
-bh_neigh_result bh_dp_fo_set_neighbor(bh_dp *dp, const bh_neigh_entry *in, int frozen) {
+bh_neigh_result bh_dp_fo_set_neighbor(bh_dp *dp, const bh_neigh_entry *in, int frozen, uint64_t now) {
   bh_dp_fo *fo = dp->fo;
-  uint64_t now = bh_now_ns();
   bh_neigh_entry e = *in, now_e;
   if (frozen) e.flags |= BH_NEIGH_F_QUARANTINE;
-  pthread_mutex_lock(&dp->mac_lock);
   bh_neigh_result r = bh_neigh_apply(fo->neigh, &e, now, NULL, NULL);
   bh_neigh_set_flags(fo->neigh, &in->ip, frozen ? BH_NEIGH_F_QUARANTINE : 0, frozen ? 0 : BH_NEIGH_F_QUARANTINE);
   /* the MAC table follows the entry when the update took effect */
@@ -304,16 +301,10 @@ bh_neigh_result bh_dp_fo_set_neighbor(bh_dp *dp, const bh_neigh_entry *in, int f
     else if (bh_mactable_lookup(dp->mac, in->mac, now, &where) && where != BH_PORT_LOCAL)
       bh_mactable_learn(dp->mac, in->mac, BH_PORT_LOCAL, now);
   }
-  pthread_mutex_unlock(&dp->mac_lock);
   return r;
 }
 
-int bh_dp_fo_delete_neighbor(bh_dp *dp, const bh_ipaddr *ip) {
-  pthread_mutex_lock(&dp->mac_lock);
-  int rc = bh_neigh_remove(dp->fo->neigh, ip);
-  pthread_mutex_unlock(&dp->mac_lock);
-  return rc;
-}
+int bh_dp_fo_delete_neighbor(bh_dp *dp, const bh_ipaddr *ip) { return bh_neigh_remove(dp->fo->neigh, ip); }
 
 typedef struct {
   bh_dp_fo_neighbor *out;
@@ -330,25 +321,20 @@ static void snap_one(void *ctx, const bh_neigh_entry *e) {
   c->out[c->n++].age_ms = age / 1000000ULL;
 }
 
-bh_dp_fo_neighbor *bh_dp_fo_neighbors(bh_dp *dp, uint32_t *n) {
-  *n = 0;
-  pthread_mutex_lock(&dp->mac_lock);
-  snap_ctx c = {.cap = bh_neigh_size(dp->fo->neigh), .now = bh_now_ns(), .age_ns = dp->fo->neigh_age_ns};
+bh_dp_fo_neighbor *bh_dp_fo_neighbors(bh_dp *dp, uint64_t now, uint32_t *n) {
+  snap_ctx c = {.cap = bh_neigh_size(dp->fo->neigh), .now = now, .age_ns = dp->fo->neigh_age_ns};
   c.out = c.cap ? malloc(c.cap * sizeof *c.out) : NULL;
   if (c.out) bh_neigh_foreach(dp->fo->neigh, snap_one, &c);
-  pthread_mutex_unlock(&dp->mac_lock);
   *n = c.n;
   return c.out;
 }
 
 int bh_dp_fo_set_quarantine(bh_dp *dp, const uint8_t mac[6], int on) {
-  pthread_mutex_lock(&dp->mac_lock);
   int rc = on ? bh_macset_add(&dp->fo->core.quarantine, mac) : bh_macset_remove(&dp->fo->core.quarantine, mac);
-  pthread_mutex_unlock(&dp->mac_lock);
   return rc < 0 ? -ENOSPC : 0;
 }
 
-static int js_tap_put(bh_dp *dp, const uint8_t *frame, size_t len) {
+int bh_dp_fo_js_tap_put(bh_dp *dp, const uint8_t *frame, size_t len) {
   if (dp->state == BH_DP_STOPPED) return -ENOTCONN;
   int rc = tap_put(dp, frame, len);
   if (rc == 0)
@@ -361,29 +347,19 @@ static int js_tap_put(bh_dp *dp, const uint8_t *frame, size_t len) {
 /* Gratuitous ARP in the request form: RFC 5227 section 3 defines the announcement as a request,
  * and stacks that ignore gratuitous replies (or only accept them for existing entries) still
  * update from it; switches learn the source MAC from either. */
-int bh_dp_fo_announce(bh_dp *dp, const bh_ipaddr *ip, const uint8_t mac[6], int router) {
-  uint8_t f[BH_FO_REPLY_MAX];
+size_t bh_dp_fo_build_announce(const bh_ipaddr *ip, const uint8_t mac[6], int router, uint8_t *f, size_t cap) {
   bh_vlan untagged = {0, 0};
-  if (!bh_fo_ip_is_host(ip)) return -EINVAL;
-  size_t n = ip->family == 4 ? bh_arp_build_garp(mac, ip->addr, untagged, 0, f, sizeof f)
-                             : bh_nd_build_unsolicited_na(mac, ip->addr, router, untagged, f, sizeof f);
-  if (!n) return -EINVAL;
-  return js_tap_put(dp, f, n);
+  if (!bh_fo_ip_is_host(ip)) return 0;
+  return ip->family == 4 ? bh_arp_build_garp(mac, ip->addr, untagged, 0, f, cap)
+                         : bh_nd_build_unsolicited_na(mac, ip->addr, router, untagged, f, cap);
 }
 
-int bh_dp_fo_probe(bh_dp *dp, const bh_ipaddr *ip) {
-  uint8_t f[BH_FO_REPLY_MAX];
-  if (dp->state == BH_DP_STOPPED) return -ENOTCONN;
-  pthread_mutex_lock(&dp->mac_lock);
-  size_t n = bh_fo_build_probe(&dp->fo->core, ip, bh_now_ns(), f, sizeof f);
-  pthread_mutex_unlock(&dp->mac_lock);
-  if (!n) return -EINVAL;
-  return js_tap_put(dp, f, n);
+size_t bh_dp_fo_build_probe(bh_dp *dp, const bh_ipaddr *ip, uint64_t now, uint8_t *f, size_t cap) {
+  return bh_fo_build_probe(&dp->fo->core, ip, now, f, cap);
 }
 
 void bh_dp_fo_stats_get(bh_dp *dp, bh_dp_fo_stats *out) {
   bh_dp_fo *fo = dp->fo;
-  pthread_mutex_lock(&dp->mac_lock);
   out->neigh_size = bh_neigh_size(fo->neigh);
   out->neigh_capacity = bh_neigh_capacity(fo->neigh);
   out->neigh = bh_neigh_counters_get(fo->neigh);
@@ -394,5 +370,4 @@ void bh_dp_fo_stats_get(bh_dp *dp, bh_dp_fo_stats *out) {
   out->mac_full_events = fo->mac_full_events;
   out->lg = fo->lg.c;
   out->lg_blocked = fo->lg.blocked;
-  pthread_mutex_unlock(&dp->mac_lock);
 }

@@ -19,8 +19,8 @@
  *     FLOOD -> loop_blocked until the hold expires); one from the tunnel is dropped.
  *
  * Locking: the neighbour table, the core's config/quarantine set/probes and both storm buckets
- * are under dp->mac_lock (one lock per batch on each data thread; the JS thread takes it briefly
- * per call). Each storm instance is used by one data thread only (TX: the thread that runs
+ * are under dp->mac_lock (one lock per batch on each data thread; for the JS thread's operations
+ * dp_ctl.c takes it briefly per call, this file takes no lock). Each storm instance is used by one data thread only (TX: the thread that runs
  * process_batch; RX: the RX thread); the JS thread reconfigures them under the same lock. */
 #ifndef BH_DP_FAILOVER_H
 #define BH_DP_FAILOVER_H
@@ -69,7 +69,7 @@ void bh_dp_fo_expire(bh_dp *dp, uint64_t now);
 void bh_dp_fo_tap_io(bh_dp *dp); /* without mac_lock, on the TAP-loop thread after bh_dp_fo_expire */
 void bh_dp_fo_forget_peer(bh_dp *dp, bh_port peer); /* removePeer */
 
-/* ---- JS-thread operations (take mac_lock themselves) ---- */
+/* ---- JS-thread operations: dp_ctl.h is their entry (it takes mac_lock where said) ---- */
 typedef struct {
   uint8_t proxy_arp, proxy_nd;
   uint8_t loop_guard; /* send loop probes and act on foreign ones (off until set) */
@@ -80,21 +80,26 @@ typedef struct {
 } bh_dp_fo_options;
 
 void bh_dp_fo_default_storm(bh_storm_config *cfg);
-int bh_dp_fo_set_options(bh_dp *dp, const bh_dp_fo_options *o); /* 0 or -EINVAL */
+/* Without a lock: 0, or -EINVAL (storm rates, prefixes); fills *learn from o->prefixes. */
+int bh_dp_fo_check_options(const bh_dp_fo_options *o, bh_prefixset *learn);
+void bh_dp_fo_apply_options(bh_dp *dp, const bh_dp_fo_options *o, const bh_prefixset *learn, uint64_t now); /* mac_lock */
 /* bh_neigh_apply (+ QUARANTINE flag when frozen); peer != 0 points the MAC-table entry of the
- * MAC at that peer; peer 0 points it back to local if the table had it at a peer. */
-bh_neigh_result bh_dp_fo_set_neighbor(bh_dp *dp, const bh_neigh_entry *in, int frozen);
-int bh_dp_fo_delete_neighbor(bh_dp *dp, const bh_ipaddr *ip);
-/* malloc'd snapshot of the live entries with their age in ms (*n entries; NULL when empty). */
+ * MAC at that peer; peer 0 points it back to local if the table had it at a peer. mac_lock held. */
+bh_neigh_result bh_dp_fo_set_neighbor(bh_dp *dp, const bh_neigh_entry *in, int frozen, uint64_t now);
+int bh_dp_fo_delete_neighbor(bh_dp *dp, const bh_ipaddr *ip); /* mac_lock held */
+/* malloc'd snapshot of the live entries with their age in ms (*n entries; NULL when empty).
+ * mac_lock held. */
 typedef struct {
   bh_neigh_entry e;
   uint64_t age_ms;
 } bh_dp_fo_neighbor;
-bh_dp_fo_neighbor *bh_dp_fo_neighbors(bh_dp *dp, uint32_t *n);
-int bh_dp_fo_set_quarantine(bh_dp *dp, const uint8_t mac[6], int on); /* 0, or -ENOSPC when full */
-/* Frames onto this site's LAN (the TAP), from the JS thread: 0 or -errno. */
-int bh_dp_fo_announce(bh_dp *dp, const bh_ipaddr *ip, const uint8_t mac[6], int router);
-int bh_dp_fo_probe(bh_dp *dp, const bh_ipaddr *ip);
+bh_dp_fo_neighbor *bh_dp_fo_neighbors(bh_dp *dp, uint64_t now, uint32_t *n);
+int bh_dp_fo_set_quarantine(bh_dp *dp, const uint8_t mac[6], int on); /* mac_lock held; 0, or -ENOSPC when full */
+/* Frames onto this site's LAN (the TAP) from the JS thread. The builders return the frame length,
+ * 0 when ip is not a unicast host address; build_probe needs mac_lock (it records the probe). */
+size_t bh_dp_fo_build_announce(const bh_ipaddr *ip, const uint8_t mac[6], int router, uint8_t *f, size_t cap);
+size_t bh_dp_fo_build_probe(bh_dp *dp, const bh_ipaddr *ip, uint64_t now, uint8_t *f, size_t cap);
+int bh_dp_fo_js_tap_put(bh_dp *dp, const uint8_t *frame, size_t len); /* without a lock: 0 or -errno */
 
 typedef struct {
   uint32_t neigh_size, neigh_capacity;
@@ -106,6 +111,6 @@ typedef struct {
   bh_lg_counters lg;
   uint8_t lg_blocked;
 } bh_dp_fo_stats;
-void bh_dp_fo_stats_get(bh_dp *dp, bh_dp_fo_stats *out);
+void bh_dp_fo_stats_get(bh_dp *dp, bh_dp_fo_stats *out); /* mac_lock held */
 
 #endif

@@ -1,15 +1,15 @@
 /* failover: the partial-failover methods of DataPlane (docs/INTERNALS.md section 2 and 5.3):
  * setFailoverOptions, setNeighbor, deleteNeighbor, neighbors, setQuarantine, announce, probe,
  * failoverStats, and the event objects 'neigh', 'neigh-gone', 'probe-answer', 'mac-table-full'.
- * Arguments are checked strictly; errors quote the bad value. The work is in
- * native/io/dp_failover.c. */
+ * Arguments are checked strictly; errors quote the bad value. The operations go through
+ * native/io/dp_ctl.c (which takes the locks) into native/io/dp_failover.c. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../io/dp_failover.h"
+#include "../io/dp_ctl.h"
 #include "args.h"
 #include "js_dp.h"
 
@@ -282,7 +282,7 @@ napi_value bh_m_set_failover_options(napi_env env, napi_callback_info info) {
     return NULL;
   }
   int rc = parse_options(env, argv[0], o);
-  if (rc == 0 && (rc = bh_dp_fo_set_options(js->dp, o)) < 0) bh_throw_errno(env, "setFailoverOptions", rc);
+  if (rc == 0 && (rc = bh_dp_set_failover_options(js->dp, o)) < 0) bh_throw_errno(env, "setFailoverOptions", rc);
   free(o);
   return NULL;
 }
@@ -320,7 +320,7 @@ napi_value bh_m_set_neighbor(napi_env env, napi_callback_info info) {
   } else if (!peer) {
     e.origin = e.ip.family == 4 ? BH_NEIGH_ORIGIN_ARP : BH_NEIGH_ORIGIN_ND; /* local, ages like learned */
   }
-  bh_neigh_result r = bh_dp_fo_set_neighbor(js->dp, &e, frozen);
+  bh_neigh_result r = bh_dp_set_neighbor(js->dp, &e, frozen);
   return str(env, bh_neigh_result_name(r));
 }
 
@@ -330,7 +330,7 @@ napi_value bh_m_delete_neighbor(napi_env env, napi_callback_info info) {
   bh_js *js = bh_js_this(env, info, &argc, argv);
   bh_ipaddr ip;
   if (!js || arg_ip(env, argv[0], "ip", &ip) < 0) return NULL;
-  napi_get_boolean(env, bh_dp_fo_delete_neighbor(js->dp, &ip) != 0, &out);
+  napi_get_boolean(env, bh_dp_delete_neighbor(js->dp, &ip) != 0, &out);
   return out;
 }
 
@@ -338,7 +338,7 @@ napi_value bh_m_neighbors(napi_env env, napi_callback_info info) {
   bh_js *js = bh_js_this(env, info, NULL, NULL);
   if (!js) return NULL;
   uint32_t n = 0;
-  bh_dp_fo_neighbor *list = bh_dp_fo_neighbors(js->dp, &n);
+  bh_dp_fo_neighbor *list = bh_dp_neighbors(js->dp, &n);
   napi_value arr;
   if (napi_create_array_with_length(env, n, &arr) != napi_ok) {
     free(list);
@@ -373,7 +373,7 @@ napi_value bh_m_set_quarantine(napi_env env, napi_callback_info info) {
   uint8_t mac[6];
   int on;
   if (!js || arg_mac(env, argv[0], "mac", mac) < 0 || bh_arg_bool(env, argv[1], "on", &on) < 0) return NULL;
-  if (bh_dp_fo_set_quarantine(js->dp, mac, on) < 0)
+  if (bh_dp_set_quarantine(js->dp, mac, on) < 0)
     bh_throw_range(env, "setQuarantine: at most %d quarantined MACs; cannot add '%02x:%02x:%02x:%02x:%02x:%02x'",
                    BH_MACSET_CAP, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
   return NULL;
@@ -388,7 +388,7 @@ napi_value bh_m_announce(napi_env env, napi_callback_info info) {
   int router = 0;
   if (!js || arg_ip(env, argv[0], "ip", &ip) < 0 || arg_mac(env, argv[1], "mac", mac) < 0) return NULL;
   if (!bh_is_undefined(env, argv[2]) && bh_arg_bool(env, argv[2], "router", &router) < 0) return NULL;
-  int rc = bh_dp_fo_announce(js->dp, &ip, mac, router);
+  int rc = bh_dp_announce(js->dp, &ip, mac, router);
   if (rc == -EINVAL) {
     char t[INET6_ADDRSTRLEN];
     ip_text(&ip, t);
@@ -405,7 +405,7 @@ napi_value bh_m_probe(napi_env env, napi_callback_info info) {
   bh_js *js = bh_js_this(env, info, &argc, argv);
   bh_ipaddr ip;
   if (!js || arg_ip(env, argv[0], "ip", &ip) < 0) return NULL;
-  int rc = bh_dp_fo_probe(js->dp, &ip);
+  int rc = bh_dp_probe_neighbor(js->dp, &ip);
   if (rc == -EINVAL) {
     char t[INET6_ADDRSTRLEN];
     ip_text(&ip, t);
@@ -434,7 +434,7 @@ napi_value bh_m_failover_stats(napi_env env, napi_callback_info info) {
   bh_js *js = bh_js_this(env, info, NULL, NULL);
   if (!js) return NULL;
   bh_dp_fo_stats s;
-  bh_dp_fo_stats_get(js->dp, &s);
+  bh_dp_failover_stats_get(js->dp, &s);
   napi_value out, nt, storm, probes;
   napi_create_object(env, &out);
   napi_create_object(env, &nt);
