@@ -14,7 +14,7 @@
 import sodium = require('libsodium-wrappers');
 import { concat, equal, mac, randomBytes, type Rng } from './crypto';
 import { MAC_LEN } from './messages';
-import { parseIpv4, parseIpv6 } from './neighbor-addr';
+import { parseIpv4, parseIpv6 } from '../util/addr';
 
 export const MSG_COOKIE_REPLY = 3;
 export const COOKIE_REPLY_SIZE = 64;

@@ -11,7 +11,7 @@
 //                                                      LAN while you have it": the peer raises the
 //                                                      conflict too (verify on move, pinned host)
 
-import { isNeighborIp, isNeighborMac } from './neighbor-addr';
+import { isNeighborIp, isNeighborMac } from '../util/addr';
 
 export type FoSite = 'tenant' | 'provider';
 export interface FoSiteMsg { t: 'fo-site'; s: FoSite }

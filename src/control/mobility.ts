@@ -34,7 +34,7 @@
 //            host that left it (gratuitous ARP / unsolicited NA), probes, quarantine/release,
 //            conflict and move reports, refusals and dry-run plans.
 
-import { isNeighborIp, isNeighborMac } from './neighbor-addr';
+import { isNeighborIp, isNeighborMac } from '../util/addr';
 import { NB_HANDOVER, NB_PINNED, NB_RESOLVED, NB_ROUTER, isValidEntry, type NeighborEntry, type NeighborOrigin } from './neighbor-messages';
 
 import type { ConflictPolicy, Site } from '../config/site';

@@ -8,7 +8,7 @@
 // Decoding is strict: exact keys, integer ranges, canonical unicast addresses, no duplicate IP in
 // one message, at most MAX_NEIGHBOR_ITEMS entries + withdrawals; anything else decodes to null.
 
-import { isNeighborIp, isNeighborMac } from './neighbor-addr';
+import { isNeighborIp, isNeighborMac } from '../util/addr';
 
 export const MAX_NEIGHBOR_MESSAGE = 1200; // = MAX_CONTROL_MESSAGE
 export const MAX_NEIGHBOR_ITEMS = 14;     // entries + withdrawals per update message
@@ -31,7 +31,7 @@ const ORIGIN_CODE: Record<NeighborOrigin, string> = { arp: 'a', nd: 'n', traffic
 const CODE_ORIGIN: Record<string, NeighborOrigin> = { a: 'arp', n: 'nd', t: 'traffic', p: 'peer', s: 'static' };
 
 export interface NeighborEntry {
-  ip: string;          // canonical (neighbor-addr)
+  ip: string;          // canonical (util/addr)
   mac: string;         // canonical unicast
   seq: number;         // mobility sequence number, 0 .. 2^32-1
   origin: NeighborOrigin;

@@ -15,8 +15,6 @@ import * as net from 'node:net';
 import { oneLine } from '../util/value-error';
 import { ControlError, checkSocketPath, socketErrorCode as errCode } from '../ipc/control-client';
 
-// Compatibility for code written before the client moved to src/ipc (import it from there).
-export { ControlError, callControl, type ControlErrorKind } from '../ipc/control-client';
 import { parseControlRequest } from './control-request';
 
 export type ControlHandler = (params: unknown) => Promise<unknown> | unknown;

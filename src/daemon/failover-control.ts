@@ -16,8 +16,6 @@ import type { ControlHandlers } from './control-socket';
 import type { FailoverDriver } from './failover';
 import type { FdbReply, FdbRow, NeighborsReply } from '../ipc/failover-replies';
 
-export type { FdbReply, FdbRow, NeighborRow, NeighborsReply } from '../ipc/failover-replies';
-
 export const NOT_ENABLED = 'partial failover is not active on this appliance (set "failover": {"enabled": true, "site": ...} ' +
   'in bridgehead.json and restart; the data plane must support it)';
 

@@ -6,7 +6,6 @@
 // At most MAX_WAITING probes wait at once; beyond that a probe is refused ('busy').
 
 import type { ProbeOutcome } from '../ipc/failover-replies';
-export type { ProbeOutcome };
 
 export const MAX_WAITING = 16;
 export const LOCAL_PROBE_WAIT_MS = 350;    // a live host on the LAN answers an ARP probe / DAD NS within ms

@@ -49,8 +49,6 @@ export interface FailoverDriverDeps {
   probes?: ProbeWaiters;
 }
 
-export type { FailoverStatus, OpItem, OpName, OpResult, RecentEvent } from '../ipc/failover-replies';
-
 interface PeerState {
   id: number;
   sync: nsync.NeighborSyncState;

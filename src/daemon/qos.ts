@@ -9,8 +9,6 @@ import type { DataPlane } from '../dataplane';
 import type { ControlHandlers } from './control-socket';
 import type { QosReply } from '../ipc/qos-reply';
 
-export type { QosReply };
-
 /** The data plane is created with options.qos: a qos section that is not disabled. */
 export function qosEnabled(config: Pick<Config, 'qos'>, env: NodeJS.ProcessEnv = process.env): boolean {
   return readEnvSwitches(env).qos ?? config.qos?.enabled ?? false;

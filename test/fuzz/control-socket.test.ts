@@ -9,7 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { parseControlRequest } from '../../src/daemon/control-request';
-import { callControl, startControlServer } from '../../src/daemon/control-socket';
+import { callControl } from '../../src/ipc/control-client';
+import { startControlServer } from '../../src/daemon/control-socket';
 import { byteEdits, fcParams, fuzzRuns, jsonEdits, mutateBytes, mutateJson, readSeed } from './fuzz-helpers';
 
 const SEEDS = readSeed('control-requests.jsonl').trim().split('\n');

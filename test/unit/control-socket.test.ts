@@ -216,7 +216,7 @@ test('client errors: no daemon, timeout, too-long path, permission denied', asyn
     const server = await startControlServer(p, { status: () => 'ok' });
     try {
       if (process.getuid && process.getuid() === 0) {
-        const code = `require(${JSON.stringify(path.resolve(__dirname, '../../src/daemon/control-socket.js'))}).callControl(${JSON.stringify(p)}, 'status', {}, 2000).then(() => console.log('ok'), (e) => console.log(e.kind + '|' + e.message))`;
+        const code = `require(${JSON.stringify(path.resolve(__dirname, '../../src/ipc/control-client.js'))}).callControl(${JSON.stringify(p)}, 'status', {}, 2000).then(() => console.log('ok'), (e) => console.log(e.kind + '|' + e.message))`;
         const out = await new Promise<string>((resolve) => {
           const ch = spawn(process.execPath, ['-e', code], { uid: 65534, gid: 65534, cwd: '/' });
           let s = '';
