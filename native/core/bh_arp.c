@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "bh_eth.h"
+#include "bh_frame.h"
 
 static const uint8_t BCAST[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 static const uint8_t ZERO6[6] = {0};
@@ -30,19 +30,19 @@ size_t bh_vlan_put_eth_header(uint8_t *out, const uint8_t dst[6], const uint8_t 
   return off + 2;
 }
 
-bh_arp_status bh_arp_parse(const uint8_t *frame, size_t len, bh_arp_info *out) {
-  bh_eth_info e;
-  if (!frame || !out || bh_eth_parse(frame, len, &e) != 0) return BH_ARP_TRUNCATED;
+bh_arp_status bh_arp_parse_view(const bh_frame *v, bh_arp_info *out) {
+  if (!v->frame || !out || !v->l2_ok) return BH_ARP_TRUNCATED;
+  const bh_eth_info e = v->eth;
   if (e.ethertype != BH_ETHERTYPE_ARP) return BH_ARP_NOT_ARP;
   if (e.vlan_tagged > 1) return BH_ARP_TOO_MANY_TAGS;
-  if (len < (size_t)e.l3_offset + BH_ARP_LEN) return BH_ARP_TRUNCATED;
-  const uint8_t *a = frame + e.l3_offset;
+  if (v->len < (size_t)e.l3_offset + BH_ARP_LEN) return BH_ARP_TRUNCATED;
+  const uint8_t *a = bh_frame_l3(v);
   if (be16(a) != 1 || be16(a + 2) != BH_ETHERTYPE_IPV4 || a[4] != 6 || a[5] != 4) return BH_ARP_BAD_HEADER;
   uint16_t op = be16(a + 6);
   if (op != BH_ARP_OP_REQUEST && op != BH_ARP_OP_REPLY) return BH_ARP_BAD_OP;
   if (bh_mac_is_group(a + 8) || bh_mac_is_zero(a + 8)) return BH_ARP_BAD_SENDER;
   memset(out, 0, sizeof *out);
-  if (e.vlan_tagged) out->vlan = (bh_vlan){be16(frame + 12), e.vlan_tci};
+  if (e.vlan_tagged) out->vlan = (bh_vlan){v->outer_tpid, e.vlan_tci};
   out->eth_dst = e.dst;
   out->eth_src = e.src;
   out->op = op;
@@ -56,6 +56,12 @@ bh_arp_status bh_arp_parse(const uint8_t *frame, size_t len, bh_arp_info *out) {
   out->is_announcement = op == BH_ARP_OP_REQUEST && out->is_gratuitous;
   out->eth_src_mismatch = memcmp(e.src, out->sha, 6) != 0;
   return BH_ARP_OK;
+}
+
+bh_arp_status bh_arp_parse(const uint8_t *frame, size_t len, bh_arp_info *out) {
+  bh_frame v;
+  bh_frame_parse(frame, len, &v);
+  return bh_arp_parse_view(&v, out);
 }
 
 const char *bh_arp_status_name(bh_arp_status s) {

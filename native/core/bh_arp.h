@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bh_frame.h"
+
 #define BH_ARP_LEN 28         /* ARP body for IPv4 over Ethernet */
 #define BH_ARP_FRAME_MAX 46   /* 14 + 4 (one tag) + 28; frames are not padded to 60 */
 
@@ -43,6 +45,8 @@ typedef struct {
 size_t bh_vlan_put_eth_header(uint8_t *out, const uint8_t dst[6], const uint8_t src[6], bh_vlan vlan,
                               uint16_t ethertype);
 
+/* From the frame view (bh_frame.h; the frame parsed once), or from the frame itself. */
+bh_arp_status bh_arp_parse_view(const bh_frame *v, bh_arp_info *out);
 bh_arp_status bh_arp_parse(const uint8_t *frame, size_t len, bh_arp_info *out);
 const char *bh_arp_status_name(bh_arp_status s);
 

@@ -1,5 +1,6 @@
 /* bh_failover: per-frame partial-failover decisions (see bh_failover.h for the flow).
  *
+ *   The frame is parsed once (bh_frame.h) and the view handed to every step.
  *   from_tap: l2filter -> quarantine -> ARP | ND | IP source (learn prefixes, else known host or
  *             auto prefix) -> learn
  *             -> probe answer? -> proxy answer? -> pass */
@@ -8,7 +9,7 @@
 #include <string.h>
 
 #include "bh_arp.h"
-#include "bh_eth.h"
+#include "bh_frame.h"
 #include "bh_nd.h"
 
 void bh_fo_init(bh_fo *f, bh_neigh *neigh, const uint8_t probe_mac[6]) {
@@ -33,17 +34,23 @@ static int quarantined(const bh_fo *f, const uint8_t *frame) {
          (!bh_mac_is_group(frame) && bh_macset_contains(&f->quarantine, frame));
 }
 
-static int filter(bh_fo *f, const uint8_t *frame, size_t len) {
+static int filter(bh_fo *f, const bh_frame *v) {
   bh_l2f_reason why = BH_L2F_OK;
-  if (bh_l2filter_check(&f->cfg.l2f, frame, len, &why) == BH_L2F_DROP) return (int)why;
-  if (len >= BH_ETH_HLEN && quarantined(f, frame)) {
+  if (bh_l2filter_check_view(&f->cfg.l2f, v, &why) == BH_L2F_DROP) return (int)why;
+  if (v->len >= BH_ETH_HLEN && quarantined(f, v->frame)) {
     f->c.quarantined_dropped++;
     return BH_FO_DROP_QUARANTINED;
   }
   return 0;
 }
 
-int bh_fo_from_peer(bh_fo *f, const uint8_t *frame, size_t len) { return filter(f, frame, len); }
+int bh_fo_from_peer_view(bh_fo *f, const bh_frame *v) { return filter(f, v); }
+
+int bh_fo_from_peer(bh_fo *f, const uint8_t *frame, size_t len) {
+  bh_frame v;
+  bh_frame_parse(frame, len, &v);
+  return filter(f, &v);
+}
 
 /* The /24 or /64 of a host learned from ARP/ND here joins auto_learn (once; full: counted). */
 static void auto_prefix(bh_fo *f, const bh_ipaddr *ip) {
@@ -145,17 +152,17 @@ static void from_tap_nd(bh_fo *f, const bh_nd_info *nd, uint64_t now, uint8_t *r
     probe_answer(f, &target, mac, out);
 }
 
-void bh_fo_from_tap(bh_fo *f, const uint8_t *frame, size_t len, uint64_t now, uint8_t *reply, size_t reply_cap,
-                    bh_fo_result *out) {
+void bh_fo_from_tap_view(bh_fo *f, const bh_frame *v, uint64_t now, uint8_t *reply, size_t reply_cap,
+                         bh_fo_result *out) {
   memset(out, 0, sizeof *out);
-  int drop = filter(f, frame, len);
+  int drop = filter(f, v);
   if (drop) {
     out->verdict = BH_FO_DROP;
     out->drop = (uint8_t)drop;
     return;
   }
   bh_arp_info a;
-  bh_arp_status as = bh_arp_parse(frame, len, &a);
+  bh_arp_status as = bh_arp_parse_view(v, &a);
   if (as == BH_ARP_OK) {
     from_tap_arp(f, &a, now, reply, reply_cap, out);
     return;
@@ -165,7 +172,7 @@ void bh_fo_from_tap(bh_fo *f, const uint8_t *frame, size_t len, uint64_t now, ui
     return;
   }
   bh_nd_info nd;
-  bh_nd_status ns = bh_nd_parse(frame, len, &nd);
+  bh_nd_status ns = bh_nd_parse_view(v, &nd);
   if (ns == BH_ND_OK) {
     from_tap_nd(f, &nd, now, reply, reply_cap, out);
     return;
@@ -175,7 +182,7 @@ void bh_fo_from_tap(bh_fo *f, const uint8_t *frame, size_t len, uint64_t now, ui
     return;
   }
   bh_ip_source src;
-  if (!bh_ip_source_parse(frame, len, &src)) return;
+  if (!bh_ip_source_view(v, &src)) return;
   bh_ipaddr ip = src.family == 4 ? bh_ipaddr_v4(src.addr) : bh_ipaddr_v6(src.addr);
   if (f->cfg.learn.count) {
     if (!bh_prefixset_match(&f->cfg.learn, &ip)) return;
@@ -185,6 +192,13 @@ void bh_fo_from_tap(bh_fo *f, const uint8_t *frame, size_t len, uint64_t now, ui
   }
   bh_neigh_seen seen = {.ip = ip, .mac = src.src_mac, .origin = BH_NEIGH_ORIGIN_TRAFFIC};
   learn(f, &seen, BH_FO_HOW_TRAFFIC, now, out);
+}
+
+void bh_fo_from_tap(bh_fo *f, const uint8_t *frame, size_t len, uint64_t now, uint8_t *reply, size_t reply_cap,
+                    bh_fo_result *out) {
+  bh_frame v;
+  bh_frame_parse(frame, len, &v);
+  bh_fo_from_tap_view(f, &v, now, reply, reply_cap, out);
 }
 
 int bh_fo_ip_is_host(const bh_ipaddr *ip) {

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bh_frame.h"
 #include "bh_l2filter.h"
 #include "bh_macset.h"
 #include "bh_neigh.h"
@@ -91,9 +92,13 @@ typedef struct {
 /* Defaults: proxy ARP and ND on, no isolation, no learn prefixes, empty quarantine. */
 void bh_fo_init(bh_fo *f, bh_neigh *neigh, const uint8_t probe_mac[6]);
 
+/* From the frame view (bh_frame.h: the data plane parses each frame once), or from the frame. */
+void bh_fo_from_tap_view(bh_fo *f, const bh_frame *v, uint64_t now_ns, uint8_t *reply, size_t reply_cap,
+                         bh_fo_result *out);
 void bh_fo_from_tap(bh_fo *f, const uint8_t *frame, size_t len, uint64_t now_ns, uint8_t *reply, size_t reply_cap,
                     bh_fo_result *out);
 /* 0 = pass, else the drop code (as bh_fo_result.drop). */
+int bh_fo_from_peer_view(bh_fo *f, const bh_frame *v);
 int bh_fo_from_peer(bh_fo *f, const uint8_t *frame, size_t len);
 
 /* The probe frame for ip (RFC 5227 ARP probe / DAD NS from probe_mac), registered as pending

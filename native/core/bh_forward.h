@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bh_frame.h"
 #include "bh_mactable.h"
 
 typedef enum { BH_FWD_UNICAST = 0, BH_FWD_FLOOD = 1, BH_FWD_DROP_LOCAL = 2, BH_FWD_DROP_INVALID = 3 } bh_fwd_action;
@@ -19,11 +20,12 @@ bh_fwd_action bh_forward_from_tap(bh_mactable *t, const uint8_t *frame, size_t l
  * or DROP_INVALID (short frame, group/zero src MAC, or from == BH_PORT_LOCAL). */
 bh_fwd_action bh_forward_from_peer(bh_mactable *t, bh_port from, const uint8_t *frame, size_t len, uint64_t now_ns);
 
-/* Same, also reporting how the source MAC was learned (for 'MAC moved' / 'table full' events
- * and counters); *learn_out is BH_LEARN_IGNORED when the frame was DROP_INVALID. */
-bh_fwd_action bh_forward_from_tap_ex(bh_mactable *t, const uint8_t *frame, size_t len, uint64_t now_ns,
-                                     bh_port *out_port, bh_learn_result *learn_out);
-bh_fwd_action bh_forward_from_peer_ex(bh_mactable *t, bh_port from, const uint8_t *frame, size_t len,
-                                      uint64_t now_ns, bh_learn_result *learn_out);
+/* Same from the frame view (bh_frame.h; the frame parsed once), also reporting how the source MAC
+ * was learned (for 'MAC moved' / 'table full' events and counters); *learn_out is
+ * BH_LEARN_IGNORED when the frame was DROP_INVALID. */
+bh_fwd_action bh_forward_from_tap_view(bh_mactable *t, const bh_frame *v, uint64_t now_ns, bh_port *out_port,
+                                       bh_learn_result *learn_out);
+bh_fwd_action bh_forward_from_peer_view(bh_mactable *t, bh_port from, const bh_frame *v, uint64_t now_ns,
+                                        bh_learn_result *learn_out);
 
 #endif

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bh_frame.h"
+
 #define BH_L2F_ISOLATE_DHCP 1u /* IPv4 UDP 67 -> 68, DHCPv6 UDP 547 -> 546 */
 #define BH_L2F_ISOLATE_VRRP 2u /* IP protocol 112, IPv4 and IPv6 */
 #define BH_L2F_ISOLATE_HSRP 4u /* UDP 1985 to 224.0.0.2 (v1) / 224.0.0.102 (v2); UDP 2029 to ff02::66 */
@@ -44,7 +46,9 @@ typedef enum {
 } bh_l2f_reason;
 
 /* reason (optional) is set to BH_L2F_OK when the frame passes. Frames too short for an Ethernet
- * header pass (the data plane's own length checks drop them). */
+ * header pass (the data plane's own length checks drop them). The view is the frame parsed once
+ * (bh_frame_parse); the frame form parses it itself. */
+bh_l2f_verdict bh_l2filter_check_view(const bh_l2filter_config *cfg, const bh_frame *v, bh_l2f_reason *reason);
 bh_l2f_verdict bh_l2filter_check(const bh_l2filter_config *cfg, const uint8_t *frame, size_t len,
                                  bh_l2f_reason *reason);
 const char *bh_l2filter_reason_name(bh_l2f_reason r);

@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "bh_eth.h"
+#include "bh_frame.h"
 
 #define IP6_HLEN 40
 #define ND_FIXED 24 /* type, code, checksum, flags/reserved, target */
@@ -53,14 +53,14 @@ static bh_nd_status parse_options(const uint8_t *opt, size_t len, bh_nd_info *ou
   return BH_ND_OK;
 }
 
-bh_nd_status bh_nd_parse(const uint8_t *frame, size_t len, bh_nd_info *out) {
-  bh_eth_info e;
-  if (!frame || !out || bh_eth_parse(frame, len, &e) != 0) return BH_ND_TRUNCATED;
+bh_nd_status bh_nd_parse_view(const bh_frame *v, bh_nd_info *out) {
+  if (!v->frame || !out || !v->l2_ok) return BH_ND_TRUNCATED;
+  const bh_eth_info e = v->eth;
   if (e.ethertype != BH_ETHERTYPE_IPV6) return BH_ND_NOT_ND;
-  if (len < (size_t)e.l3_offset + IP6_HLEN) return BH_ND_TRUNCATED;
-  const uint8_t *ip = frame + e.l3_offset;
+  if (v->len < (size_t)e.l3_offset + IP6_HLEN) return BH_ND_TRUNCATED;
+  const uint8_t *ip = bh_frame_l3(v);
   if (ip[6] != 58) return BH_ND_NOT_ND;
-  size_t avail = len - e.l3_offset - IP6_HLEN, plen = be16(ip + 4);
+  size_t avail = v->len - e.l3_offset - IP6_HLEN, plen = be16(ip + 4);
   const uint8_t *icmp = ip + IP6_HLEN;
   if (avail < 1) return BH_ND_TRUNCATED;
   if (icmp[0] != BH_ND_NS && icmp[0] != BH_ND_NA) return BH_ND_NOT_ND;
@@ -74,7 +74,7 @@ bh_nd_status bh_nd_parse(const uint8_t *frame, size_t len, bh_nd_info *out) {
   memset(out, 0, sizeof *out);
   bh_nd_status st = parse_options(icmp + ND_FIXED, plen - ND_FIXED, out);
   if (st != BH_ND_OK) return st;
-  if (e.vlan_tagged) out->vlan = (bh_vlan){be16(frame + 12), e.vlan_tci};
+  if (e.vlan_tagged) out->vlan = (bh_vlan){v->outer_tpid, e.vlan_tci};
   out->eth_dst = e.dst;
   out->eth_src = e.src;
   out->type = icmp[0];
@@ -92,6 +92,12 @@ bh_nd_status bh_nd_parse(const uint8_t *frame, size_t len, bh_nd_info *out) {
     if (is_multicast6(out->dst) && (out->flags & BH_ND_FLAG_SOLICITED)) return BH_ND_BAD_NA;
   }
   return BH_ND_OK;
+}
+
+bh_nd_status bh_nd_parse(const uint8_t *frame, size_t len, bh_nd_info *out) {
+  bh_frame v;
+  bh_frame_parse(frame, len, &v);
+  return bh_nd_parse_view(&v, out);
 }
 
 const char *bh_nd_status_name(bh_nd_status s) {
@@ -179,12 +185,12 @@ static int learnable_v6(const uint8_t a[16]) {
   return !is_unspecified6(a) && !is_multicast6(a) && memcmp(a, loopback, 16) != 0;
 }
 
-int bh_ip_source_parse(const uint8_t *frame, size_t len, bh_ip_source *out) {
-  bh_eth_info e;
-  if (!frame || !out || bh_eth_parse(frame, len, &e) != 0) return 0;
+int bh_ip_source_view(const bh_frame *v, bh_ip_source *out) {
+  if (!v->frame || !out || !v->l2_ok) return 0;
+  const bh_eth_info e = v->eth;
   if (bh_mac_is_group(e.src) || bh_mac_is_zero(e.src)) return 0;
-  const uint8_t *ip = frame + e.l3_offset;
-  size_t avail = len - e.l3_offset;
+  const uint8_t *ip = bh_frame_l3(v);
+  size_t avail = v->len - e.l3_offset;
   if (e.ethertype == BH_ETHERTYPE_IPV4) {
     if (avail < 20 || (ip[0] >> 4) != 4) return 0;
     size_t ihl = (size_t)(ip[0] & 15) * 4, total = be16(ip + 2);
@@ -199,4 +205,10 @@ int bh_ip_source_parse(const uint8_t *frame, size_t len, bh_ip_source *out) {
     return 1;
   }
   return 0;
+}
+
+int bh_ip_source_parse(const uint8_t *frame, size_t len, bh_ip_source *out) {
+  bh_frame v;
+  bh_frame_parse(frame, len, &v);
+  return bh_ip_source_view(&v, out);
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "bh_arp.h" /* bh_vlan, bh_vlan_put_eth_header */
+#include "bh_frame.h"
 
 #define BH_ND_NS 135
 #define BH_ND_NA 136
@@ -48,6 +49,8 @@ typedef struct {
   uint8_t is_dad;                    /* NS from :: (duplicate address detection): never proxied */
 } bh_nd_info;
 
+/* From the frame view (bh_frame.h; the frame parsed once), or from the frame itself. */
+bh_nd_status bh_nd_parse_view(const bh_frame *v, bh_nd_info *out);
 bh_nd_status bh_nd_parse(const uint8_t *frame, size_t len, bh_nd_info *out);
 const char *bh_nd_status_name(bh_nd_status s);
 
@@ -81,6 +84,7 @@ typedef struct {
   const uint8_t *src_mac, *addr;
   uint8_t family; /* 4 or 6 */
 } bh_ip_source;
+int bh_ip_source_view(const bh_frame *v, bh_ip_source *out);
 int bh_ip_source_parse(const uint8_t *frame, size_t len, bh_ip_source *out);
 
 #endif

@@ -137,17 +137,17 @@ static void emit_loop(bh_dp *dp, int detected, const uint8_t mac[6]) {
   bh_dp_emit(dp, &ev, (const uint8_t *)&d, sizeof d);
 }
 
-uint8_t bh_dp_fo_from_tap(bh_dp *dp, const uint8_t *frame, size_t len, uint64_t now, bh_port *port) {
+uint8_t bh_dp_fo_from_tap(bh_dp *dp, const bh_frame *v, uint64_t now, bh_port *port) {
   bh_dp_fo *fo = dp->fo;
   bh_lg_event lev;
-  if (fo->lg_on && bh_lg_from_tap(&fo->lg, frame, len, now, &lev)) {
+  if (fo->lg_on && bh_lg_from_tap(&fo->lg, v->frame, v->len, now, &lev)) {
     if (lev == BH_LG_DETECTED) emit_loop(dp, 1, fo->lg.foreign_mac);
     return BH_DP_FWD_FILTERED;
   }
   bh_fo_result r;
   fo->core.learn_suspended = fo->lg.blocked;
   uint8_t *reply = fo->n_reply < BH_BATCH ? fo->reply[fo->n_reply] : fo->scratch;
-  bh_fo_from_tap(&fo->core, frame, len, now, reply, BH_FO_REPLY_MAX, &r);
+  bh_fo_from_tap_view(&fo->core, v, now, reply, BH_FO_REPLY_MAX, &r);
   if (r.has_neigh) emit_host(dp, BH_EV_NEIGH, &r.ip, r.mac, &r);
   switch (r.verdict) {
     case BH_FO_DROP: count_drop(&dp->ctr_tx, r.drop); return BH_DP_FWD_FILTERED;
@@ -161,14 +161,14 @@ uint8_t bh_dp_fo_from_tap(bh_dp *dp, const uint8_t *frame, size_t len, uint64_t 
     default: break;
   }
   bh_learn_result learned;
-  bh_fwd_action a = bh_forward_from_tap_ex(dp->mac, frame, len, now, port, &learned);
+  bh_fwd_action a = bh_forward_from_tap_view(dp->mac, v, now, port, &learned);
   if (learned == BH_LEARN_FULL) mac_table_full(dp, now);
   if (a == BH_FWD_FLOOD) {
     if (bh_lg_flood_blocked(&fo->lg)) {
       BH_DROP(&dp->ctr_tx, LOOP_BLOCKED);
       return BH_DP_FWD_FILTERED;
     }
-    bh_storm_class cls = bh_storm_classify(frame, 0);
+    bh_storm_class cls = bh_storm_classify(v->frame, 0);
     if (!bh_storm_admit(&fo->storm_tx, BH_STORM_TO_TUNNEL, cls, now)) {
       count_storm(&dp->ctr_tx, cls);
       return BH_DP_FWD_FILTERED;
@@ -223,13 +223,15 @@ void bh_dp_fo_tx_flush(bh_dp *dp) {
 uint8_t bh_dp_fo_from_peer(bh_dp *dp, bh_port from, const uint8_t *frame, size_t len, uint64_t now) {
   bh_dp_fo *fo = dp->fo;
   if (bh_lg_from_peer(&fo->lg, frame, len)) return BH_DP_FWD_FILTERED;
-  int drop = bh_fo_from_peer(&fo->core, frame, len);
+  bh_frame v;
+  bh_frame_parse(frame, len, &v); /* once, for the filters and forwarding */
+  int drop = bh_fo_from_peer_view(&fo->core, &v);
   if (drop) {
     count_drop(&dp->ctr_rx, drop);
     return BH_DP_FWD_FILTERED;
   }
   bh_learn_result learned;
-  bh_fwd_action a = bh_forward_from_peer_ex(dp->mac, from, frame, len, now, &learned);
+  bh_fwd_action a = bh_forward_from_peer_view(dp->mac, from, &v, now, &learned);
   if (learned == BH_LEARN_FULL) mac_table_full(dp, now);
   if (a != BH_FWD_UNICAST) return (uint8_t)a;
   bh_port where;

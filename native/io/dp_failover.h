@@ -1,14 +1,16 @@
 /* dp_failover: the partial-failover hooks of the data plane (docs/INTERNALS.md section 5.3) around
  * the pure core bh_failover (native/core/bh_failover.h), plus the operations of the JS thread.
  *
- *   TX (dp_tx.c process_batch, mac_lock held), per frame, replacing bh_forward_from_tap:
- *     bh_fo_from_tap: DROP (l2_* / iso_* / quarantined) | ANSWERED (reply queued for the TAP) |
+ *   TX (dp_tx.c process_batch, mac_lock held), per frame parsed once into a view (bh_frame.h,
+ *   before the lock), replacing bh_forward_from_tap:
+ *     bh_fo_from_tap_view: DROP (l2_* / iso_* / quarantined) | ANSWERED (reply queued for the TAP) |
  *       PROBE_ANSWER ('probe-answer' event) -> BH_DP_FWD_FILTERED; 'neigh' events
- *     -> bh_forward_from_tap_ex (MAC table full: 'mac-table-full', at most once per 10 s)
+ *     -> bh_forward_from_tap_view (MAC table full: 'mac-table-full', at most once per 10 s)
  *     -> FLOOD: bh_storm_admit(to tunnel, broadcast | multicast | unknown unicast) -> storm_*
  *   TX after unlock: bh_dp_fo_tx_flush writes the queued proxy replies to the TAP
  *   RX (dp_rx.c process_views, mac_lock held), replacing bh_forward_from_peer:
- *     bh_fo_from_peer (l2_* / iso_* / quarantined) -> bh_forward_from_peer_ex
+ *     the frame parsed once (bh_frame.h) -> bh_fo_from_peer_view (l2_* / iso_* / quarantined)
+ *     -> bh_forward_from_peer_view
  *     -> group or not locally known destination: bh_storm_admit(from tunnel) -> storm_*
  *   TAP loop (tap_loop.c, every 100 ms, mac_lock held): neighbour aging sweep with a budget
  *     ('neigh-gone' per aged entry), pending probes time out; loop guard: the hold expired ->
@@ -30,6 +32,7 @@
 
 #include "../core/bh_failover.h"
 #include "../core/bh_forward.h"
+#include "../core/bh_frame.h"
 #include "../core/bh_loopguard.h"
 #include "../core/bh_storm.h"
 #include "dp_base.h"
@@ -62,7 +65,7 @@ bh_dp_fo *bh_dp_fo_new(bh_dp *dp, uint32_t neigh_capacity, uint64_t neigh_age_ns
 void bh_dp_fo_free(bh_dp_fo *fo);
 
 /* ---- data-thread hooks (mac_lock held unless said otherwise) ---- */
-uint8_t bh_dp_fo_from_tap(bh_dp *dp, const uint8_t *frame, size_t len, uint64_t now, bh_port *port);
+uint8_t bh_dp_fo_from_tap(bh_dp *dp, const bh_frame *v, uint64_t now, bh_port *port); /* v: bh_frame.h */
 void bh_dp_fo_tx_flush(bh_dp *dp); /* without mac_lock */
 uint8_t bh_dp_fo_from_peer(bh_dp *dp, bh_port from, const uint8_t *frame, size_t len, uint64_t now);
 void bh_dp_fo_expire(bh_dp *dp, uint64_t now);

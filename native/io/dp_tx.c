@@ -4,6 +4,8 @@
  *     -> bh_tap_read_batch (tap_read.h): up to BH_BATCH frames until EAGAIN, TSO super-frames
  *        segmented when the TAP has offloads                        (tapRxFrames)
  *     -> length check: < 14 tap_frame_short, > max frame size (options.maxFrameSize) tap_frame_oversize
+ *     -> each frame parsed once into a view (bh_frame.h: MACs, tags, ethertype, IP protocol, L4)
+ *        that every step below reads
  *     -> [mac_lock]  partial failover (dp_failover.h: l2 filter, quarantine, neighbour learning,
  *                    proxy ARP/ND answers, storm control on floods) around
  *                    bh_forward_from_tap: learn src as local; UNICAST(peer) / FLOOD /
@@ -31,6 +33,7 @@
 #include <unistd.h>
 
 #include "../core/bh_forward.h"
+#include "../core/bh_frame.h"
 #include "../core/bh_mss.h"
 #include "dp_base.h"
 #include "dp_failover.h"
@@ -41,10 +44,12 @@
 #include "udp_gso.h"
 
 #define OUT_SIZE (BH_DATA_HDR + BH_FRAME_MAX + BH_TAG)
+#define ACTION_PENDING 0xff /* beside bh_fwd_action and BH_DP_FWD_FILTERED */
 
 typedef struct bh_tx_state {
   uint8_t frame[BH_BATCH][BH_FRAME_MAX + 1]; /* +1: a read that fills it was oversize */
   uint16_t len[BH_BATCH];
+  bh_frame view[BH_BATCH];                   /* each frame parsed once (bh_frame.h) */
   uint8_t action[BH_BATCH];
   bh_port port[BH_BATCH];
   uint8_t out[BH_TX_OUT][OUT_SIZE];
@@ -155,7 +160,6 @@ static void seal_to(bh_dp *dp, bh_tx_state *s, bh_peer *p, const uint8_t *frame,
 
 static void process_batch(bh_dp *dp, bh_tx_state *s, unsigned n, uint64_t now) {
   BH_COUNT(&dp->ctr_tx, TAP_RX_FRAMES, n);
-  pthread_mutex_lock(&dp->mac_lock);
   for (unsigned i = 0; i < n; i++) {
     if (s->len[i] < BH_FRAME_MIN) {
       s->action[i] = BH_FWD_DROP_INVALID;
@@ -164,7 +168,14 @@ static void process_batch(bh_dp *dp, bh_tx_state *s, unsigned n, uint64_t now) {
       s->action[i] = BH_FWD_DROP_INVALID;
       BH_DROP(&dp->ctr_tx, TAP_FRAME_OVERSIZE);
     } else {
-      s->action[i] = bh_dp_fo_from_tap(dp, s->frame[i], s->len[i], now, &s->port[i]); /* dp_failover.h */
+      s->action[i] = ACTION_PENDING; /* decided under mac_lock below */
+      bh_frame_parse(s->frame[i], s->len[i], &s->view[i]);
+    }
+  }
+  pthread_mutex_lock(&dp->mac_lock);
+  for (unsigned i = 0; i < n; i++) {
+    if (s->action[i] == ACTION_PENDING) {
+      s->action[i] = bh_dp_fo_from_tap(dp, &s->view[i], now, &s->port[i]); /* dp_failover.h */
       if (s->action[i] == BH_FWD_DROP_INVALID) BH_DROP(&dp->ctr_tx, TAP_FRAME_INVALID);
       if (s->action[i] == BH_FWD_DROP_LOCAL) BH_DROP(&dp->ctr_tx, LOCAL_DESTINATION);
     }

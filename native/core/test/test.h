@@ -39,6 +39,7 @@ static inline unsigned long long bh_t_rand(unsigned long long *s) {
 }
 
 void suite_eth(void);
+void suite_frame(void);
 void suite_mactable(void);
 void suite_replay(void);
 void suite_wire(void);

@@ -18,12 +18,19 @@ static const uint8_t *fr(const uint8_t *dst, const uint8_t *src) {
   return f;
 }
 
+/* The frame view the data plane hands to the _view forms (bh_frame.h). */
+static bh_frame v;
+static const bh_frame *view(const uint8_t *frame, size_t len) {
+  bh_frame_parse(frame, len, &v);
+  return &v;
+}
+
 TEST(fwd_tap) {
   bh_mactable *t = bh_mactable_new(64, 1000);
   bh_port p = 0;
   bh_learn_result lr;
   /* unknown dst -> flood; src learned local */
-  CHECK_EQ(bh_forward_from_tap_ex(t, fr(H2, H1), 60, 1, &p, &lr), BH_FWD_FLOOD);
+  CHECK_EQ(bh_forward_from_tap_view(t, view(fr(H2, H1), 60), 1, &p, &lr), BH_FWD_FLOOD);
   CHECK_EQ(lr, BH_LEARN_NEW);
   CHECK_EQ(bh_mactable_lookup(t, H1, 1, &p), 1);
   CHECK_EQ(p, BH_PORT_LOCAL);
@@ -33,14 +40,14 @@ TEST(fwd_tap) {
   /* dst behind peer 7 -> unicast */
   CHECK_EQ(bh_forward_from_peer(t, 7, fr(H1, H2), 60, 3), BH_FWD_UNICAST);
   p = 0;
-  CHECK_EQ(bh_forward_from_tap_ex(t, fr(H2, H1), 60, 4, &p, &lr), BH_FWD_UNICAST);
+  CHECK_EQ(bh_forward_from_tap_view(t, view(fr(H2, H1), 60), 4, &p, &lr), BH_FWD_UNICAST);
   CHECK_EQ(p, 7);
   CHECK_EQ(lr, BH_LEARN_REFRESHED);
   /* dst known local -> drop */
   CHECK_EQ(bh_forward_from_tap(t, fr(H3, H3), 60, 5, &p), BH_FWD_DROP_LOCAL);
   CHECK_EQ(bh_forward_from_tap(t, fr(H1, H3), 60, 5, &p), BH_FWD_DROP_LOCAL);
   /* invalid: short, group src, zero src */
-  CHECK_EQ(bh_forward_from_tap_ex(t, fr(H2, H1), 13, 6, &p, &lr), BH_FWD_DROP_INVALID);
+  CHECK_EQ(bh_forward_from_tap_view(t, view(fr(H2, H1), 13), 6, &p, &lr), BH_FWD_DROP_INVALID);
   CHECK_EQ(lr, BH_LEARN_IGNORED);
   CHECK_EQ(bh_forward_from_tap(t, fr(H2, BC), 60, 6, &p), BH_FWD_DROP_INVALID);
   CHECK_EQ(bh_forward_from_tap(t, fr(H2, MC), 60, 6, &p), BH_FWD_DROP_INVALID);
@@ -49,7 +56,7 @@ TEST(fwd_tap) {
   f[13] = 0x00;
   CHECK_EQ(bh_forward_from_tap(t, f, 16, 6, &p), BH_FWD_DROP_INVALID);
   /* a local host that moves to a peer is reported as moved; aged dst floods again */
-  CHECK_EQ(bh_forward_from_peer_ex(t, 9, fr(H2, H1), 60, 7, &lr), BH_FWD_UNICAST);
+  CHECK_EQ(bh_forward_from_peer_view(t, 9, view(fr(H2, H1), 60), 7, &lr), BH_FWD_UNICAST);
   CHECK_EQ(lr, BH_LEARN_MOVED);
   CHECK_EQ(bh_forward_from_tap(t, fr(H1, H3), 60, 8, &p), BH_FWD_UNICAST);
   CHECK_EQ(p, 9);
@@ -64,20 +71,20 @@ TEST(fwd_peer) {
   bh_mactable *t = bh_mactable_new(64, 1000);
   bh_port p;
   bh_learn_result lr;
-  CHECK_EQ(bh_forward_from_peer_ex(t, 3, fr(BC, H1), 60, 1, &lr), BH_FWD_UNICAST);
+  CHECK_EQ(bh_forward_from_peer_view(t, 3, view(fr(BC, H1), 60), 1, &lr), BH_FWD_UNICAST);
   CHECK_EQ(lr, BH_LEARN_NEW);
   CHECK_EQ(bh_mactable_lookup(t, H1, 1, &p), 1);
   CHECK_EQ(p, 3);
   CHECK_EQ(bh_forward_from_peer(t, 3, fr(H2, H1), 13, 1), BH_FWD_DROP_INVALID);
   CHECK_EQ(bh_forward_from_peer(t, 3, fr(H2, BC), 60, 1), BH_FWD_DROP_INVALID);
   CHECK_EQ(bh_forward_from_peer(t, 3, fr(H2, ZERO), 60, 1), BH_FWD_DROP_INVALID);
-  CHECK_EQ(bh_forward_from_peer_ex(t, BH_PORT_LOCAL, fr(H2, H3), 60, 1, &lr), BH_FWD_DROP_INVALID);
+  CHECK_EQ(bh_forward_from_peer_view(t, BH_PORT_LOCAL, view(fr(H2, H3), 60), 1, &lr), BH_FWD_DROP_INVALID);
   CHECK_EQ(lr, BH_LEARN_IGNORED);
   CHECK_EQ(bh_mactable_lookup(t, H3, 1, &p), 0);
   /* table full: still delivered, reported as FULL */
   bh_mactable *small = bh_mactable_new(1, 1000);
   CHECK_EQ(bh_forward_from_peer(small, 3, fr(H2, H1), 60, 1), BH_FWD_UNICAST);
-  CHECK_EQ(bh_forward_from_peer_ex(small, 3, fr(H1, H2), 60, 1, &lr), BH_FWD_UNICAST);
+  CHECK_EQ(bh_forward_from_peer_view(small, 3, view(fr(H1, H2), 60), 1, &lr), BH_FWD_UNICAST);
   CHECK_EQ(lr, BH_LEARN_FULL);
   bh_mactable_free(small);
   bh_mactable_free(t);

@@ -21,6 +21,7 @@ void bh_t_run(const char *name, void (*fn)(void)) {
 
 int main(void) {
   suite_eth();
+  suite_frame();
   suite_mactable();
   suite_replay();
   suite_wire();
