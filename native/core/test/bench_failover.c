@@ -2,8 +2,8 @@
  * figures, it asserts nothing). Build and run from the repository root:
  *   cc -std=c11 -O2 -Inative/core native/core/test/bench_failover.c native/core/bh_arp.c \
  *      native/core/bh_nd.c native/core/bh_neigh.c native/core/bh_storm.c native/core/bh_l2filter.c \
- *      native/core/bh_eth.c native/core/bh_mactable.c native/core/bh_failover.c native/core/bh_macset.c \
- *      native/core/bh_prefixset.c -o /tmp/bench_failover && /tmp/bench_failover
+ *      native/core/bh_eth.c native/core/bh_frame.c native/core/bh_mactable.c native/core/bh_failover.c native/core/bh_macset.c \
+ *      native/core/bh_prefixset.c native/core/bh_htab.c -o /tmp/bench_failover && /tmp/bench_failover
  * Each line: operation, ns per call (best of 3 runs of ~0.1 s), calls per second. */
 #define _POSIX_C_SOURCE 199309L
 #include <stdio.h>
