@@ -10,7 +10,7 @@
 // A poll that fails (daemon gone) counts as a teardown while the daemon stays unreachable.
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { callControl } from '../src/ipc/control-client';
+import { callCtlsock } from '../src/ipc/ctlsock-client';
 import type { StatusSnapshot } from '../src/ipc/status-types';
 
 function fail(msg: string): never {
@@ -62,7 +62,7 @@ async function poll(w: Watched, elapsedS: number): Promise<void> {
   }
   let up = false;
   try {
-    const s = (await callControl(w.sock, 'status', {}, 900)) as StatusSnapshot;
+    const s = (await callCtlsock(w.sock, 'status', {}, 900)) as StatusSnapshot;
     const p = s.peers[0];
     up = p?.state === 'up';
     const age = p?.lastHandshakeAgeMs ?? null;

@@ -1,6 +1,6 @@
 // The two sites of a stretched segment and the conflict policies of partial failover: plain
 // values the config, the failover state machines (src/control/mobility.ts) and the replies share;
-// parseSite validates a SITE argument (init --site, resolve --keep, control-socket parameters).
+// parseSite validates a SITE argument (init --site, resolve --keep, ctlsock parameters).
 
 import { ValueError } from '../util/value-error';
 

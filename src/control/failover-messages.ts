@@ -1,4 +1,4 @@
-// Partial-failover messages on the authenticated control channel (transport subtype 2), besides
+// Partial-failover messages on the authenticated peer channel (transport subtype 2), besides
 // the neighbour sync ('nb-*', neighbor-messages.ts). Pure; strict decoding (exact keys, ranges,
 // canonical addresses); anything else decodes to null (a counted drop).
 //   {"t":"fo-site","s":"tenant"|"provider"}            the site this appliance serves (sent when the
@@ -35,7 +35,7 @@ function exactKeys(o: Record<string, unknown>, keys: string[]): boolean {
 const isId = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= MAX_PROBE_ID;
 const isIp = (v: unknown): v is string => typeof v === 'string' && isNeighborIp(v);
 
-/** Decodes an already-parsed JSON object (decodeControl); null when anything is off. */
+/** Decodes an already-parsed JSON object (decodePeerMessage); null when anything is off. */
 export function decodeFailoverObject(o: Record<string, unknown>): FailoverMessage | null {
   switch (o.t) {
     case 'fo-site':

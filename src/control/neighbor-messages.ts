@@ -1,6 +1,6 @@
-// Neighbour-sync messages on the authenticated control channel (transport subtype 2), pure.
+// Neighbour-sync messages on the authenticated peer channel (transport subtype 2), pure.
 // Compact JSON so a full message of the worst case (14 IPv6 entries with the longest addresses and
-// numbers) stays under MAX_CONTROL_MESSAGE (1200 bytes):
+// numbers) stays under MAX_PEER_MESSAGE (1200 bytes):
 //   {"t":"nb-up","e":EPOCH,"n":N,"f":FLAGS,"u":[[ip,mac,seq,origin,flags],...],"w":[ip,...]}
 //   {"t":"nb-ack","e":EPOCH,"n":N}         acknowledges update N of epoch EPOCH (selective)
 //   {"t":"nb-resync","e":EPOCH}            "I cannot follow your epoch EPOCH (0: I have none of
@@ -10,7 +10,7 @@
 
 import { isNeighborIp, isNeighborMac } from '../util/addr';
 
-export const MAX_NEIGHBOR_MESSAGE = 1200; // = MAX_CONTROL_MESSAGE
+export const MAX_NEIGHBOR_MESSAGE = 1200; // = MAX_PEER_MESSAGE
 export const MAX_NEIGHBOR_ITEMS = 14;     // entries + withdrawals per update message
 export const MAX_U32 = 0xffffffff;
 export const MAX_MSG_N = 0x7fffffff;
@@ -83,7 +83,7 @@ function decodeEntry(v: unknown): NeighborEntry | null {
   return isValidEntry(e) ? e : null;
 }
 
-/** Decodes an already-parsed JSON object (see decodeControl); null when anything is off. */
+/** Decodes an already-parsed JSON object (see decodePeerMessage); null when anything is off. */
 export function decodeNeighborObject(o: Record<string, unknown>): NeighborMessage | null {
   if (o.t === 'nb-ack') {
     return hasExactKeys(o, ['t', 'e', 'n']) && isEpoch(o.e) && isN(o.n) ? { t: 'nb-ack', e: o.e, n: o.n } : null;

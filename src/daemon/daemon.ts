@@ -5,7 +5,7 @@
 //                     ──> session step() ───────────> initiate / keepalive / give-up / wipe
 //   tick (250 ms) ──> dp.stats() per peer ──> session step(); peers' endpoints -> endpoints.json
 //   start: endpoints.json ──> peers without a configured endpoint initiate to their last one
-//   control socket ──> status / reload / rotate-key (key-rotation.ts) / failover methods (failover-control.ts)
+//   control socket ──> status / reload / rotate-key (key-rotation.ts) / failover methods (failover-ctlsock.ts)
 //   SIGHUP, control socket `reload` ──> reload.ts (re-read config, apply what can change live)
 //   neigh events, nb-*/fo-* messages, tick ──> partial failover (failover.ts, when enabled)
 //   GET /metrics ──> buildStatus + thread CPU ──> Prometheus text (metrics.ts, when enabled)
@@ -18,7 +18,7 @@ import { loadConfig, loadPrivateKey } from '../config/store';
 import type { Config } from '../config/types';
 import { loadDataPlane } from '../dataplane/native';
 import type { DataPlane, NativeEvent } from '../dataplane/types';
-import { startControlServer } from './control-socket';
+import { startCtlsockServer } from './ctlsock-server';
 import { DropCounters } from './drop-counters';
 import { Enrollments } from './enrollments';
 import { HandshakeDriver, fmt } from './handshake-driver';
@@ -36,10 +36,10 @@ import { threadNice } from './thread-nice';
 import { rekeyAfterMs } from './rekey-timer';
 import { setTapMtu, tapMtuFor } from './tap-mtu';
 import { MAX_FRAME_SIZE_DEFAULT } from '../config/mtu-config';
-import { handleControlMessage } from './control-channel';
+import { handlePeerMessage } from './peer-channel';
 import { KeyRotation } from './key-rotation';
 import { startFailover } from './failover-setup';
-import { failoverHandlers } from './failover-control';
+import { failoverHandlers } from './failover-ctlsock';
 import { applyQos, qosEnabled, qosHandlers } from './qos';
 import { serveMetrics } from './metrics';
 import { metricsListen } from '../config/metrics-config';
@@ -176,7 +176,7 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
         }
         case 'control': {
           const peer = registry.get(ev.peer);
-          if (peer) handleControlMessage({ peer, data: ev.data, dp, drops, log, config, enrollments, failover, nowMs: t, keyRotation });
+          if (peer) handlePeerMessage({ peer, data: ev.data, dp, drops, log, config, enrollments, failover, nowMs: t, keyRotation });
           break;
         }
         case 'probe-ack':
@@ -238,7 +238,7 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
   let server: { close(): Promise<void> } | null = null;
   let metrics: { close(): Promise<void> } | null = null;
   try {
-    server = await startControlServer(`${opts.configDir}/bridgehead.sock`, {
+    server = await startCtlsockServer(`${opts.configDir}/bridgehead.sock`, {
       status,
       reload: async () => {
         const r = await reloader.reload('control socket');

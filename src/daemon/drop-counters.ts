@@ -1,4 +1,4 @@
-// Control-plane drop counters by reason (handshake refusals, rate limits, bad control messages).
+// Control-plane drop counters by reason (handshake refusals, rate limits, bad peer-channel messages).
 // Bounded: reasons are a fixed vocabulary chosen by the code, never taken from input.
 
 export class DropCounters {

@@ -43,7 +43,7 @@ export class ProbeWaiters {
     for (const w of [...this.local]) if (w.ip === ip) w.done({ result: 'answered', mac });
   }
 
-  /** Asks the peer (send(id) puts fo-probe on the control channel) and waits for its result. */
+  /** Asks the peer (send(id) puts fo-probe on the peer channel) and waits for its result. */
   probeRemote(ip: string, send: (id: number) => boolean): Promise<ProbeOutcome> {
     if (this.waiting >= MAX_WAITING) return Promise.reject(new Error('too many probes in progress; try again'));
     const id = this.nextId;

@@ -13,11 +13,11 @@
 //   operator (control socket)          -> failover / failback / resolve (+ probes) -> mobility
 //   mobility actions -> dp.setNeighbor / deleteNeighbor / announce / setQuarantine, sync share /
 //     unshare, pino lines, the recent-events ring and the conflicts of `status`
-//   sync actions     -> dp.sendControl (encodeControl)
+//   sync actions     -> dp.sendControl (encodePeerMessage)
 // One sync + one mobility state per peer (a Map; the deployment is two appliances).
 
 import { randomInt } from 'node:crypto';
-import { encodeControl } from '../control/control-messages';
+import { encodePeerMessage } from '../control/peer-channel-messages';
 import type { FailoverMessage } from '../control/failover-messages';
 import * as mob from '../control/mobility';
 import { NB_RESOLVED, type NeighborMessage } from '../control/neighbor-messages';
@@ -168,8 +168,8 @@ export class FailoverDriver {
     }
   }
 
-  /** A decoded nb-* / fo-* message from a peer's authenticated control channel. */
-  onControl(peerId: number, msg: NeighborMessage | FailoverMessage, nowMs: number): void {
+  /** A decoded nb-* / fo-* message from a peer's authenticated peer channel. */
+  onPeerMessage(peerId: number, msg: NeighborMessage | FailoverMessage, nowMs: number): void {
     const p = this.peer(peerId);
     if (!p) return;
     switch (msg.t) {
@@ -236,7 +236,7 @@ export class FailoverDriver {
   }
 
   private send(p: PeerState, msg: NeighborMessage | FailoverMessage): void {
-    if (!this.d.dp.sendControl(p.id, encodeControl(msg))) this.counters.controlSendFailed++;
+    if (!this.d.dp.sendControl(p.id, encodePeerMessage(msg))) this.counters.controlSendFailed++;
   }
 
   private syncStep(p: PeerState, ev: nsync.NeighborSyncEvent, nowMs: number): void {

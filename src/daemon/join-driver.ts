@@ -3,18 +3,18 @@
 //
 //   token -> decode + expiry check -> initiation carrying the invite id (psk derived from the
 //   token's secret), resent every second -> response -> keypair -> 'hello' (our name) on the
-//   authenticated control channel, resent until the inviter's 'welcome' (it has persisted us)
+//   authenticated peer channel, resent until the inviter's 'welcome' (it has persisted us)
 //   -> persist the inviter as a peer -> tell a running daemon to reload.
 //
 // It uses the native data plane in socketpair mode (no TAP, no root) on an ephemeral UDP port, so
-// the handshake and the control channel run through exactly the code the daemon uses.
+// the handshake and the peer channel run through exactly the code the daemon uses.
 
 import { loadConfig, loadPrivateKey, updateConfig } from '../config/store';
-import { callControl } from '../ipc/control-client';
+import { callCtlsock } from '../ipc/ctlsock-client';
 import { resolveEndpoint } from './peer-sync';
 import { loadDataPlane } from '../dataplane/native';
 import type { DataPlane, Endpoint, NativeEvent } from '../dataplane/types';
-import { decodeControl, encodeControl } from '../control/control-messages';
+import { decodePeerMessage, encodePeerMessage } from '../control/peer-channel-messages';
 import * as crypto from '../control/crypto';
 import { consumeResponse, createInitiation, type InitiatorPending } from '../control/handshake';
 import { cookieReplyReceiver, openCookieReply } from '../control/cookie';
@@ -65,7 +65,7 @@ export async function joinWithToken(opts: JoinOptions): Promise<JoinResult> {
   psk.fill(0);
   privateKey.fill(0);
   // A daemon that is already running picks the new peer up without a restart.
-  await callControl(`${opts.configDir}/bridgehead.sock`, 'reload', {}, 2000).catch(() => undefined);
+  await callCtlsock(`${opts.configDir}/bridgehead.sock`, 'reload', {}, 2000).catch(() => undefined);
   return { peerName: name, endpoint };
 }
 
@@ -111,7 +111,7 @@ function handshakeAndHello(identity: { privateKey: Uint8Array; publicKey: Uint8A
           dp!.sendRaw(endpoints[a.endpoint], Buffer.from(message));
           break;
         }
-        case 'send-hello': dp!.sendControl(PEER, encodeControl({ t: 'hello', name: ourName })); break;
+        case 'send-hello': dp!.sendControl(PEER, encodePeerMessage({ t: 'hello', name: ourName })); break;
         case 'done': finish(null, { name: a.name, endpoint: a.endpoint }); break;
         case 'fail': finish(failure(a.reason)); break;
       }
@@ -146,7 +146,7 @@ function handshakeAndHello(identity: { privateKey: Uint8Array; publicKey: Uint8A
         });
         run({ type: 'keyed', senderIndex });
       } else if (ev.type === 'control') {
-        const m = decodeControl(ev.data);
+        const m = decodePeerMessage(ev.data);
         if (m && m.t === 'welcome') run({ type: 'welcome', name: m.name });
       }
     };

@@ -11,7 +11,7 @@
 // Peers that were not connected or did not ack are named in the reply: they still expect the old
 // key and must be re-paired or given the new key by hand (bridgehead.json peers[].publicKey).
 
-import { encodeControl } from '../control/control-messages';
+import { encodePeerMessage } from '../control/peer-channel-messages';
 import * as crypto from '../control/crypto';
 import { savePrivateKey, updateConfig } from '../config/store';
 import type { DataPlane } from '../dataplane/types';
@@ -44,7 +44,7 @@ export class KeyRotation {
     const targets = this.d.registry.all().filter((p) => !p.provisional && connected.has(p.id));
     const notConnected = this.d.registry.all().filter((p) => !p.provisional && !connected.has(p.id)).map((p) => p.name);
     const waiting = new Map(targets.map((p) => [p.id, p.name] as [number, string]));
-    const msg = encodeControl({ t: 'key-rotate', publicKey: publicKeyB64 });
+    const msg = encodePeerMessage({ t: 'key-rotate', publicKey: publicKeyB64 });
     const acked: string[] = [];
     let resend: NodeJS.Timeout | undefined;
     let timeout: NodeJS.Timeout | undefined;
@@ -111,6 +111,6 @@ export class KeyRotation {
       this.d.registry.changeKey(peer, key);
       this.d.log.info({ peer: peer.name, publicKey: publicKeyB64 }, 'peer rotated its static key; config updated');
     }
-    this.d.dp.sendControl(peer.id, encodeControl({ t: 'key-ack', publicKey: publicKeyB64 }));
+    this.d.dp.sendControl(peer.id, encodePeerMessage({ t: 'key-ack', publicKey: publicKeyB64 }));
   }
 }

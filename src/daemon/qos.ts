@@ -1,12 +1,12 @@
 // QoS in the daemon (docs/INTERNALS.md 2c): whether the data plane gets the band scheduler
 // (config `qos` section, overridable by BRIDGEHEAD_QOS=1/0 for A/B measurements), applying the
-// section's settings at start and on reload, and the control-socket method `qos` (live bands).
+// section's settings at start and on reload, and the ctlsock method `qos` (live bands).
 
 import type { Config } from '../config/types';
 import { readEnvSwitches } from './env-switch';
 import { QosConfig, formatQosConfig, qosSettings } from '../config/qos-config';
 import type { DataPlane } from '../dataplane';
-import type { ControlHandlers } from './control-socket';
+import type { CtlsockHandlers } from './ctlsock-server';
 import type { QosReply } from '../ipc/qos-reply';
 
 /** The data plane is created with options.qos: a qos section that is not disabled. */
@@ -20,7 +20,7 @@ export function applyQos(dp: DataPlane, config: Pick<Config, 'qos'>, on: boolean
   dp.setQos(config.qos ? qosSettings(config.qos) : {});
 }
 
-export function qosHandlers(dp: DataPlane, config: () => { qos?: QosConfig }): ControlHandlers {
+export function qosHandlers(dp: DataPlane, config: () => { qos?: QosConfig }): CtlsockHandlers {
   return {
     qos: (): QosReply => {
       const live = dp.qosStats();

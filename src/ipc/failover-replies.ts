@@ -1,4 +1,4 @@
-// Replies of the partial-failover control-socket methods (served by src/daemon/failover-control.ts
+// Replies of the partial-failover ctlsock methods (served by src/daemon/failover-ctlsock.ts
 // and failover.ts, printed by src/cli/failover-format.ts): plain JSON.
 
 import type * as mob from '../control/mobility';

@@ -1,4 +1,4 @@
-// The `qos` control-socket reply (served by src/daemon/qos.ts, printed by src/cli/qos-format.ts).
+// The `qos` ctlsock reply (served by src/daemon/qos.ts, printed by src/cli/qos-format.ts).
 
 import type { formatQosConfig } from '../config/qos-config';
 import type { QosStats } from '../dataplane/qos-types';

@@ -1,4 +1,4 @@
-// Validator of the partial-failover HOST argument (CLI and control-socket parameters of failover,
+// Validator of the partial-failover HOST argument (CLI and ctlsock parameters of failover,
 // failback, resolve): returns the canonical value or throws a ValueError with the problem
 // (valueParser adds the flag and the value). SITE is parseSite in config/site.ts.
 

@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { run, rm, tmpDir } from './cli-helpers';
-import { startControlServer } from '../../src/daemon/control-socket';
+import { startCtlsockServer } from '../../src/daemon/ctlsock-server';
 import type { OpResult } from '../../src/ipc/failover-replies';
 
 test('failover commands: bad HOST / --keep / --site are usage errors (exit 2, one line)', async () => {
@@ -67,7 +67,7 @@ test('against a daemon: tables, move results and exit codes (refused = 1)', asyn
     items: [{ ip: '198.19.10.12', outcome: 'unchanged', to: 'provider' }] };
   const refused: OpResult = { op: 'failback', host: '198.19.10.11', check: true, ok: false, changed: false,
     items: [{ ip: '198.19.10.11', outcome: 'refused', reason: 'still-answers', probe: { lan: 'provider', result: 'answered', mac: '02:00:00:00:10:11' } }] };
-  const server = await startControlServer(path.join(d, 'bridgehead.sock'), {
+  const server = await startCtlsockServer(path.join(d, 'bridgehead.sock'), {
     neighbors: (p) => { calls.push(['neighbors', p]); return { site: 'tenant', entries: [{ ip: '198.19.10.21', mac: '02:00:00:00:10:21',
       site: 'provider', peer: 'provider', seq: 0, origin: 'peer', router: false, frozen: false, ageMs: 1500, conflict: null }] }; },
     fdb: () => ({ site: 'tenant', entries: [{ mac: '02:00:00:00:10:11', site: 'tenant', peer: null, ageMs: 20, origin: 'learned' }] }),

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { run, rm, tmpDir } from './cli-helpers';
-import { startControlServer } from '../../src/daemon/control-socket';
+import { startCtlsockServer } from '../../src/daemon/ctlsock-server';
 import { loadConfig, loadInvites, updateConfig } from '../../src/config/store';
 import type { ReloadReply } from '../../src/ipc/reload-reply';
 import { SAMPLE_STATUS } from './cli-status-fixture';
@@ -99,7 +99,7 @@ test('against a running daemon: peers merges the live view; edits reload it; a r
   let reloads = 0;
   let refuse: string | null = null;
   const applied: ReloadReply = { ok: true, added: [], removed: [], updated: ['alpha'], needRestart: ['tap'] };
-  const server = await startControlServer(path.join(d, 'bridgehead.sock'), {
+  const server = await startCtlsockServer(path.join(d, 'bridgehead.sock'), {
     status: () => SAMPLE_STATUS, // its peer site-b has KEY_B (beta here)
     reload: () => { reloads++; if (refuse) throw new Error(refuse); return applied; },
   });

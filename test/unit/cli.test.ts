@@ -8,7 +8,7 @@ import { CommanderError } from 'commander';
 import { buildProgram } from '../../src/cli/program';
 import { loadConfig, loadInvites, saveInvites } from '../../src/config/store';
 import { newInvite } from '../../src/config/invites';
-import { startControlServer } from '../../src/daemon/control-socket';
+import { startCtlsockServer } from '../../src/daemon/ctlsock-server';
 import * as crypto from '../../src/control/crypto';
 import { decodeToken, encodeToken } from '../../src/control/token';
 import { run, rm, tmpDir } from './cli-helpers';
@@ -160,7 +160,7 @@ test('init --force refuses while a daemon answers on the config directory', asyn
   const dir = tmpDir();
   try {
     await init(dir);
-    const server = await startControlServer(path.join(dir, 'bridgehead.sock'), { status: () => SAMPLE_STATUS });
+    const server = await startCtlsockServer(path.join(dir, 'bridgehead.sock'), { status: () => SAMPLE_STATUS });
     try {
       const r = await run(['init', '--config', dir, '--name', 'b', '--listen', '0.0.0.0:1', '--force']);
       assertFailure(r, /daemon is running on .*; stop it before replacing its identity/);
@@ -304,7 +304,7 @@ test('status: no daemon -> one line, exit 1; fake daemon -> text and --json', as
     assertFailure(await run(['status', '--config', dir, '--json']), /daemon not running/);
 
     let reply: unknown = SAMPLE_STATUS;
-    const server = await startControlServer(path.join(dir, 'bridgehead.sock'), {
+    const server = await startCtlsockServer(path.join(dir, 'bridgehead.sock'), {
       status: () => {
         if (reply instanceof Error) throw reply;
         return reply;

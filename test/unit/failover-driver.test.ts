@@ -2,18 +2,18 @@
 // wired back to back through the real control-message codecs (tenant appliance A, provider B):
 // learning and sharing, failover / failback with the probe (silent, alive, --check, --force, a
 // probe on the peer's LAN), HOST given as a MAC, a VM booting at the other site, a conflict with
-// quarantine and resolve, site mismatch, bad control messages, and the control-socket methods.
+// quarantine and resolve, site mismatch, bad peer-channel messages, and the ctlsock methods.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { decodeControl, encodeControl } from '../../src/control/control-messages';
+import { decodePeerMessage, encodePeerMessage } from '../../src/control/peer-channel-messages';
 import type { FailoverMessage } from '../../src/control/failover-messages';
 import type { NeighborMessage } from '../../src/control/neighbor-messages';
 import { defaultFailoverConfig, type FailoverConfig } from '../../src/config/failover-config';
 import type { FailoverEvent, FailoverOptions, NeighborEntry, NeighborResult, NeighborSet, FailoverStats, MacEntry } from '../../src/dataplane/types';
 import { FailoverDriver, dataPlaneSupportsFailover, type FailoverLog } from '../../src/daemon/failover';
-import { failoverHandlers } from '../../src/daemon/failover-control';
+import { failoverHandlers } from '../../src/daemon/failover-ctlsock';
 import { ProbeWaiters } from '../../src/daemon/failover-probes';
 
 const T1 = '198.19.10.11', T1MAC = '02:00:00:00:10:11', T1V6 = 'fe80::ff:fe00:1011';
@@ -90,9 +90,9 @@ async function pair(cfg: Partial<FailoverConfig> = {}, early?: (a: Side) => void
   early?.(a);
   const wire = (from: Side, to: Side) => {
     from.dp.deliver = (data) => {
-      const m = decodeControl(data);
+      const m = decodePeerMessage(data);
       assert.ok(m, `undecodable: ${data.toString()}`);
-      to.drv.onControl(1, m as NeighborMessage | FailoverMessage, Date.now());
+      to.drv.onPeerMessage(1, m as NeighborMessage | FailoverMessage, Date.now());
     };
   };
   wire(a, b);
@@ -261,8 +261,8 @@ test('split brain: another MAC answers for the IP at the provider -> conflict, q
 
 test('both appliances configured as the same site: reported in status', async () => {
   const a = side('tenant'), b = side('tenant');
-  a.dp.deliver = (d) => b.drv.onControl(1, decodeControl(d) as never, Date.now());
-  b.dp.deliver = (d) => a.drv.onControl(1, decodeControl(d) as never, Date.now());
+  a.dp.deliver = (d) => b.drv.onPeerMessage(1, decodePeerMessage(d) as never, Date.now());
+  b.dp.deliver = (d) => a.drv.onPeerMessage(1, decodePeerMessage(d) as never, Date.now());
   a.drv.tick(STATS as never, Date.now());
   b.drv.tick(STATS as never, Date.now());
   await settle(a, b);
@@ -272,7 +272,7 @@ test('both appliances configured as the same site: reported in status', async ()
 
 test('a probe result nobody waits for is counted, not applied', async () => {
   const { a } = await pair();
-  a.drv.onControl(1, { t: 'fo-probe-res', id: 77, ip: T1, a: 1, m: T1MAC }, Date.now());
+  a.drv.onPeerMessage(1, { t: 'fo-probe-res', id: 77, ip: T1, a: 1, m: T1MAC }, Date.now());
   assert.equal(a.drv.status().counters.probeResultsUnmatched, 1);
 });
 
@@ -282,7 +282,7 @@ test('fo-* codecs: round trip and strict decoding', () => {
     { t: 'fo-probe-res', id: 5, ip: T1, a: 1, m: T1MAC }, { t: 'fo-probe-res', id: 5, ip: T1, a: 0, m: '' },
     { t: 'fo-conflict', ip: T1, m: T1MAC, r: 'pinned', s: 0 }, { t: 'fo-conflict', ip: T1V6, m: T1MAC, r: 'still-answers', s: 0xffffffff },
   ];
-  for (const m of ok) assert.deepEqual(decodeControl(encodeControl(m)), m);
+  for (const m of ok) assert.deepEqual(decodePeerMessage(encodePeerMessage(m)), m);
   const bad = [
     '{"t":"fo-site","s":"both"}', '{"t":"fo-site"}', '{"t":"fo-site","s":"tenant","x":1}',
     '{"t":"fo-probe","id":0,"ip":"198.19.10.11"}', '{"t":"fo-probe","id":2147483648,"ip":"198.19.10.11"}',
@@ -297,10 +297,10 @@ test('fo-* codecs: round trip and strict decoding', () => {
     '{"t":"fo-conflict","ip":"198.19.10.11","m":"02:00:00:00:10:11","r":"pinned","s":4294967296}',
     '{"t":"fo-conflict","ip":"198.19.10.11","m":"02:00:00:00:10:11","r":"pinned"}',
   ];
-  for (const s of bad) assert.equal(decodeControl(Buffer.from(s)), null, s);
+  for (const s of bad) assert.equal(decodePeerMessage(Buffer.from(s)), null, s);
 });
 
-test('control-socket methods: parameter checks, neighbors and fdb rows, not enabled', async () => {
+test('ctlsock methods: parameter checks, neighbors and fdb rows, not enabled', async () => {
   const { a, b } = await pair();
   seen(a, T1, T1MAC);
   await settle(a, b);

@@ -1,8 +1,8 @@
 // Test helpers for the partial-failover cores: a seeded PRNG, a lossy / duplicating / reordering
-// link that carries encoded control messages, and a two-appliance harness that wires mobility ->
+// link that carries encoded peer-channel messages, and a two-appliance harness that wires mobility ->
 // neighbor-sync -> link -> neighbor-sync -> mobility the way the daemon will.
 
-import { decodeControl, encodeControl } from '../../src/control/control-messages';
+import { decodePeerMessage, encodePeerMessage } from '../../src/control/peer-channel-messages';
 import * as mob from '../../src/control/mobility';
 import type { NeighborEntry, NeighborMessage } from '../../src/control/neighbor-messages';
 import * as sync from '../../src/control/neighbor-sync';
@@ -31,7 +31,7 @@ export class Link {
   maxBytes = 0;
   constructor(private rand: () => number, public opt: LinkOptions) {}
   send(to: 'A' | 'B', msg: NeighborMessage, nowMs: number): void {
-    const data = encodeControl(msg);
+    const data = encodePeerMessage(msg);
     this.sent++;
     this.maxBytes = Math.max(this.maxBytes, data.length);
     if (this.rand() < this.opt.loss) { this.lost++; return; }
@@ -45,7 +45,7 @@ export class Link {
     const ready = this.q.filter((m) => m.at <= nowMs).sort((a, b) => a.at - b.at || a.seq - b.seq);
     this.q = this.q.filter((m) => m.at > nowMs);
     return ready.map((m) => {
-      const msg = decodeControl(m.data);
+      const msg = decodePeerMessage(m.data);
       if (!msg || !msg.t.startsWith('nb-')) throw new Error(`undecodable on the link: ${m.data.toString()}`);
       return { to: m.to, msg: msg as NeighborMessage };
     });

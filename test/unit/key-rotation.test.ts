@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { rm, run, tmpDir } from './cli-helpers';
-import { decodeControl, encodeControl } from '../../src/control/control-messages';
+import { decodePeerMessage, encodePeerMessage } from '../../src/control/peer-channel-messages';
 import * as crypto from '../../src/control/crypto';
 import { loadConfig, loadPrivateKey, updateConfig } from '../../src/config/store';
 import { PeerRegistry } from '../../src/daemon/peer-registry';
@@ -18,7 +18,7 @@ const KEY = Buffer.alloc(32, 7).toString('base64');
 
 test('key-rotate / key-ack: roundtrip; anything not exactly {t, publicKey: canonical base64 of 32 non-zero bytes} is refused', () => {
   for (const m of [{ t: 'key-rotate', publicKey: KEY }, { t: 'key-ack', publicKey: KEY }] as const) {
-    assert.deepEqual(decodeControl(encodeControl(m)), m);
+    assert.deepEqual(decodePeerMessage(encodePeerMessage(m)), m);
   }
   const bad = [
     { t: 'key-rotate' }, { t: 'key-rotate', publicKey: 1 }, { t: 'key-rotate', publicKey: '' },
@@ -31,8 +31,8 @@ test('key-rotate / key-ack: roundtrip; anything not exactly {t, publicKey: canon
     { t: 'key-rotate', publicKey: KEY, extra: 1 },
     { t: 'key-ack', publicKey: [KEY] },
   ];
-  for (const o of bad) assert.equal(decodeControl(Buffer.from(JSON.stringify(o))), null, JSON.stringify(o));
-  assert.equal(decodeControl(Buffer.from(JSON.stringify([{ t: 'key-ack', publicKey: KEY }]))), null);
+  for (const o of bad) assert.equal(decodePeerMessage(Buffer.from(JSON.stringify(o))), null, JSON.stringify(o));
+  assert.equal(decodePeerMessage(Buffer.from(JSON.stringify([{ t: 'key-ack', publicKey: KEY }]))), null);
 });
 
 test('registry: changeKey moves the key index; a key held by another peer is refused', () => {
@@ -75,7 +75,7 @@ test('rotation between two sites: the peer stores the new key and acks, then the
       sendControl: (_id: number, data: Buffer) => {
         const other = sides[1 - self];
         const from = other.reg.all()[0]; // each side's first peer is the other site
-        const m = decodeControl(data);
+        const m = decodePeerMessage(data);
         setImmediate(() => {
           if (m?.t === 'key-rotate') other.rot!.onAnnounce(from, m.publicKey);
           if (m?.t === 'key-ack') other.rot!.onAck(from, m.publicKey);

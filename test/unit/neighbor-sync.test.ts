@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { decodeControl, encodeControl, MAX_CONTROL_MESSAGE } from '../../src/control/control-messages';
+import { decodePeerMessage, encodePeerMessage, MAX_PEER_MESSAGE } from '../../src/control/peer-channel-messages';
 import { canonicalIpFamily, formatIpv6, isNeighborIp, isNeighborMac, parseIpv6 } from '../../src/util/addr';
 import {
   MAX_NEIGHBOR_ITEMS, NB_BEGIN, NB_END, NB_HANDOVER, NB_RESOLVED, NB_ROUTER, decodeNeighborMessage,
@@ -45,7 +45,7 @@ test('canonical addresses: IPv4 without leading zeros, IPv6 per RFC 5952, MAC lo
 
 // ---------------------------------------------------------------- messages
 
-test('neighbour messages roundtrip through the control channel codec', () => {
+test('neighbour messages roundtrip through the peer channel codec', () => {
   const msgs: NeighborMessage[] = [
     { t: 'nb-up', e: 1, n: 1, f: NB_BEGIN | NB_END, u: [], w: [] },
     { t: 'nb-up', e: 0xffffffff, n: 0x7fffffff, f: 0, u: [entry(1, 7, NB_ROUTER), entry(2, 0, NB_HANDOVER | NB_RESOLVED)], w: [ip4(9)] },
@@ -53,14 +53,14 @@ test('neighbour messages roundtrip through the control channel codec', () => {
     { t: 'nb-resync', e: 42 },
   ];
   for (const m of msgs) {
-    assert.deepEqual(decodeControl(encodeControl(m)), m);
+    assert.deepEqual(decodePeerMessage(encodePeerMessage(m)), m);
     assert.deepEqual(decodeNeighborMessage(encodeNeighborMessage(m)), m);
   }
   // the compact wire form
-  assert.equal(encodeControl({ t: 'nb-up', e: 5, n: 2, f: 0, u: [{ ip: '198.18.0.2', mac: '02:00:00:00:00:02', seq: 3, origin: 'traffic', flags: 1 }], w: ['2001:2::1'] }).toString(),
+  assert.equal(encodePeerMessage({ t: 'nb-up', e: 5, n: 2, f: 0, u: [{ ip: '198.18.0.2', mac: '02:00:00:00:00:02', seq: 3, origin: 'traffic', flags: 1 }], w: ['2001:2::1'] }).toString(),
     '{"t":"nb-up","e":5,"n":2,"f":0,"u":[["198.18.0.2","02:00:00:00:00:02",3,"t",1]],"w":["2001:2::1"]}');
   // hello/welcome still decode as before
-  assert.deepEqual(decodeControl(encodeControl({ t: 'hello', name: 'x' })), { t: 'hello', name: 'x' });
+  assert.deepEqual(decodePeerMessage(encodePeerMessage({ t: 'hello', name: 'x' })), { t: 'hello', name: 'x' });
 });
 
 test('the worst-case update (14 longest entries, largest numbers) fits in 1200 bytes; 15 items do not decode', () => {
@@ -68,18 +68,18 @@ test('the worst-case update (14 longest entries, largest numbers) fits in 1200 b
   const u = Array.from({ length: MAX_NEIGHBOR_ITEMS }, (_, i) =>
     ({ ip: long(i), mac: 'fe:ff:ff:ff:ff:ff', seq: 0xffffffff, origin: 'static' as const, flags: 7 }));
   const m: NbUpdate = { t: 'nb-up', e: 0xffffffff, n: 0x7fffffff, f: 3, u, w: [] };
-  const b = encodeControl(m);
-  assert.ok(b.length <= MAX_CONTROL_MESSAGE, `${b.length} bytes`);
-  assert.deepEqual(decodeControl(b), m);
+  const b = encodePeerMessage(m);
+  assert.ok(b.length <= MAX_PEER_MESSAGE, `${b.length} bytes`);
+  assert.deepEqual(decodePeerMessage(b), m);
   const w = Array.from({ length: MAX_NEIGHBOR_ITEMS }, (_, i) => long(i));
-  assert.ok(encodeControl({ ...m, u: [], w }).length <= MAX_CONTROL_MESSAGE);
+  assert.ok(encodePeerMessage({ ...m, u: [], w }).length <= MAX_PEER_MESSAGE);
   // 15 items: refused even though it fits in the size limit
   const over = JSON.stringify({ t: 'nb-up', e: 1, n: 1, f: 0, u: [], w: Array.from({ length: 15 }, (_, i) => ip4(i + 1)) });
-  assert.ok(over.length < MAX_CONTROL_MESSAGE);
-  assert.equal(decodeControl(Buffer.from(over)), null);
+  assert.ok(over.length < MAX_PEER_MESSAGE);
+  assert.equal(decodePeerMessage(Buffer.from(over)), null);
   const mixed = JSON.stringify({ t: 'nb-up', e: 1, n: 1, f: 0, u: [['198.18.0.1', '02:00:00:00:00:01', 0, 'a', 0]],
     w: Array.from({ length: 14 }, (_, i) => ip4(i + 2)) });
-  assert.equal(decodeControl(Buffer.from(mixed)), null);
+  assert.equal(decodePeerMessage(Buffer.from(mixed)), null);
 });
 
 test('hostile neighbour messages decode to null', () => {
@@ -102,12 +102,12 @@ test('hostile neighbour messages decode to null', () => {
     '{"t":"nb-ack","e":1,"n":1,"__proto__":{"x":1}}', '[{"t":"nb-ack","e":1,"n":1}]', '"nb-ack"', 'null', '{"t":"nb-up"',
   ];
   for (const s of bad) {
-    assert.equal(decodeControl(Buffer.from(s)), null, s);
+    assert.equal(decodePeerMessage(Buffer.from(s)), null, s);
     assert.equal(decodeNeighborMessage(Buffer.from(s)), null, s);
   }
   assert.equal(decodeNeighborMessage(Buffer.alloc(0)), null);
   const big = up({ pad: 'x'.repeat(1200) });
-  assert.equal(decodeControl(Buffer.from(big)), null);
+  assert.equal(decodePeerMessage(Buffer.from(big)), null);
   assert.equal(decodeNeighborMessage(Buffer.from(big)), null);
   assert.throws(() => encodeNeighborMessage({ t: 'nb-up', e: 1, n: 1, f: 0, u: [], w: Array.from({ length: 40 }, (_, i) => `2001:db8:ffff:ffff:ffff:ffff:ffff:${i + 1}`) }), RangeError);
 });
@@ -202,7 +202,7 @@ for (const seed of [1, 2, 3, 4, 5, 6]) {
       assert.ok(p.maxReorder <= sync.MAX_WINDOW, `reorder ${p.maxReorder}`);
       assert.ok(p.s.counters.updatesResent > 0 && p.s.counters.duplicates > 0, 'loss and duplicates were exercised');
     }
-    assert.ok(link.maxBytes <= MAX_CONTROL_MESSAGE);
+    assert.ok(link.maxBytes <= MAX_PEER_MESSAGE);
   });
 }
 

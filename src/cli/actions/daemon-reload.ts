@@ -3,7 +3,7 @@
 // that refuses (the file is invalid) -> its one-line reason, the daemon keeps its old config.
 
 import { configPaths } from '../../config/store';
-import { ControlError, callControl } from '../../ipc/control-client';
+import { CtlsockError, callCtlsock } from '../../ipc/ctlsock-client';
 import { isReloadReply, type ReloadReply } from '../../ipc/reload-reply';
 import { CliError } from '../io';
 
@@ -17,10 +17,10 @@ export async function reloadDaemon(configDir: string): Promise<DaemonReload> {
   const socket = configPaths(configDir).socket;
   let r: unknown;
   try {
-    r = await callControl(socket, 'reload', {}, RELOAD_TIMEOUT_MS);
+    r = await callCtlsock(socket, 'reload', {}, RELOAD_TIMEOUT_MS);
   } catch (e) {
-    if (e instanceof ControlError && e.kind === 'not-running') return { running: false };
-    if (e instanceof ControlError && e.kind === 'remote') {
+    if (e instanceof CtlsockError && e.kind === 'not-running') return { running: false };
+    if (e instanceof CtlsockError && e.kind === 'remote') {
       return { running: true, reply: { ok: false, error: e.message, added: [], removed: [], updated: [], needRestart: [] } };
     }
     throw e;

@@ -2,7 +2,7 @@
 // text. A refused move or resolve exits 1 (the daemon answered, but nothing was done).
 
 import { configPaths } from '../../config/store';
-import { callControl } from '../../ipc/control-client';
+import { callCtlsock } from '../../ipc/ctlsock-client';
 import type { Site } from '../../control/mobility';
 import { formatFdb, formatNeighbors, formatOpResult, isFdbReply, isNeighborsReply, isOpResult } from '../failover-format';
 import { CliContext, CliError } from '../io';
@@ -15,7 +15,7 @@ export interface MoveOptions { config: string; json: boolean; check: boolean; fo
 export interface ResolveOptions { config: string; json: boolean; keep: Site }
 
 async function ask(config: string, method: string, params: object, timeoutMs = 5000): Promise<unknown> {
-  return callControl(configPaths(config).socket, method, params, timeoutMs);
+  return callCtlsock(configPaths(config).socket, method, params, timeoutMs);
 }
 
 export async function neighborsAction(o: TableOptions, ctx: CliContext): Promise<number> {

@@ -6,7 +6,7 @@ import * as crypto from '../../control/crypto';
 import { newConfig } from '../../config/config';
 import { configPaths, ensureConfigDir, identityExists, saveConfig, saveInvites, savePrivateKey } from '../../config/store';
 import { formatHostPort, isWildcardAddress, quote } from '../../config/validate';
-import { ControlError, callControl } from '../../ipc/control-client';
+import { CtlsockError, callCtlsock } from '../../ipc/ctlsock-client';
 import { CliContext, CliError, UsageError } from '../io';
 import * as fs from 'node:fs';
 
@@ -29,10 +29,10 @@ export interface InitOptions {
 /** Is a daemon (possibly busy or unhappy) serving this directory? Only "nothing there" is no. */
 async function daemonAnswers(socket: string): Promise<boolean> {
   try {
-    await callControl(socket, 'status', {}, 1000);
+    await callCtlsock(socket, 'status', {}, 1000);
     return true;
   } catch (e) {
-    const kind = e instanceof ControlError ? e.kind : 'other';
+    const kind = e instanceof CtlsockError ? e.kind : 'other';
     return kind !== 'not-running' && kind !== 'other';
   }
 }

@@ -8,7 +8,7 @@
 
 import { configPaths, loadConfig, updateConfig } from '../../config/store';
 import type { PeerConfig } from '../../config/types';
-import { ControlError, callControl } from '../../ipc/control-client';
+import { CtlsockError, callCtlsock } from '../../ipc/ctlsock-client';
 import type { PeerStatus } from '../../ipc/status-types';
 import { isStatusSnapshot } from '../status-format';
 import { CliContext, CliError } from '../io';
@@ -31,10 +31,10 @@ export interface PeerView {
 
 async function liveStatus(configDir: string): Promise<PeerStatus[] | null> {
   try {
-    const snap = await callControl(configPaths(configDir).socket, 'status', {}, 5000);
+    const snap = await callCtlsock(configPaths(configDir).socket, 'status', {}, 5000);
     return isStatusSnapshot(snap) ? snap.peers : null;
   } catch (e) {
-    if (e instanceof ControlError && e.kind === 'not-running') return null;
+    if (e instanceof CtlsockError && e.kind === 'not-running') return null;
     throw e;
   }
 }

@@ -1,7 +1,7 @@
 // qos: one `qos` request over the control socket -> JSON or the text view (qos-format.ts).
 
 import { configPaths } from '../../config/store';
-import { callControl } from '../../ipc/control-client';
+import { callCtlsock } from '../../ipc/ctlsock-client';
 import type { QosReply } from '../../ipc/qos-reply';
 import { formatQosReply } from '../qos-format';
 import { CliContext, CliError } from '../io';
@@ -22,7 +22,7 @@ function isQosReply(x: unknown): x is QosReply {
 
 export async function qosAction(o: QosOptions, ctx: CliContext): Promise<number> {
   const p = configPaths(o.config);
-  const reply = await callControl(p.socket, 'qos', {}, QOS_TIMEOUT_MS);
+  const reply = await callCtlsock(p.socket, 'qos', {}, QOS_TIMEOUT_MS);
   if (!isQosReply(reply)) throw new CliError(`unexpected qos reply from the daemon on ${p.socket}`);
   if (o.json) ctx.out(JSON.stringify(reply, null, 2));
   else ctx.io.stdout.write(formatQosReply(reply));

@@ -3,7 +3,7 @@
 // could not be told, so nothing is changed.
 
 import { configPaths } from '../../config/store';
-import { ControlError, callControl } from '../../ipc/control-client';
+import { CtlsockError, callCtlsock } from '../../ipc/ctlsock-client';
 import { isRotateKeyReply, type RotateKeyReply } from '../../ipc/rotate-key-reply';
 import { CliContext, CliError } from '../io';
 
@@ -16,9 +16,9 @@ export async function rotateKeyAction(o: RotateKeyOptions, ctx: CliContext): Pro
   const socket = configPaths(o.config).socket;
   let r: unknown;
   try {
-    r = await callControl(socket, 'rotate-key', {}, ROTATE_KEY_TIMEOUT_MS);
+    r = await callCtlsock(socket, 'rotate-key', {}, ROTATE_KEY_TIMEOUT_MS);
   } catch (e) {
-    if (e instanceof ControlError && e.kind === 'not-running') {
+    if (e instanceof CtlsockError && e.kind === 'not-running') {
       throw new CliError(`daemon not running (no control socket at ${socket}): the peers could not be told, the key is unchanged`);
     }
     throw e;

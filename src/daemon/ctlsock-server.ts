@@ -8,26 +8,26 @@
 // requests one at a time in arrival order (bounded queue: reading pauses when full), write
 // responses; idle clients are disconnected; at most 16 clients at once (the 17th gets an error
 // line and is closed). Handlers are looked up as own properties only.
-// The client (callControl) is src/ipc/control-client.ts: the CLI imports it without the server.
+// The client (callCtlsock) is src/ipc/ctlsock-client.ts: the CLI imports it without the server.
 
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { oneLine } from '../util/value-error';
-import { ControlError, checkSocketPath, socketErrorCode as errCode } from '../ipc/control-client';
+import { CtlsockError, checkSocketPath, socketErrorCode as errCode } from '../ipc/ctlsock-client';
 
-import { parseControlRequest } from './control-request';
+import { parseCtlsockRequest } from './ctlsock-request';
 
-export type ControlHandler = (params: unknown) => Promise<unknown> | unknown;
-export type ControlHandlers = Record<string, ControlHandler>;
+export type CtlsockHandler = (params: unknown) => Promise<unknown> | unknown;
+export type CtlsockHandlers = Record<string, CtlsockHandler>;
 
-export interface ControlServerOptions {
+export interface CtlsockServerOptions {
   maxLineBytes?: number; // default 64 KiB
   maxClients?: number; // default 16
   idleTimeoutMs?: number; // default 30 s
   maxQueuedPerClient?: number; // default 16 requests, then reading pauses
 }
 
-export interface ControlServer {
+export interface CtlsockServer {
   close(): Promise<void>;
 }
 
@@ -55,8 +55,8 @@ function probe(path: string, timeoutMs: number): Promise<Probe> {
       const code = errCode(e);
       if (code === 'ECONNREFUSED') resolve('stale');
       else if (code === 'ENOENT') resolve('absent');
-      else if (code === 'EACCES' || code === 'EPERM') reject(new ControlError('permission', `permission denied on ${path}`));
-      else reject(new ControlError('other', `cannot probe ${path}: ${e.message}`));
+      else if (code === 'EACCES' || code === 'EPERM') reject(new CtlsockError('permission', `permission denied on ${path}`));
+      else reject(new CtlsockError('other', `cannot probe ${path}: ${e.message}`));
     });
   });
 }
@@ -67,16 +67,16 @@ async function clearStaleSocket(path: string): Promise<void> {
     st = fs.lstatSync(path);
   } catch (e) {
     if (errCode(e) === 'ENOENT') return;
-    throw new ControlError('other', `cannot inspect ${path}: ${(e as Error).message}`);
+    throw new CtlsockError('other', `cannot inspect ${path}: ${(e as Error).message}`);
   }
-  if (!st.isSocket()) throw new ControlError('other', `${path} exists and is not a socket; refusing to replace it`);
+  if (!st.isSocket()) throw new CtlsockError('other', `${path} exists and is not a socket; refusing to replace it`);
   const state = await probe(path, 1000);
-  if (state === 'alive') throw new ControlError('other', `another bridgehead daemon is already running (it answers on ${path})`);
+  if (state === 'alive') throw new CtlsockError('other', `another bridgehead daemon is already running (it answers on ${path})`);
   if (state === 'stale') {
     try {
       fs.unlinkSync(path);
     } catch (e) {
-      if (errCode(e) !== 'ENOENT') throw new ControlError('other', `cannot remove stale socket ${path}: ${(e as Error).message}`);
+      if (errCode(e) !== 'ENOENT') throw new CtlsockError('other', `cannot remove stale socket ${path}: ${(e as Error).message}`);
     }
   }
 }
@@ -86,9 +86,9 @@ function listen(server: net.Server, path: string): Promise<void> {
     const onError = (e: Error): void => {
       server.off('listening', onListening);
       const code = errCode(e);
-      if (code === 'EADDRINUSE') reject(new ControlError('other', `another bridgehead daemon is already running (it answers on ${path})`));
-      else if (code === 'EACCES' || code === 'EPERM') reject(new ControlError('permission', `permission denied on ${path}`));
-      else reject(new ControlError('other', `cannot listen on ${path}: ${e.message}`));
+      if (code === 'EADDRINUSE') reject(new CtlsockError('other', `another bridgehead daemon is already running (it answers on ${path})`));
+      else if (code === 'EACCES' || code === 'EPERM') reject(new CtlsockError('permission', `permission denied on ${path}`));
+      else reject(new CtlsockError('other', `cannot listen on ${path}: ${e.message}`));
     };
     const onListening = (): void => {
       server.off('error', onError);
@@ -107,11 +107,11 @@ function listen(server: net.Server, path: string): Promise<void> {
   });
 }
 
-export async function startControlServer(
+export async function startCtlsockServer(
   path: string,
-  handlers: ControlHandlers,
-  opts: ControlServerOptions = {},
-): Promise<ControlServer> {
+  handlers: CtlsockHandlers,
+  opts: CtlsockServerOptions = {},
+): Promise<CtlsockServer> {
   const maxLine = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const maxClients = opts.maxClients ?? DEFAULT_MAX_CLIENTS;
   const idleMs = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
@@ -177,7 +177,7 @@ interface ClientLimits {
   maxQueued: number;
 }
 
-function serveClient(sock: net.Socket, handlers: ControlHandlers, lim: ClientLimits): void {
+function serveClient(sock: net.Socket, handlers: CtlsockHandlers, lim: ClientLimits): void {
   let pending: Buffer = Buffer.alloc(0);
   const queue: string[] = [];
   let busy = false;
@@ -207,7 +207,7 @@ function serveClient(sock: net.Socket, handlers: ControlHandlers, lim: ClientLim
   };
 
   const handle = async (line: string): Promise<void> => {
-    const r = parseControlRequest(line);
+    const r = parseCtlsockRequest(line);
     if (!r.ok) {
       send({ id: r.id, error: r.error });
       return;

@@ -6,8 +6,8 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
-import { startControlServer } from '../../src/daemon/control-socket';
-import { ControlError, callControl } from '../../src/ipc/control-client';
+import { startCtlsockServer } from '../../src/daemon/ctlsock-server';
+import { CtlsockError, callCtlsock } from '../../src/ipc/ctlsock-client';
 
 function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'bh-sock-'));
@@ -43,7 +43,7 @@ function rawClient(sockPath: string): Promise<{ sock: net.Socket; lines: string[
 test('request/response, params, handler errors, unknown method, bad requests', async () => {
   const dir = tmpDir();
   const p = path.join(dir, 'bridgehead.sock');
-  const server = await startControlServer(p, {
+  const server = await startCtlsockServer(p, {
     status: () => ({ ok: true }),
     echo: async (params) => params,
     nothing: () => undefined,
@@ -52,13 +52,13 @@ test('request/response, params, handler errors, unknown method, bad requests', a
     },
   });
   try {
-    assert.deepEqual(await callControl(p, 'status', {}, 2000), { ok: true });
-    assert.deepEqual(await callControl(p, 'echo', { a: [1, 2] }, 2000), { a: [1, 2] });
-    assert.equal(await callControl(p, 'nothing', {}, 2000), null);
-    await assert.rejects(callControl(p, 'fail', {}, 2000), (e: unknown) => e instanceof ControlError && e.kind === 'remote' && e.message === 'no such peer second line');
-    await assert.rejects(callControl(p, 'nope', {}, 2000), (e: unknown) => e instanceof ControlError && e.message === 'unknown method "nope"');
-    await assert.rejects(callControl(p, 'toString', {}, 2000), /unknown method "toString"/, 'prototype methods are not handlers');
-    await assert.rejects(callControl(p, 'echo', [1], 2000), /"params" must be a JSON object/);
+    assert.deepEqual(await callCtlsock(p, 'status', {}, 2000), { ok: true });
+    assert.deepEqual(await callCtlsock(p, 'echo', { a: [1, 2] }, 2000), { a: [1, 2] });
+    assert.equal(await callCtlsock(p, 'nothing', {}, 2000), null);
+    await assert.rejects(callCtlsock(p, 'fail', {}, 2000), (e: unknown) => e instanceof CtlsockError && e.kind === 'remote' && e.message === 'no such peer second line');
+    await assert.rejects(callCtlsock(p, 'nope', {}, 2000), (e: unknown) => e instanceof CtlsockError && e.message === 'unknown method "nope"');
+    await assert.rejects(callCtlsock(p, 'toString', {}, 2000), /unknown method "toString"/, 'prototype methods are not handlers');
+    await assert.rejects(callCtlsock(p, 'echo', [1], 2000), /"params" must be a JSON object/);
 
     const c = await rawClient(p);
     c.sock.write('not json\n');
@@ -83,7 +83,7 @@ test('socket file is 0600, the umask is restored, close() removes the file', asy
   const dir = tmpDir();
   const p = path.join(dir, 'bridgehead.sock');
   const before = process.umask();
-  const server = await startControlServer(p, {});
+  const server = await startCtlsockServer(p, {});
   try {
     assert.equal(process.umask(), before);
     const st = fs.statSync(p);
@@ -100,7 +100,7 @@ test('socket file is 0600, the umask is restored, close() removes the file', asy
 test('an oversize request line gets an error and the connection is closed', async () => {
   const dir = tmpDir();
   const p = path.join(dir, 'bridgehead.sock');
-  const server = await startControlServer(p, { echo: (x) => x });
+  const server = await startCtlsockServer(p, { echo: (x) => x });
   try {
     // Without a newline: the buffered partial line exceeds the bound.
     const c = await rawClient(p);
@@ -114,7 +114,7 @@ test('an oversize request line gets an error and the connection is closed', asyn
     await d.closed;
     // Just below the bound works.
     const s = 'z'.repeat(60 * 1024);
-    assert.deepEqual(await callControl(p, 'echo', { s }, 2000), { s });
+    assert.deepEqual(await callCtlsock(p, 'echo', { s }, 2000), { s });
   } finally {
     await server.close();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -124,7 +124,7 @@ test('an oversize request line gets an error and the connection is closed', asyn
 test('at most 16 concurrent clients; the 17th gets an error line; slots are freed', async () => {
   const dir = tmpDir();
   const p = path.join(dir, 'bridgehead.sock');
-  const server = await startControlServer(p, { status: () => 'ok' });
+  const server = await startCtlsockServer(p, { status: () => 'ok' });
   const clients: Array<Awaited<ReturnType<typeof rawClient>>> = [];
   try {
     for (let i = 0; i < 16; i++) {
@@ -136,12 +136,12 @@ test('at most 16 concurrent clients; the 17th gets an error line; slots are free
     const extra = await rawClient(p);
     assert.deepEqual(JSON.parse(await extra.next()), { id: null, error: 'too many control clients (max 16)' });
     await extra.closed;
-    await assert.rejects(callControl(p, 'status', {}, 2000), /too many control clients/);
+    await assert.rejects(callCtlsock(p, 'status', {}, 2000), /too many control clients/);
     const first = clients.shift();
     first?.sock.destroy();
     await first?.closed;
     await new Promise((r) => setTimeout(r, 50));
-    assert.equal(await callControl(p, 'status', {}, 2000), 'ok');
+    assert.equal(await callCtlsock(p, 'status', {}, 2000), 'ok');
   } finally {
     for (const c of clients) c.sock.destroy();
     await server.close();
@@ -152,7 +152,7 @@ test('at most 16 concurrent clients; the 17th gets an error line; slots are free
 test('idle clients are disconnected', async () => {
   const dir = tmpDir();
   const p = path.join(dir, 'bridgehead.sock');
-  const server = await startControlServer(p, {}, { idleTimeoutMs: 100 });
+  const server = await startCtlsockServer(p, {}, { idleTimeoutMs: 100 });
   try {
     const c = await rawClient(p);
     const t0 = Date.now();
@@ -172,16 +172,16 @@ test('a stale socket file is replaced; a live daemon or a regular file is not', 
     const r = spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(p)}, () => process.kill(process.pid, 'SIGKILL'))`]);
     assert.equal(r.signal, 'SIGKILL');
     assert.ok(fs.statSync(p).isSocket());
-    await assert.rejects(callControl(p, 'status', {}, 1000), (e: unknown) => e instanceof ControlError && e.kind === 'not-running' && e.message === `daemon not running (stale control socket at ${p})`);
+    await assert.rejects(callCtlsock(p, 'status', {}, 1000), (e: unknown) => e instanceof CtlsockError && e.kind === 'not-running' && e.message === `daemon not running (stale control socket at ${p})`);
 
-    const a = await startControlServer(p, { status: () => 'a' });
-    assert.equal(await callControl(p, 'status', {}, 2000), 'a');
-    await assert.rejects(startControlServer(p, { status: () => 'b' }), (e: unknown) => e instanceof Error && e.message === `another bridgehead daemon is already running (it answers on ${p})`);
-    assert.equal(await callControl(p, 'status', {}, 2000), 'a', 'the first server still owns the socket');
+    const a = await startCtlsockServer(p, { status: () => 'a' });
+    assert.equal(await callCtlsock(p, 'status', {}, 2000), 'a');
+    await assert.rejects(startCtlsockServer(p, { status: () => 'b' }), (e: unknown) => e instanceof Error && e.message === `another bridgehead daemon is already running (it answers on ${p})`);
+    assert.equal(await callCtlsock(p, 'status', {}, 2000), 'a', 'the first server still owns the socket');
     await a.close();
 
     fs.writeFileSync(p, 'precious');
-    await assert.rejects(startControlServer(p, {}), /exists and is not a socket; refusing to replace it/);
+    await assert.rejects(startCtlsockServer(p, {}), /exists and is not a socket; refusing to replace it/);
     assert.equal(fs.readFileSync(p, 'utf8'), 'precious');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -192,11 +192,11 @@ test('client errors: no daemon, timeout, too-long path, permission denied', asyn
   const dir = tmpDir();
   const p = path.join(dir, 'bridgehead.sock');
   try {
-    await assert.rejects(callControl(p, 'status', {}, 1000), (e: unknown) => e instanceof ControlError && e.kind === 'not-running' && e.message === `daemon not running (no control socket at ${p})`);
-    await assert.rejects(callControl(path.join(dir, 'missing-dir', 'x.sock'), 'status', {}, 1000), /daemon not running \(no control socket at /);
+    await assert.rejects(callCtlsock(p, 'status', {}, 1000), (e: unknown) => e instanceof CtlsockError && e.kind === 'not-running' && e.message === `daemon not running (no control socket at ${p})`);
+    await assert.rejects(callCtlsock(path.join(dir, 'missing-dir', 'x.sock'), 'status', {}, 1000), /daemon not running \(no control socket at /);
     const long = path.join(dir, 'x'.repeat(120), 'bridgehead.sock');
-    await assert.rejects(callControl(long, 'status', {}, 1000), /control socket path too long/);
-    await assert.rejects(startControlServer(long, {}), /control socket path too long/);
+    await assert.rejects(callCtlsock(long, 'status', {}, 1000), /control socket path too long/);
+    await assert.rejects(startCtlsockServer(long, {}), /control socket path too long/);
 
     // A server that accepts but never answers.
     const muted = new Set<net.Socket>();
@@ -206,17 +206,17 @@ test('client errors: no daemon, timeout, too-long path, permission denied', asyn
     });
     await new Promise<void>((r) => mute.listen(p, () => r()));
     const t0 = Date.now();
-    await assert.rejects(callControl(p, 'status', {}, 200), (e: unknown) => e instanceof ControlError && e.kind === 'timeout' && e.message.startsWith(`no answer from the daemon on ${p}`));
+    await assert.rejects(callCtlsock(p, 'status', {}, 200), (e: unknown) => e instanceof CtlsockError && e.kind === 'timeout' && e.message.startsWith(`no answer from the daemon on ${p}`));
     assert.ok(Date.now() - t0 < 2000);
     for (const s of muted) s.destroy();
     await new Promise<void>((r) => mute.close(() => r()));
 
     // Permission denied: as root, ask as an unprivileged user (the 0700 directory stops it);
     // otherwise take the permission away from the socket file itself.
-    const server = await startControlServer(p, { status: () => 'ok' });
+    const server = await startCtlsockServer(p, { status: () => 'ok' });
     try {
       if (process.getuid && process.getuid() === 0) {
-        const code = `require(${JSON.stringify(path.resolve(__dirname, '../../src/ipc/control-client.js'))}).callControl(${JSON.stringify(p)}, 'status', {}, 2000).then(() => console.log('ok'), (e) => console.log(e.kind + '|' + e.message))`;
+        const code = `require(${JSON.stringify(path.resolve(__dirname, '../../src/ipc/ctlsock-client.js'))}).callCtlsock(${JSON.stringify(p)}, 'status', {}, 2000).then(() => console.log('ok'), (e) => console.log(e.kind + '|' + e.message))`;
         const out = await new Promise<string>((resolve) => {
           const ch = spawn(process.execPath, ['-e', code], { uid: 65534, gid: 65534, cwd: '/' });
           let s = '';
@@ -226,7 +226,7 @@ test('client errors: no daemon, timeout, too-long path, permission denied', asyn
         assert.equal(out, `permission|permission denied on ${p}`);
       } else {
         fs.chmodSync(p, 0o000);
-        await assert.rejects(callControl(p, 'status', {}, 1000), (e: unknown) => e instanceof ControlError && e.message === `permission denied on ${p}`);
+        await assert.rejects(callCtlsock(p, 'status', {}, 1000), (e: unknown) => e instanceof CtlsockError && e.message === `permission denied on ${p}`);
       }
     } finally {
       await server.close();
@@ -239,10 +239,10 @@ test('client errors: no daemon, timeout, too-long path, permission denied', asyn
 test('a handler that is slow is not cut off by the idle timeout; answers keep request ids', async () => {
   const dir = tmpDir();
   const p = path.join(dir, 'bridgehead.sock');
-  const server = await startControlServer(p, { slow: () => new Promise((r) => setTimeout(() => r('done'), 300)) }, { idleTimeoutMs: 100 });
+  const server = await startCtlsockServer(p, { slow: () => new Promise((r) => setTimeout(() => r('done'), 300)) }, { idleTimeoutMs: 100 });
   try {
-    assert.equal(await callControl(p, 'slow', {}, 2000), 'done');
-    const results = await Promise.all([1, 2, 3].map(() => callControl(p, 'slow', {}, 2000)));
+    assert.equal(await callCtlsock(p, 'slow', {}, 2000), 'done');
+    const results = await Promise.all([1, 2, 3].map(() => callCtlsock(p, 'slow', {}, 2000)));
     assert.deepEqual(results, ['done', 'done', 'done']);
   } finally {
     await server.close();

@@ -1,4 +1,4 @@
-// Control-socket methods of partial failover (control-socket.ts serves them; daemon.ts merges them
+// Control-socket methods of partial failover (ctlsock-server.ts serves them; daemon.ts merges them
 // into its handler table):
 //   neighbors {}                          -> the data plane's IP -> MAC -> site table
 //   fdb {}                                -> the MAC table (works without failover too)
@@ -12,7 +12,7 @@ import { parseSite } from '../config/site';
 import { otherSite, type Site } from '../control/mobility';
 import type { DataPlane } from '../dataplane/types';
 import { ValueError } from '../util/value-error';
-import type { ControlHandlers } from './control-socket';
+import type { CtlsockHandlers } from './ctlsock-server';
 import type { FailoverDriver } from './failover';
 import type { FdbReply, FdbRow, NeighborsReply } from '../ipc/failover-replies';
 
@@ -45,7 +45,7 @@ export function failoverHandlers(d: {
   driver: FailoverDriver | null;
   peerName: (id: number) => string;
   now: () => number;
-}): ControlHandlers {
+}): CtlsockHandlers {
   const need = (): FailoverDriver => { if (!d.driver) throw new Error(NOT_ENABLED); return d.driver; };
   const siteOf = (peer: number, site: Site | null): string => (peer === 0 ? site ?? 'local' : site ? otherSite(site) : 'remote');
   return {

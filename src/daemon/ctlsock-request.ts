@@ -2,11 +2,11 @@
 // and fuzzed without a socket): {"id": <finite number>, "method": "<non-empty>", "params": {...}}.
 // A bad line gives the one-line error the server sends back (id null when the id is unusable).
 
-export type ControlRequest =
+export type CtlsockRequest =
   | { ok: true; id: number; method: string; params: Record<string, unknown> }
   | { ok: false; id: number | null; error: string };
 
-export function parseControlRequest(line: string): ControlRequest {
+export function parseCtlsockRequest(line: string): CtlsockRequest {
   let req: unknown;
   try {
     req = JSON.parse(line);

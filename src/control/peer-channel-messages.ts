@@ -1,4 +1,4 @@
-// Messages on the authenticated control channel (transport subtype 2): small JSON objects.
+// Messages on the authenticated peer channel (transport subtype 2): small JSON objects.
 // Pure encode/decode; anything malformed, oversized or unknown decodes to null (a counted drop).
 // Neighbour-sync messages ('nb-*') are defined and checked in neighbor-messages.ts.
 
@@ -7,9 +7,9 @@ import {
 } from './neighbor-messages';
 import { decodeFailoverObject, isFailoverMessageType, type FailoverMessage } from './failover-messages';
 
-export const MAX_CONTROL_MESSAGE = 1200;
+export const MAX_PEER_MESSAGE = 1200;
 
-export type ControlMessage =
+export type PeerMessage =
   | { t: 'hello'; name: string }      // joiner -> inviter, repeated until 'welcome'
   | { t: 'welcome'; name: string }    // inviter -> joiner, after persisting the joiner
   | { t: 'key-rotate'; publicKey: string } // `rotate-key`: the sender's new static key (base64, 32 bytes)
@@ -19,15 +19,15 @@ export type ControlMessage =
 
 const NAME_RE = /^[A-Za-z0-9._-]{1,32}$/;
 
-export function encodeControl(m: ControlMessage): Buffer {
+export function encodePeerMessage(m: PeerMessage): Buffer {
   if (isNeighborMessageType(m.t)) return encodeNeighborMessage(m as NeighborMessage);
   const b = Buffer.from(JSON.stringify(m), 'utf8');
-  if (b.length > MAX_CONTROL_MESSAGE) throw new RangeError('control message too large');
+  if (b.length > MAX_PEER_MESSAGE) throw new RangeError('peer-channel message too large');
   return b;
 }
 
-export function decodeControl(data: Uint8Array): ControlMessage | null {
-  if (data.length === 0 || data.length > MAX_CONTROL_MESSAGE) return null;
+export function decodePeerMessage(data: Uint8Array): PeerMessage | null {
+  if (data.length === 0 || data.length > MAX_PEER_MESSAGE) return null;
   let v: unknown;
   try { v = JSON.parse(Buffer.from(data).toString('utf8')); } catch { return null; }
   if (typeof v !== 'object' || v === null) return null;

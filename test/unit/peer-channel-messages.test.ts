@@ -1,19 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeControl, encodeControl, MAX_CONTROL_MESSAGE } from '../../src/control/control-messages';
+import { decodePeerMessage, encodePeerMessage, MAX_PEER_MESSAGE } from '../../src/control/peer-channel-messages';
 import { TokenBucket } from '../../src/daemon/token-bucket';
 
-test('control messages roundtrip', () => {
+test('peer-channel messages roundtrip', () => {
   for (const m of [{ t: 'hello', name: 'tenant-1' }, { t: 'welcome', name: 'provider' }] as const) {
-    assert.deepEqual(decodeControl(encodeControl(m)), m);
+    assert.deepEqual(decodePeerMessage(encodePeerMessage(m)), m);
   }
 });
 
-test('malformed, oversized and unknown control messages decode to null', () => {
+test('malformed, oversized and unknown peer-channel messages decode to null', () => {
   const bad = ['', 'null', '[]', '{"t":"hello"}', '{"t":"hello","name":"a b"}', '{"t":"nope","name":"x"}',
     '{"t":"hello","name":"' + 'x'.repeat(33) + '"}', '\u00ff\u00fe', '{"t":"hello","name":1}'];
-  for (const s of bad) assert.equal(decodeControl(Buffer.from(s, 'latin1')), null, s);
-  assert.equal(decodeControl(Buffer.alloc(MAX_CONTROL_MESSAGE + 1, 0x20)), null);
+  for (const s of bad) assert.equal(decodePeerMessage(Buffer.from(s, 'latin1')), null, s);
+  assert.equal(decodePeerMessage(Buffer.alloc(MAX_PEER_MESSAGE + 1, 0x20)), null);
 });
 
 test('token bucket: burst, then the configured rate', () => {

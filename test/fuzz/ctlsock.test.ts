@@ -1,4 +1,4 @@
-// Fuzz: the local control socket. parseControlRequest takes any line and gives a request or the
+// Fuzz: the local control socket. parseCtlsockRequest takes any line and gives a request or the
 // one-line error sent back; and a live server, fed random byte streams in random chunks,
 // answers every complete line with exactly one JSON line and keeps serving.
 import { test } from 'node:test';
@@ -8,19 +8,19 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { parseControlRequest } from '../../src/daemon/control-request';
-import { callControl } from '../../src/ipc/control-client';
-import { startControlServer } from '../../src/daemon/control-socket';
+import { parseCtlsockRequest } from '../../src/daemon/ctlsock-request';
+import { callCtlsock } from '../../src/ipc/ctlsock-client';
+import { startCtlsockServer } from '../../src/daemon/ctlsock-server';
 import { byteEdits, fcParams, fuzzRuns, jsonEdits, mutateBytes, mutateJson, readSeed } from './fuzz-helpers';
 
-const SEEDS = readSeed('control-requests.jsonl').trim().split('\n');
+const SEEDS = readSeed('ctlsock-requests.jsonl').trim().split('\n');
 
 function checkLine(line: string): void {
-  let r: ReturnType<typeof parseControlRequest>;
+  let r: ReturnType<typeof parseCtlsockRequest>;
   try {
-    r = parseControlRequest(line);
+    r = parseCtlsockRequest(line);
   } catch (e) {
-    assert.fail(`parseControlRequest threw ${(e as Error).name}: ${(e as Error).message}`);
+    assert.fail(`parseCtlsockRequest threw ${(e as Error).name}: ${(e as Error).message}`);
   }
   if (r.ok) {
     assert.ok(Number.isFinite(r.id) && r.method.length > 0 && typeof r.params === 'object' && !Array.isArray(r.params));
@@ -39,7 +39,7 @@ const tokenLine = fc.record({
 }).map(({ id, method, params }) => `{"id":${id},"method":${method}${params ? `,"params":${params}` : ''}}`);
 
 test('fuzz control socket: the request parser takes any line', () => {
-  for (const s of SEEDS) assert.ok(parseControlRequest(s).ok, s);
+  for (const s of SEEDS) assert.ok(parseCtlsockRequest(s).ok, s);
   fc.assert(fc.property(fc.oneof(
     tokenLine,
     fc.string({ unit: 'binary', maxLength: 200 }),
@@ -67,7 +67,7 @@ function exchange(sockPath: string, chunks: Buffer[]): Promise<string[]> {
 test('fuzz control socket: a live server answers random streams line by line and keeps serving', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bh-fuzz-sock-'));
   const sockPath = path.join(dir, 's.sock');
-  const server = await startControlServer(sockPath, { echo: (p) => p, status: () => ({ up: true }) }, { maxLineBytes: 4096 });
+  const server = await startCtlsockServer(sockPath, { echo: (p) => p, status: () => ({ up: true }) }, { maxLineBytes: 4096 });
   try {
     const line = fc.oneof(
       fc.constantFrom(...SEEDS),
@@ -92,7 +92,7 @@ test('fuzz control socket: a live server answers random streams line by line and
           assert.ok('result' in m || typeof m.error === 'string', a);
         }
       }), fcParams(Math.max(20, Math.floor(fuzzRuns() / 100))));
-    assert.deepEqual(await callControl(sockPath, 'status'), { up: true }); // still serving
+    assert.deepEqual(await callCtlsock(sockPath, 'status'), { up: true }); // still serving
   } finally {
     await server.close();
     fs.rmSync(dir, { recursive: true, force: true });
