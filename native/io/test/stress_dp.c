@@ -1,5 +1,6 @@
 /* stress_dp: two data planes (socketpair mode, 127.0.0.1) hammered from several threads while
- * the "JS thread" (main) rekeys, roams, removes/re-adds peers and takes snapshots. Built with
+ * the "JS thread" (main) rekeys, roams, removes/re-adds peers, sets neighbours, quarantine and
+ * failover options, probes, and takes snapshots. Built with
  * -fsanitize=thread (or address) by the Makefile next to it; exit 0 = no crash, frames flowed.
  * Not part of the addon build (binding.gyp takes only the .c files directly in native/io). */
 #include <errno.h>
@@ -20,6 +21,30 @@ typedef struct {
   bh_dp *dp;
   uint8_t src_last;
 } pump_arg;
+
+/* The partial-failover operations of the JS thread (dp_ctl.h), against the data threads. */
+static void failover_ops(bh_dp *dp, unsigned round) {
+  uint8_t ip4[4] = {198, 18, 0, (uint8_t)(1 + round % 200)}, mac[6] = {2, 0, 0, 0, 9, (uint8_t)round};
+  bh_ipaddr ip = bh_ipaddr_v4(ip4);
+  bh_neigh_entry e = {.ip = ip, .site = (bh_port)(round & 1), .seq = round, .origin = BH_NEIGH_ORIGIN_PEER};
+  memcpy(e.mac, mac, 6);
+  bh_dp_set_neighbor(dp, &e, (int)(round % 3 == 0));
+  if (round % 5 == 0) bh_dp_delete_neighbor(dp, &ip);
+  bh_dp_set_quarantine(dp, mac, (int)(round & 1));
+  if (round % 11 == 0) {
+    bh_dp_fo_options o;
+    memset(&o, 0, sizeof o);
+    o.proxy_arp = o.proxy_nd = 1;
+    o.loop_guard = (uint8_t)(round & 1);
+    bh_dp_fo_default_storm(&o.storm);
+    bh_dp_set_failover_options(dp, &o);
+  }
+  if (round % 13 == 0) bh_dp_probe_neighbor(dp, &ip);
+  uint32_t n;
+  free(bh_dp_neighbors(dp, &n));
+  bh_dp_fo_stats fs;
+  bh_dp_failover_stats_get(dp, &fs);
+}
 
 static void *writer(void *arg) {
   pump_arg *a = arg;
@@ -117,6 +142,7 @@ int main(int argc, char **argv) {
     bh_dp_peer_stats_get(b, ps);
     uint32_t n;
     free(bh_dp_mac_snapshot(b, &n));
+    failover_ops(a, round);
   }
   atomic_store(&stop_all, 1);
   for (int i = 0; i < 4; i++) pthread_join(t[i], NULL);
