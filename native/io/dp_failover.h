@@ -22,8 +22,9 @@
  *
  * Locking: the neighbour table, the core's config/quarantine set/probes and both storm buckets
  * are under dp->mac_lock (one lock per batch on each data thread; for the JS thread's operations
- * dp_ctl.c takes it briefly per call, this file takes no lock). Each storm instance is used by one data thread only (TX: the thread that runs
- * process_batch; RX: the RX thread); the JS thread reconfigures them under the same lock. */
+ * dp_ctl.c takes it briefly per call, this file takes no lock). Each storm instance is used by one
+ * data thread only (TX: the thread that runs process_batch; RX: the RX thread); the JS thread
+ * reconfigures them under the same lock. */
 #ifndef BH_DP_FAILOVER_H
 #define BH_DP_FAILOVER_H
 
