@@ -1,6 +1,6 @@
 /* dp: data-plane instance life cycle (see dp.h): create every stage's state, start and stop the
- * threads. Control operations are in dp_ctl.c, the pipelines in dp_tx.c / dp_rx.c (direct) or
- * dp_read.c / dp_send.c (queued), the helpers they share in dp_base.c. */
+ * threads. The JS thread's operations are in dp_ops.c, the pipelines in dp_tx.c / dp_rx.c
+ * (direct) or dp_read.c / dp_send.c (queued), the helpers they share in dp_base.c. */
 #include "dp.h"
 
 #include <errno.h>

@@ -1,7 +1,7 @@
 /* dp: a data-plane instance's life cycle (dp.c): bh_dp_create (opens fds, allocates every
  * stage's state) -> bh_dp_start (threads: dp_tx.h or dp_read.h + dp_send.h, and dp_rx.h) ->
  * bh_dp_stop (join, close, wipe keys; idempotent) -> bh_dp_destroy. The instance itself and the
- * helpers shared by the stages are dp_base.h; the JS thread's operations are dp_ctl.h. */
+ * helpers shared by the stages are dp_base.h; the JS thread's operations are dp_ops.h. */
 #ifndef BH_DP_H
 #define BH_DP_H
 

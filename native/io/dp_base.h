@@ -11,7 +11,7 @@
  *           the RX thread; send counters are atomic.
  *           mac_lock (mutex): bh_mactable, held only around the forwarding decisions of a batch.
  *           Never held together with peers_lock.
- * Life cycle: dp.h. Operations of the JS thread: dp_ctl.h. */
+ * Life cycle: dp.h. Operations of the JS thread: dp_ops.h. */
 #ifndef BH_DP_BASE_H
 #define BH_DP_BASE_H
 

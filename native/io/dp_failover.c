@@ -257,7 +257,7 @@ void bh_dp_fo_expire(bh_dp *dp, uint64_t now) {
 
 void bh_dp_fo_forget_peer(bh_dp *dp, bh_port peer) { bh_neigh_forget_site(dp->fo->neigh, peer); }
 
-/* ---- JS-thread operations, called by dp_ctl.c (which takes mac_lock around them) ---- */
+/* ---- JS-thread operations, called by dp_ops.c (which takes mac_lock around them) ---- */
 
 static int storm_valid(const bh_storm_config *c) {
   for (int d = 0; d < BH_STORM_DIRS; d++)

@@ -22,7 +22,7 @@
  *
  * Locking: the neighbour table, the core's config/quarantine set/probes and both storm buckets
  * are under dp->mac_lock (one lock per batch on each data thread; for the JS thread's operations
- * dp_ctl.c takes it briefly per call, this file takes no lock). Each storm instance is used by one
+ * dp_ops.c takes it briefly per call, this file takes no lock). Each storm instance is used by one
  * data thread only (TX: the thread that runs process_batch; RX: the RX thread); the JS thread
  * reconfigures them under the same lock. */
 #ifndef BH_DP_FAILOVER_H
@@ -73,7 +73,7 @@ void bh_dp_fo_expire(bh_dp *dp, uint64_t now);
 void bh_dp_fo_tap_io(bh_dp *dp); /* without mac_lock, on the TAP-loop thread after bh_dp_fo_expire */
 void bh_dp_fo_forget_peer(bh_dp *dp, bh_port peer); /* removePeer */
 
-/* ---- JS-thread operations: dp_ctl.h is their entry (it takes mac_lock where said) ---- */
+/* ---- JS-thread operations: dp_ops.h is their entry (it takes mac_lock where said) ---- */
 typedef struct {
   uint8_t proxy_arp, proxy_nd;
   uint8_t loop_guard; /* send loop probes and act on foreign ones (off until set) */

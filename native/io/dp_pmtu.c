@@ -1,5 +1,5 @@
 /* dp_pmtu: answer probes and report acks (RX thread), report EMSGSIZE (TX thread); see dp_pmtu.h.
- * Probes are sent by the JS thread (bh_dp_send_probe, dp_ctl.c).
+ * Probes are sent by the JS thread (bh_dp_send_probe, dp_ops.c).
  *
  *   answer:     len >= 6 -> seal {id, size} (subtype PROBE_ACK) with the peer's current key ->
  *               sendto the peer's endpoint (counted in the RX block: txDatagrams/txBytes, or

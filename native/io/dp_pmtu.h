@@ -7,7 +7,7 @@
  *   RX thread:  authenticated subtype 4 -> answer subtype 5 {id u32, size u16} to the peer (small,
  *               so it crosses whatever the reverse path MTU is); subtype 5 -> 'probe-ack' event
  * Probe plaintext: id u32 LE, size u16 LE, zero padding. Ack plaintext: id u32 LE, size u16 LE.
- * The JS thread's send is bh_dp_send_probe (dp_ctl.h); this file is the data threads' side. */
+ * The JS thread's send is bh_dp_send_probe (dp_ops.h); this file is the data threads' side. */
 #ifndef BH_DP_PMTU_H
 #define BH_DP_PMTU_H
 

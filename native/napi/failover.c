@@ -2,14 +2,14 @@
  * setFailoverOptions, setNeighbor, deleteNeighbor, neighbors, setQuarantine, announce, probe,
  * failoverStats, and the event objects 'neigh', 'neigh-gone', 'probe-answer', 'mac-table-full'.
  * Arguments are checked strictly; errors quote the bad value. The operations go through
- * native/io/dp_ctl.c (which takes the locks) into native/io/dp_failover.c. */
+ * native/io/dp_ops.c (which takes the locks) into native/io/dp_failover.c. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../io/dp_ctl.h"
+#include "../io/dp_ops.h"
 #include "args.h"
 #include "js_dp.h"
 

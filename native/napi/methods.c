@@ -1,5 +1,5 @@
 /* methods: DataPlane peer, key, send and test-hook methods. Arguments are checked first (TypeError /
- * RangeError naming the argument), then the operation runs in dp_ctl.c under the data plane's
+ * RangeError naming the argument), then the operation runs in dp_ops.c under the data plane's
  * locks. Configuration after stop() throws ERR_DATAPLANE_STOPPED; sends after stop() return false;
  * removePeer/expireKeypairs after stop() are no-ops (keys are already wiped). */
 #include <errno.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../io/dp_ctl.h"
+#include "../io/dp_ops.h"
 #include "args.h"
 #include "js_dp.h"
 
@@ -40,7 +40,7 @@ static int not_stopped(napi_env env, bh_js *js, const char *method) {
   return -1;
 }
 
-/* Maps a dp_ctl error to an exception. */
+/* Maps a dp_ops error to an exception. */
 static napi_value fail(napi_env env, const char *method, uint16_t id, int rc) {
   switch (rc) {
     case -ENOENT: bh_throw(env, "ERR_UNKNOWN_PEER", "DataPlane.%s: unknown peer id %u", method, id); break;

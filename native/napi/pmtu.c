@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <stdbool.h>
 
-#include "../io/dp_ctl.h"
+#include "../io/dp_ops.h"
 #include "../io/dp_frag.h"
 #include "args.h"
 #include "js_dp.h"
@@ -31,7 +31,7 @@ napi_value bh_m_set_path_mtu(napi_env env, napi_callback_info info) {
 }
 
 /* DataPlane.sendProbe(peer, size, id): one path MTU probe of `size` bytes (the whole IP packet,
- * dp_ctl.h). true = sent; false = refused (larger than the local interface MTU: EMSGSIZE), no
+ * dp_ops.h). true = sent; false = refused (larger than the local interface MTU: EMSGSIZE), no
  * session, or stopped. */
 napi_value bh_m_send_probe(napi_env env, napi_callback_info info) {
   napi_value argv[3], out;

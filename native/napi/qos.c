@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../io/dp_ctl.h"
+#include "../io/dp_ops.h"
 #include "args.h"
 #include "js_dp.h"
 

@@ -1,9 +1,9 @@
 /* report: DataPlane.stats() and DataPlane.macTable(): snapshots taken under the data plane's
- * locks (dp_ctl.c), converted to plain objects outside them. */
+ * locks (dp_ops.c), converted to plain objects outside them. */
 #include <stdlib.h>
 
 #include "../core/bh_eth.h"
-#include "../io/dp_ctl.h"
+#include "../io/dp_ops.h"
 #include "../io/dp_frag.h"
 #include "args.h"
 #include "js_dp.h"

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "../dp.h"
-#include "../dp_ctl.h"
+#include "../dp_ops.h"
 
 static atomic_int done;
 static atomic_ulong got;

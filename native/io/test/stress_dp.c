@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "../dp.h"
-#include "../dp_ctl.h"
+#include "../dp_ops.h"
 
 static atomic_int stop_all;
 static atomic_ulong delivered, events_seen;
@@ -22,7 +22,7 @@ typedef struct {
   uint8_t src_last;
 } pump_arg;
 
-/* The partial-failover operations of the JS thread (dp_ctl.h), against the data threads. */
+/* The partial-failover operations of the JS thread (dp_ops.h), against the data threads. */
 static void failover_ops(bh_dp *dp, unsigned round) {
   uint8_t ip4[4] = {198, 18, 0, (uint8_t)(1 + round % 200)}, mac[6] = {2, 0, 0, 0, 9, (uint8_t)round};
   bh_ipaddr ip = bh_ipaddr_v4(ip4);

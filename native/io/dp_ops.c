@@ -1,5 +1,5 @@
-/* dp_ctl: JS-thread operations on a data plane (see dp_ctl.h). */
-#include "dp_ctl.h"
+/* dp_ops: JS-thread operations on a data plane (see dp_ops.h). */
+#include "dp_ops.h"
 
 #include <errno.h>
 #include <netinet/in.h>

@@ -1,9 +1,9 @@
-/* dp_ctl: the operations the JS thread performs on a data plane (configuration, keys, sends,
+/* dp_ops: the operations the JS thread performs on a data plane (configuration, keys, sends,
  * snapshots, test hooks). Each takes the locks it needs; none blocks for long. Errors are
  * negative errno values: -ENOENT unknown peer, -EEXIST duplicate, -ENOSPC table full,
  * -ENOTCONN no usable key or endpoint, others from the kernel. */
-#ifndef BH_DP_CTL_H
-#define BH_DP_CTL_H
+#ifndef BH_DP_OPS_H
+#define BH_DP_OPS_H
 
 #include <stddef.h>
 #include <stdint.h>
