@@ -1,0 +1,170 @@
+// The thin driver of EVPN integration (docs/INTERNALS.md section 9): reads the remote entries FRR's
+// zebra installed for the VNI (neighbours on the bridge, FDB rows on the VXLAN device) every
+// pollMs, steps the pure core (src/control/evpn-neigh.ts) and feeds its actions into partial
+// failover exactly as if the data plane had seen the host on this LAN:
+//
+//   'seen' -> failover.onEvent({type: 'neigh', how: 'arp'}) -> mobility local-seen -> shared with
+//             the peer (its proxy ARP answers for the host); + the data-plane entry refreshed, so
+//             it never ages out while BGP has the route
+//   'gone' -> failover.onEvent({type: 'neigh-gone'}) -> mobility local-gone (unshare, neigh-del),
+//             unless the data plane saw the host on its TAP since we last fed it (the host moved
+//             to this VTEP's own LAN: the data plane's learning owns it now)
+//   'vtep' -> one info line (zebra/BGP handle the MAC mobility sequence numbers)
+//
+// One poll at a time (a slow one makes the next tick count `pollsSkipped`), each command bounded
+// in time (2 s) and output (8 MiB); a failed poll keeps the state and is counted.
+
+import { execFile } from 'node:child_process';
+import * as core from '../control/evpn-neigh';
+import type { EvpnConfig } from '../config/evpn-config';
+import type { DataPlane, FailoverEvent } from '../dataplane/types';
+import type { EvpnStatus } from '../ipc/evpn-status';
+import type { FailoverLog } from './failover';
+
+const CMD_TIMEOUT_MS = 2000;
+const CMD_MAX_BYTES = 8 << 20;
+const STATUS_HOSTS_MAX = 256;
+
+export type ReadCommand = (argv: string[]) => Promise<string>;
+
+export interface EvpnDriverDeps {
+  cfg: EvpnConfig;
+  failover: { onEvent(ev: FailoverEvent, nowMs: number): void };
+  dp: Pick<DataPlane, 'neighbors' | 'setNeighbor'>;
+  log: FailoverLog;
+  /** runs a command, resolves with its stdout (default: execFile, bounded) */
+  read?: ReadCommand;
+  now?: () => number;
+  /** refresh interval of the data-plane entries (default 60 s, below the 300 s neighbour age) */
+  refreshMs?: number;
+}
+
+export const execRead: ReadCommand = (argv) => new Promise((resolve, reject) => {
+  execFile(argv[0], argv.slice(1), { timeout: CMD_TIMEOUT_MS, maxBuffer: CMD_MAX_BYTES, encoding: 'utf8' }, (err, stdout, stderr) => {
+    if (err) reject(new Error(`${argv.join(' ')}: ${(stderr || err.message).trim().split('\n')[0]}`));
+    else resolve(stdout);
+  });
+});
+
+export class EvpnDriver {
+  private readonly state: core.EvpnNeighState;
+  private readonly fedMs = new Map<string, number>(); // ip -> when we last fed/refreshed it
+  private timer: NodeJS.Timeout | null = null;
+  private inFlight = false;
+  private lastError: string | null = null;
+  readonly counters = { polls: 0, pollErrors: 0, pollsSkipped: 0, fed: 0, withdrawnToFailover: 0, keptSeenOnLan: 0, dpRefreshed: 0 };
+
+  constructor(private readonly d: EvpnDriverDeps) {
+    this.state = core.initialEvpnNeigh({ maxHosts: d.cfg.maxHosts, refreshMs: d.refreshMs ?? 60_000 });
+  }
+
+  private now(): number { return this.d.now?.() ?? Date.now(); }
+
+  start(): void {
+    if (this.timer) return;
+    void this.poll();
+    this.timer = setInterval(() => { void this.poll(); }, this.d.cfg.pollMs);
+    this.timer.unref?.();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** One poll: read both tables, step the core, apply. Never throws. */
+  async poll(): Promise<void> {
+    if (this.inFlight) { this.counters.pollsSkipped++; return; }
+    this.inFlight = true;
+    this.counters.polls++;
+    const read = this.d.read ?? execRead;
+    const { bridge, vxlanDevice, maxHosts } = this.d.cfg;
+    try {
+      const [neighText, fdbText] = await Promise.all([
+        read(['ip', '-j', 'neigh', 'show', 'dev', bridge]),
+        read(['bridge', '-j', 'fdb', 'show', 'dev', vxlanDevice]),
+      ]);
+      const n = core.parseRemoteNeighbors(neighText, maxHosts);
+      const vteps = core.parseRemoteFdb(fdbText, 4 * maxHosts);
+      if (this.lastError !== null) this.d.log.info({ vni: this.d.cfg.vni }, 'evpn: reading zebra\'s entries works again');
+      this.lastError = null;
+      const t = this.now();
+      const { actions } = core.step(this.state, { kind: 'snapshot', hosts: n.hosts, vteps, invalid: n.invalid, truncated: n.truncated }, t);
+      this.apply(actions, t);
+    } catch (e) {
+      this.counters.pollErrors++;
+      const msg = (e as Error).message.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 300);
+      if (msg !== this.lastError) this.d.log.warn({ vni: this.d.cfg.vni, err: msg }, 'evpn: cannot read zebra\'s entries (state kept)');
+      this.lastError = msg;
+    } finally {
+      this.inFlight = false;
+    }
+  }
+
+  private apply(actions: core.EvpnNeighAction[], t: number): void {
+    let table: ReturnType<DataPlane['neighbors']> | null = null;
+    const dpEntry = (ip: string) => {
+      if (table === null) { try { table = this.d.dp.neighbors(); } catch { table = []; } }
+      return table.find((e) => e.ip === ip);
+    };
+    for (const a of actions) {
+      switch (a.kind) {
+        case 'seen': {
+          if (a.why !== 'refresh') this.d.log.info({ ip: a.ip, mac: a.mac, vtep: a.vtep, vni: this.d.cfg.vni, why: a.why }, 'evpn: host behind a remote VTEP');
+          this.d.failover.onEvent({ type: 'neigh', ip: a.ip, mac: a.mac, how: 'arp', router: false,
+            result: a.why === 'new' ? 'new' : a.why === 'mac-changed' ? 'mac_changed' : 'refreshed', seq: 0 }, t);
+          this.counters.fed++;
+          const e = dpEntry(a.ip);
+          if (a.why === 'refresh' && e && e.peer === 0 && e.mac === a.mac && !e.frozen) {
+            try {
+              this.d.dp.setNeighbor(a.ip, { mac: e.mac, peer: 0, seq: e.seq, origin: e.origin, router: e.router });
+              this.counters.dpRefreshed++;
+            } catch { /* the entry changed meanwhile: the next refresh sees it */ }
+          }
+          this.fedMs.set(a.ip, t);
+          break;
+        }
+        case 'gone': {
+          const fed = this.fedMs.get(a.ip) ?? t;
+          this.fedMs.delete(a.ip);
+          const e = dpEntry(a.ip);
+          // ageMs restarts whenever the data plane sees the host or we set the entry: younger than
+          // our last feed means the data plane saw it itself (on this VTEP's LAN, through the TAP)
+          if (e && e.peer === 0 && e.mac === a.mac && e.ageMs + 50 < t - fed) {
+            this.counters.keptSeenOnLan++;
+            this.d.log.info({ ip: a.ip, mac: a.mac, vni: this.d.cfg.vni }, 'evpn: route withdrawn, host seen on this LAN: kept');
+            break;
+          }
+          this.d.log.info({ ip: a.ip, mac: a.mac, vni: this.d.cfg.vni }, 'evpn: route withdrawn, host withdrawn');
+          this.d.failover.onEvent({ type: 'neigh-gone', ip: a.ip }, t);
+          this.counters.withdrawnToFailover++;
+          break;
+        }
+        case 'vtep':
+          this.d.log.info({ ip: a.ip, mac: a.mac, from: a.from, to: a.to, vni: this.d.cfg.vni }, 'evpn: host now behind another VTEP');
+          break;
+      }
+    }
+  }
+
+  status(): EvpnStatus {
+    const hosts = core.evpnHosts(this.state);
+    return { enabled: true, vni: this.d.cfg.vni, bridge: this.d.cfg.bridge, vxlanDevice: this.d.cfg.vxlanDevice,
+      hosts: hosts.slice(0, STATUS_HOSTS_MAX), hostCount: hosts.length,
+      counters: { ...this.state.counters, ...this.counters }, lastError: this.lastError };
+  }
+}
+
+/** `up`: EVPN when the config turns it on and partial failover runs; else one line why not. */
+export function startEvpn(d: { cfg: EvpnConfig | undefined; failover: EvpnDriverDeps['failover'] | null;
+  dp: EvpnDriverDeps['dp']; log: FailoverLog }): EvpnDriver | null {
+  if (!d.cfg || !d.cfg.enabled) return null;
+  if (!d.failover) {
+    d.log.warn({}, 'evpn is enabled in the config but partial failover is not running; evpn stays off');
+    return null;
+  }
+  const driver = new EvpnDriver({ cfg: d.cfg, failover: d.failover, dp: d.dp, log: d.log });
+  driver.start();
+  d.log.info({ vni: d.cfg.vni, bridge: d.cfg.bridge, vxlanDevice: d.cfg.vxlanDevice, pollMs: d.cfg.pollMs }, 'evpn on');
+  return driver;
+}
