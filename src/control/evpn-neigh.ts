@@ -2,10 +2,13 @@
 // for hosts behind other VTEPs, turned into neighbour updates and withdrawals for bridgehead.
 //
 //   `ip -j neigh show dev BRIDGE` text  -> parseRemoteNeighbors -> RemoteHost[] (extern_learn only)
-//   `bridge -j fdb show dev VXLAN` text -> parseRemoteFdb       -> MAC -> remote VTEP
-//   step(state, {kind: 'snapshot', hosts, vteps}, nowMs) -> actions:
+//   `bridge -j fdb show br BRIDGE` text -> parseBridgeFdb       -> MAC -> remote VTEP; MACs on this
+//                                                                  VTEP's own LAN ports
+//   step(state, {kind: 'snapshot', hosts, vteps, lanMacs}, nowMs) -> actions:
 //     'seen'  {ip, mac, vtep, why: new | mac-changed | refresh}  (the driver feeds a local sighting)
-//     'gone'  {ip, mac}                                          (the driver withdraws, see 9.3)
+//     'gone'  {ip, mac, onLan}                                   (withdrawn by BGP; onLan: the bridge
+//                                                                  has the MAC on a LAN port of this
+//                                                                  VTEP, i.e. the host moved here)
 //     'vtep'  {ip, mac, from, to}                                (moved between VTEPs; info only)
 //
 // zebra installs a remote type-2 MAC+IP route as a neighbour entry on the VNI's SVI (the bridge of
@@ -39,11 +42,12 @@ export interface EvpnNeighState {
   counters: EvpnNeighCounters;
 }
 
-export type EvpnNeighEvent = { kind: 'snapshot'; hosts: RemoteHost[]; vteps?: Map<string, string>; invalid?: number; truncated?: number };
+export type EvpnNeighEvent = { kind: 'snapshot'; hosts: RemoteHost[]; vteps?: Map<string, string>; lanMacs?: Set<string>;
+  invalid?: number; truncated?: number };
 
 export type EvpnNeighAction =
   | { kind: 'seen'; ip: string; mac: string; vtep: string | null; why: 'new' | 'mac-changed' | 'refresh' }
-  | { kind: 'gone'; ip: string; mac: string }
+  | { kind: 'gone'; ip: string; mac: string; onLan: boolean }
   | { kind: 'vtep'; ip: string; mac: string; from: string | null; to: string | null };
 
 export const EVPN_NEIGH_DEFAULTS: EvpnNeighConfig = { maxHosts: 4096, refreshMs: 60_000 };
@@ -65,7 +69,7 @@ export function step(s: EvpnNeighState, ev: EvpnNeighEvent, nowMs: number): { st
     if (present.has(ip)) continue;
     s.hosts.delete(ip);
     k.withdrawn++;
-    out.push({ kind: 'gone', ip, mac: r.mac });
+    out.push({ kind: 'gone', ip, mac: r.mac, onLan: ev.lanMacs?.has(r.mac) ?? false });
   }
   for (const [ip, mac] of present) {
     const vtep = ev.vteps?.get(mac) ?? null;
@@ -150,16 +154,30 @@ export function parseRemoteNeighbors(text: string, maxEntries: number): ParsedNe
   return out;
 }
 
-/** MAC -> remote VTEP address from the VXLAN device's extern_learn FDB rows that carry `dst`. */
-export function parseRemoteFdb(text: string, maxEntries: number): Map<string, string> {
+export interface ParsedFdb {
+  /** MAC -> remote VTEP address (extern_learn rows of the VXLAN device that carry `dst`) */
+  vteps: Map<string, string>;
+  /** MACs the bridge learned on a port of this VTEP's own LAN (not the VXLAN device, not the TAP) */
+  lanMacs: Set<string>;
+}
+
+/** `bridge -j fdb show br BRIDGE`: where the bridge has each MAC. At most maxEntries of each. */
+export function parseBridgeFdb(text: string, maxEntries: number, ports: { vxlan: string; tap: string }): ParsedFdb {
   const rows = JSON.parse(text.trim() === '' ? '[]' : text) as unknown;
   if (!Array.isArray(rows)) throw new Error('FDB list is not a JSON array');
-  const out = new Map<string, string>();
+  const out: ParsedFdb = { vteps: new Map(), lanMacs: new Set() };
   for (const r of rows) {
-    if (out.size >= maxEntries) break;
-    if (!isObj(r) || !externLearned(r) || typeof r.dst !== 'string') continue;
-    const mac = canonicalMac(r.mac), dst = canonicalIp(r.dst);
-    if (mac && dst) out.set(mac, dst);
+    if (!isObj(r)) continue;
+    const mac = canonicalMac(r.mac);
+    if (!mac) continue;
+    const flags = Array.isArray(r.flags) ? r.flags : [];
+    if (r.ifname === ports.vxlan) {
+      if (out.vteps.size >= maxEntries || !externLearned(r) || typeof r.dst !== 'string') continue;
+      const dst = canonicalIp(r.dst);
+      if (dst) out.vteps.set(mac, dst);
+    } else if (r.ifname !== ports.tap && typeof r.master === 'string' && !flags.includes('self') && r.state !== 'permanent') {
+      if (out.lanMacs.size < maxEntries) out.lanMacs.add(mac);
+    }
   }
   return out;
 }

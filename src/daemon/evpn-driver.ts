@@ -7,8 +7,8 @@
 //             the peer (its proxy ARP answers for the host); + the data-plane entry refreshed, so
 //             it never ages out while BGP has the route
 //   'gone' -> failover.onEvent({type: 'neigh-gone'}) -> mobility local-gone (unshare, neigh-del),
-//             unless the data plane saw the host on its TAP since we last fed it (the host moved
-//             to this VTEP's own LAN: the data plane's learning owns it now)
+//             unless the bridge has the MAC on one of this VTEP's own LAN ports (the host moved
+//             here: the data plane's learning owns it now, as for any host of this LAN)
 //   'vtep' -> one info line (zebra/BGP handle the MAC mobility sequence numbers)
 //
 // One poll at a time (a slow one makes the next tick count `pollsSkipped`), each command bounded
@@ -30,7 +30,7 @@ export type ReadCommand = (argv: string[]) => Promise<string>;
 export interface EvpnDriverDeps {
   cfg: EvpnConfig;
   failover: { onEvent(ev: FailoverEvent, nowMs: number): void };
-  dp: Pick<DataPlane, 'neighbors' | 'setNeighbor'>;
+  dp: Pick<DataPlane, 'neighbors' | 'setNeighbor' | 'tapName'>;
   log: FailoverLog;
   /** runs a command, resolves with its stdout (default: execFile, bounded) */
   read?: ReadCommand;
@@ -48,7 +48,6 @@ export const execRead: ReadCommand = (argv) => new Promise((resolve, reject) => 
 
 export class EvpnDriver {
   private readonly state: core.EvpnNeighState;
-  private readonly fedMs = new Map<string, number>(); // ip -> when we last fed/refreshed it
   private timer: NodeJS.Timeout | null = null;
   private inFlight = false;
   private lastError: string | null = null;
@@ -82,14 +81,14 @@ export class EvpnDriver {
     try {
       const [neighText, fdbText] = await Promise.all([
         read(['ip', '-j', 'neigh', 'show', 'dev', bridge]),
-        read(['bridge', '-j', 'fdb', 'show', 'dev', vxlanDevice]),
+        read(['bridge', '-j', 'fdb', 'show', 'br', bridge]),
       ]);
       const n = core.parseRemoteNeighbors(neighText, maxHosts);
-      const vteps = core.parseRemoteFdb(fdbText, 4 * maxHosts);
+      const { vteps, lanMacs } = core.parseBridgeFdb(fdbText, 4 * maxHosts, { vxlan: vxlanDevice, tap: this.d.dp.tapName });
       if (this.lastError !== null) this.d.log.info({ vni: this.d.cfg.vni }, 'evpn: reading zebra\'s entries works again');
       this.lastError = null;
       const t = this.now();
-      const { actions } = core.step(this.state, { kind: 'snapshot', hosts: n.hosts, vteps, invalid: n.invalid, truncated: n.truncated }, t);
+      const { actions } = core.step(this.state, { kind: 'snapshot', hosts: n.hosts, vteps, lanMacs, invalid: n.invalid, truncated: n.truncated }, t);
       this.apply(actions, t);
     } catch (e) {
       this.counters.pollErrors++;
@@ -121,18 +120,12 @@ export class EvpnDriver {
               this.counters.dpRefreshed++;
             } catch { /* the entry changed meanwhile: the next refresh sees it */ }
           }
-          this.fedMs.set(a.ip, t);
           break;
         }
         case 'gone': {
-          const fed = this.fedMs.get(a.ip) ?? t;
-          this.fedMs.delete(a.ip);
-          const e = dpEntry(a.ip);
-          // ageMs restarts whenever the data plane sees the host or we set the entry: younger than
-          // our last feed means the data plane saw it itself (on this VTEP's LAN, through the TAP)
-          if (e && e.peer === 0 && e.mac === a.mac && e.ageMs + 50 < t - fed) {
+          if (a.onLan) {
             this.counters.keptSeenOnLan++;
-            this.d.log.info({ ip: a.ip, mac: a.mac, vni: this.d.cfg.vni }, 'evpn: route withdrawn, host seen on this LAN: kept');
+            this.d.log.info({ ip: a.ip, mac: a.mac, vni: this.d.cfg.vni }, 'evpn: route withdrawn, the host is on this VTEP\'s LAN now: kept');
             break;
           }
           this.d.log.info({ ip: a.ip, mac: a.mac, vni: this.d.cfg.vni }, 'evpn: route withdrawn, host withdrawn');

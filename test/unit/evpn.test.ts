@@ -26,8 +26,12 @@ const neighJson = (rows: Array<{ ip: string; mac: string }>, extra: unknown[] = 
   { dst: '198.19.10.250', lladdr: '02:aa:00:00:00:01', state: ['REACHABLE'] }, // a local neighbour: not ours
   ...rows.map((r) => ({ dst: r.ip, lladdr: r.mac, extern_learn: null, state: ['NOARP'], protocol: 'zebra' })),
   ...extra]);
-const fdbJson = (rows: Array<{ mac: string; dst: string }>): string => JSON.stringify([
+const fdbJson = (rows: Array<{ mac: string; dst: string }>, lan: Array<{ mac: string; port: string }> = []): string => JSON.stringify([
+  { mac: '33:33:00:00:00:01', ifname: 'br100', flags: ['self'], state: 'permanent' },
   { mac: '8e:fc:49:eb:8f:d9', ifname: 'vxlan100', flags: [], master: 'br100', state: 'permanent' },
+  { mac: '02:00:00:00:10:11', ifname: 'bh0', flags: [], master: 'br100', state: '' }, // a tenant host, through the TAP
+  { mac: '02:00:00:00:10:21', ifname: 'p1', flags: [], master: 'br100', state: '' }, // a host of this LAN
+  ...lan.map((l) => ({ mac: l.mac, ifname: l.port, flags: [], master: 'br100', state: '' })),
   { mac: '00:00:00:00:00:00', ifname: 'vxlan100', dst: VTEP2, flags: ['self'], state: 'permanent' },
   ...rows.flatMap((r) => [{ mac: r.mac, ifname: 'vxlan100', flags: ['extern_learn'], master: 'br100', state: '' },
     { mac: r.mac, ifname: 'vxlan100', dst: r.dst, flags: ['self', 'extern_learn'], state: '' }])]);
@@ -45,8 +49,10 @@ test('parsers: only extern_learn rows, canonical addresses, bad rows counted, bo
   assert.deepEqual(core.parseRemoteNeighbors('', 10).hosts, []);
   assert.throws(() => core.parseRemoteNeighbors('{"a":1}', 10), /not a JSON array/);
   assert.throws(() => core.parseRemoteNeighbors('[{', 10));
-  const v = core.parseRemoteFdb(fdbJson([{ mac: RMAC, dst: VTEP2 }]), 10);
-  assert.deepEqual([...v], [[RMAC, VTEP2]]);
+  const v = core.parseBridgeFdb(fdbJson([{ mac: RMAC, dst: VTEP2 }]), 10, { vxlan: 'vxlan100', tap: 'bh0' });
+  assert.deepEqual([...v.vteps], [[RMAC, VTEP2]]);
+  assert.deepEqual([...v.lanMacs], ['02:00:00:00:10:21'], 'LAN ports only: not the TAP, the VXLAN device or the bridge itself');
+  assert.throws(() => core.parseBridgeFdb('{}', 10, { vxlan: 'vxlan100', tap: 'bh0' }), /not a JSON array/);
 });
 
 test('core: new, refresh after refreshMs, VTEP move, MAC change, withdrawal', () => {
@@ -59,11 +65,14 @@ test('core: new, refresh after refreshMs, VTEP move, MAC change, withdrawal', ()
   assert.deepEqual(snap([{ ip: R, mac: RMAC }], VTEP3, 1100), [{ kind: 'vtep', ip: R, mac: RMAC, from: VTEP2, to: VTEP3 }]);
   assert.deepEqual(snap([{ ip: R, mac: '02:00:00:00:50:99' }], VTEP3, 1200),
     [{ kind: 'seen', ip: R, mac: '02:00:00:00:50:99', vtep: VTEP3, why: 'mac-changed' }]);
-  assert.deepEqual(snap([], VTEP3, 1300), [{ kind: 'gone', ip: R, mac: '02:00:00:00:50:99' }]);
+  assert.deepEqual(snap([], VTEP3, 1300), [{ kind: 'gone', ip: R, mac: '02:00:00:00:50:99', onLan: false }]);
   assert.deepEqual(snap([], VTEP3, 1400), []);
   assert.deepEqual(core.evpnHosts(s), []);
+  snap([{ ip: R, mac: RMAC }], VTEP2, 1500);
+  assert.deepEqual(core.step(s, { kind: 'snapshot', hosts: [], lanMacs: new Set([RMAC]) }, 1600).actions,
+    [{ kind: 'gone', ip: R, mac: RMAC, onLan: true }]);
   const k = s.counters;
-  assert.deepEqual([k.learned, k.refreshed, k.vtepMoves, k.macChanged, k.withdrawn, k.snapshots], [1, 1, 1, 1, 1, 7]);
+  assert.deepEqual([k.learned, k.refreshed, k.vtepMoves, k.macChanged, k.withdrawn, k.snapshots], [2, 1, 1, 1, 2, 9]);
 });
 
 test('core: bounded (full counted, nothing evicted); a clock going backwards refreshes, never throws', () => {
@@ -125,16 +134,18 @@ const CFG: EvpnConfig = { enabled: true, vni: 100, bridge: 'br100', vxlanDevice:
 class Kernel {
   neigh: Array<{ ip: string; mac: string }> = [];
   fdb: Array<{ mac: string; dst: string }> = [];
+  lan: Array<{ mac: string; port: string }> = [];
   fail: string | null = null;
   calls: string[][] = [];
   read = async (argv: string[]): Promise<string> => {
     this.calls.push(argv);
     if (this.fail) throw new Error(this.fail);
-    return argv[0] === 'ip' ? neighJson(this.neigh) : fdbJson(this.fdb);
+    return argv[0] === 'ip' ? neighJson(this.neigh) : fdbJson(this.fdb, this.lan);
   };
 }
 
 class FakeDp {
+  tapName = 'bh0';
   table = new Map<string, NeighborEntry>();
   sent: Buffer[] = [];
   deliver: (data: Buffer) => void = () => undefined;
@@ -182,17 +193,16 @@ test('driver: a host behind a remote VTEP is shared to the tenant appliance (pro
   k.fdb = [{ mac: RMAC, dst: VTEP2 }];
   await e.poll();
   await settle(all);
-  assert.deepEqual(k.calls.slice(0, 2), [['ip', '-j', 'neigh', 'show', 'dev', 'br100'], ['bridge', '-j', 'fdb', 'show', 'dev', 'vxlan100']]);
+  assert.deepEqual(k.calls.slice(0, 2), [['ip', '-j', 'neigh', 'show', 'dev', 'br100'], ['bridge', '-j', 'fdb', 'show', 'br', 'br100']]);
   assert.equal(pdp.table.get(R)?.peer, 0, 'provider: a host of this site');
   assert.deepEqual({ mac: tdp.table.get(R)?.mac, peer: tdp.table.get(R)?.peer }, { mac: RMAC, peer: 1 }, 'tenant: proxied, at the peer');
   assert.deepEqual(e.status().hosts, [{ ip: R, mac: RMAC, vtep: VTEP2 }]);
   // refresh (refreshMs 0 here): the data-plane entry is re-set, so it cannot age out under BGP
   await e.poll();
   assert.ok(e.status().counters.dpRefreshed >= 1);
-  // BGP withdraws (replica stopped): gone on both appliances
-  pdp.table.get(R)!.ageMs = 10_000; // not seen on this LAN since
+  // BGP withdraws (replica stopped; its traffic through the TAP does not make it a host of this LAN)
   k.neigh = [];
-  await new Promise((r) => setTimeout(r, 60));
+  k.fdb = [];
   await e.poll();
   await settle(all);
   assert.equal(pdp.table.has(R), false);
@@ -200,14 +210,13 @@ test('driver: a host behind a remote VTEP is shared to the tenant appliance (pro
   assert.equal(e.status().counters.withdrawnToFailover, 1);
 });
 
-test('driver: withdrawn by BGP but seen on this LAN since (moved onto this VTEP): kept and still shared', async () => {
-  const { k, pdp, tdp, e, all } = await fabric();
+test('driver: withdrawn by BGP while the bridge has the MAC on a LAN port (moved onto this VTEP): kept and still shared', async () => {
+  const { k, tdp, e, all } = await fabric();
   k.neigh = [{ ip: R, mac: RMAC }];
   await e.poll();
   await settle(all);
-  await new Promise((r) => setTimeout(r, 80));
-  pdp.table.get(R)!.ageMs = 5; // the data plane saw it on its TAP just now
   k.neigh = [];
+  k.lan = [{ mac: RMAC, port: 'vm7' }];
   await e.poll();
   await settle(all);
   assert.equal(e.status().counters.keptSeenOnLan, 1);

@@ -1,0 +1,219 @@
+// The provider fabric (issue 13 part 3): the provider appliance is a VTEP of a BGP-EVPN fabric.
+// Two FRR VTEPs (zebra + bgpd per namespace, iBGP, advertise-all-vni): pa (the bridgehead provider
+// appliance: its TAP and the VXLAN device of VNI 100 in br0) and hv (a hypervisor: br0 with the
+// VXLAN device and the replica r1). The tenant site is paired over the tunnel as usual. Checked:
+// type-3 routes of both VTEPs and the type-2 MAC/IP route of the replica in `show bgp l2vpn evpn
+// route`; bridgehead on pa learns the replica from zebra's remote entries and shares it, so the
+// tenant appliance answers ARP for it (the request never reaches r1); t1 pings r1 with TTL 64;
+// r1 moves to pa's own LAN (EVPN MAC mobility sequence 1) and back to hv (sequence 2) and stays
+// reachable; stopped at hv, BGP withdraws it and so does bridgehead (the tenant stops proxying).
+import { describe, before, after } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { NetnsSuite } from './lib/suite';
+import { ADDR } from './lib/topology';
+import type { Sites } from './lib/bridgehead';
+import type { StatusSnapshot } from '../../src/ipc/status-types';
+import { REPO } from './lib/env';
+import { runOk, run, sleep, waitFor } from './lib/proc';
+import { addReplica, failoverStatus, neighbors, pairFailoverSites, removeReplica, REPLICA } from './lib/failover';
+import { FrrVtep, frrMissing } from './lib/frr';
+
+const S = NetnsSuite.create(__filename, 'evpn');
+const T = S.topo;
+const it = S.it.bind(S);
+const VNI = 100;
+const R = '198.19.10.20', RMAC = '02:00:00:00:50:20';
+const PA_VTEP = '198.18.50.1', HV_VTEP = '198.18.50.2';
+const HV_SVI = '198.19.10.250'; // the hypervisor's address on the segment (zebra learns its VMs' IPs there)
+const EVPN_SH = path.join(REPO, 'appliance', 'frr', 'evpn-vni.sh');
+
+let sites: Sites | null = null;
+let pa: FrrVtep | null = null, hv: FrrVtep | null = null;
+const need = (): Sites => { if (!sites) throw new Error('not paired (an earlier test failed)'); return sites; };
+const vteps = (): { pa: FrrVtep; hv: FrrVtep } => { if (!pa || !hv) throw new Error('no FRR (an earlier test failed)'); return { pa, hv }; };
+const sh = (argv: string[]) => runOk(argv, { timeoutMs: 10000 });
+const hvNs = () => `${S.prefix}-hv`;
+const replicaNs = () => `${S.prefix}-${REPLICA}`;
+
+/** The replica r1 as a VM on the hypervisor hv (port r1 of hv's br0). */
+async function replicaOnHv(): Promise<void> {
+  const ns = replicaNs(), h = hvNs();
+  await run(['ip', 'netns', 'del', ns], { timeoutMs: 10000 });
+  await sh(['ip', 'netns', 'add', ns]);
+  await sh(['ip', '-n', ns, 'link', 'set', 'lo', 'up']);
+  await sh(['ip', 'netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1']);
+  await sh(['ip', '-n', h, 'link', 'add', REPLICA, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
+  await sh(['ip', '-n', ns, 'link', 'set', 'eth0', 'address', RMAC]);
+  await sh(['ip', '-n', ns, 'addr', 'add', `${R}/24`, 'dev', 'eth0']);
+  await sh(['ip', '-n', ns, 'link', 'set', 'eth0', 'up']);
+  await sh(['ip', '-n', h, 'link', 'set', REPLICA, 'master', 'br0']);
+  await sh(['ip', '-n', h, 'link', 'set', REPLICA, 'up']);
+}
+
+/** What a VM does after it boots or migrates: a gratuitous ARP (bounded). */
+const garp = () => run(['ip', 'netns', 'exec', replicaNs(), 'arping', '-U', '-c', '2', '-w', '3', '-I', 'eth0', R], { timeoutMs: 8000 });
+
+const routes = async (v: FrrVtep): Promise<string> => v.vtyshOk('show bgp l2vpn evpn route');
+const TYPE2 = `[2]:[0]:[48]:[${RMAC}]:[32]:[${R}]`;
+const type3 = (vtep: string) => `[3]:[0]:[32]:[${vtep}]`;
+
+const evpnStatus = async (): Promise<NonNullable<StatusSnapshot['evpn']>> => {
+  const s = await need().provider.status();
+  if (!s.evpn) throw new Error(`provider status has no evpn field: ${JSON.stringify(Object.keys(s))}`);
+  return s.evpn;
+};
+const tenantHas = async (ip: string): Promise<string | null> =>
+  (await neighbors(need().tenant)).entries.find((e) => e.ip === ip)?.site ?? null;
+
+async function pingTtl64(what: string): Promise<void> {
+  await T.waitForPing('t1', R, 20000);
+  const p = await T.ping('t1', R, { count: 5, intervalS: 0.2, deadlineS: 8 });
+  assert.equal(p.received, 5, `${what}: ${p.raw}`);
+  assert.deepEqual([...new Set(p.ttls)], [64], `${what}: TTL ${p.ttls.join(',')} (pure L2: nothing routes)`);
+}
+
+describe('evpn: the provider appliance as a VTEP of a BGP-EVPN fabric (FRR)', () => {
+  before(async () => {
+    await S.setup({}, ['arping', 'tcpdump', 'vtysh']);
+    const missing = frrMissing();
+    if (missing || S.skip || !S.work) { if (missing) throw new Error(missing); return; }
+    // underlay: pa <-> hv, room for the 50-byte VXLAN header
+    const h = hvNs(), p = T.ns('pa');
+    await run(['ip', 'netns', 'del', h], { timeoutMs: 10000 });
+    await sh(['ip', 'netns', 'add', h]);
+    await sh(['ip', '-n', h, 'link', 'set', 'lo', 'up']);
+    await sh(['ip', 'netns', 'exec', h, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1']);
+    await sh(['ip', '-n', p, 'link', 'add', 'fab0', 'mtu', '1600', 'type', 'veth', 'peer', 'name', 'fab0', 'mtu', '1600', 'netns', h]);
+    await sh(['ip', '-n', p, 'addr', 'add', `${PA_VTEP}/30`, 'dev', 'fab0']);
+    await sh(['ip', '-n', h, 'addr', 'add', `${HV_VTEP}/30`, 'dev', 'fab0']);
+    await sh(['ip', '-n', p, 'link', 'set', 'fab0', 'up']);
+    await sh(['ip', '-n', h, 'link', 'set', 'fab0', 'up']);
+    // the VNI on both VTEPs (pa: into the br0 bridgehead's TAP joins; hv: a new br0)
+    await sh(['ip', 'netns', 'exec', p, 'bash', EVPN_SH, 'up', '--vni', String(VNI), '--bridge', 'br0', '--local', PA_VTEP]);
+    await sh(['ip', 'netns', 'exec', h, 'bash', EVPN_SH, 'up', '--vni', String(VNI), '--bridge', 'br0', '--local', HV_VTEP]);
+    await sh(['ip', '-n', h, 'addr', 'add', `${HV_SVI}/24`, 'dev', 'br0']);
+    await sh(['ip', '-n', h, 'link', 'set', 'br0', 'type', 'bridge', 'ageing_time', '800']); // 8 s: a stopped VM is withdrawn soon
+    pa = new FrrVtep(S, p, 'pa', PA_VTEP, [HV_VTEP]);
+    hv = new FrrVtep(S, h, 'hv', HV_VTEP, [PA_VTEP]);
+    await pa.start();
+    await hv.start();
+  }, { timeout: 120000 });
+  after(async () => {
+    await pa?.stop();
+    await hv?.stop();
+    await S.teardown(); // deletes every namespace of the prefix (hv, r1 too) and kills what runs there
+  }, { timeout: 90000 });
+
+  it('iBGP l2vpn evpn session up; type-3 (flooding) routes of both VTEPs for VNI 100', 60000, async () => {
+    const { pa: a, hv: b } = vteps();
+    const out = await waitFor('both type-3 routes at pa and hv', 40000, async () => {
+      const [ra, rb] = await Promise.all([routes(a), routes(b)]);
+      return [ra, rb].every((r) => r.includes(type3(PA_VTEP)) && r.includes(type3(HV_VTEP))) ? ra : null;
+    }, 500);
+    process.stdout.write(`# pa: show bgp l2vpn evpn route\n${out.split('\n').map((l) => `#   ${l}`).join('\n')}\n`);
+    const vni = await a.vtyshOk('show evpn vni');
+    assert.match(vni, new RegExp(`^${VNI}\\s+L2\\s+vxlan${VNI}\\s`, 'm'), vni);
+  });
+
+  it('pair with failover on and evpn on the provider; the replica behind hv: type-2 MAC/IP route, learned by bridgehead, proxied by the tenant', 120000, async () => {
+    const { pa: a } = vteps();
+    sites = await pairFailoverSites(S, {});
+    // pairFailoverSites patched both; evpn goes on the provider only (then restart it with it)
+    const cfgFile = path.join(sites.provider.dir, 'bridgehead.json');
+    const cfg = JSON.parse(fs.readFileSync(cfgFile, 'utf8'));
+    cfg.evpn = { vni: VNI, pollMs: 500 };
+    fs.writeFileSync(cfgFile, `${JSON.stringify(cfg, null, 2)}\n`, { mode: 0o600 });
+    await sites.provider.stop();
+    sites.provider.start();
+    await sites.provider.waitReady();
+    await T.waitForPing('t1', ADDR.p1, 30000);
+    await replicaOnHv();
+    await garp();
+    await sh(['ip', 'netns', 'exec', hvNs(), 'ping', '-c', '1', '-W', '2', R]); // hv learns its VM's IP
+    const out = await waitFor('type-2 MAC/IP route of the replica at pa', 30000, async () => {
+      const r = await routes(a);
+      return r.includes(TYPE2) ? r : null;
+    }, 500);
+    const block = out.split('\n').filter((l, i, all) => l.includes(RMAC) || (i > 0 && all[i - 1].includes(RMAC)));
+    process.stdout.write(`# pa: type-2 routes of the replica:\n${block.map((l) => `#   ${l}`).join('\n')}\n`);
+    const e = await waitFor('bridgehead (pa) learned the replica from zebra', 15000, async () => {
+      const s = await evpnStatus();
+      return s.hosts.find((h) => h.ip === R) ? s : null;
+    });
+    assert.deepEqual(e.hosts.find((h) => h.ip === R), { ip: R, mac: RMAC, vtep: HV_VTEP });
+    assert.equal(e.lastError, null);
+    await waitFor('the tenant appliance knows the replica at the provider site', 15000, async () => (await tenantHas(R)) === 'provider');
+  });
+
+  it('ARP for the replica is answered by the tenant appliance (not by r1); t1 reaches it with TTL 64', 60000, async () => {
+    const { tenant } = need();
+    await T.flushNeigh('t1');
+    const before = (await failoverStatus(tenant)).dataPlane?.arpProxied ?? 0;
+    const capFile = S.logFile('r1-arp.txt');
+    const cap = S.track(new (await import('./lib/proc')).Background('tcpdump-r1',
+      ['ip', 'netns', 'exec', replicaNs(), 'timeout', '8', 'tcpdump', '-n', '-l', '-i', 'eth0', '-c', '50', 'arp'], capFile));
+    await sleep(1000);
+    const a = await T.exec('t1', ['arping', '-c', '3', '-W', '0.3', '-w', '5', '-i', 'eth0', R], { timeoutMs: 10000 });
+    const replies = [...a.stdout.matchAll(/bytes from ([0-9a-f:]{17}) \(([\d.]+)\)/g)];
+    assert.ok(replies.length >= 3, `arping: ${replies.length} replies\n${a.stdout}${a.stderr}`);
+    for (const r of replies) assert.deepEqual([r[1], r[2]], [RMAC, R]);
+    await cap.stop('SIGTERM', 3000);
+    const atR1 = fs.readFileSync(capFile, 'utf8').split('\n').filter((l) => l.includes(`who-has ${R} tell ${ADDR.t1}`));
+    assert.equal(atR1.length, 0, `t1's ARP requests crossed the fabric to r1:\n${atR1.join('\n')}`);
+    const after = (await failoverStatus(tenant)).dataPlane?.arpProxied ?? 0;
+    assert.ok(after - before >= 3, `arpProxied ${before} -> ${after}`);
+    await pingTtl64('t1 -> r1 behind hv');
+  });
+
+  it('the replica moves to pa\'s own LAN: EVPN MAC mobility seq 1, bridgehead keeps it shared, t1 reaches it (TTL 64)', 90000, async () => {
+    const { pa: a, hv: b } = vteps();
+    const withdrawn0 = (await evpnStatus()).counters.withdrawn;
+    await run(['ip', 'netns', 'del', replicaNs()], { timeoutMs: 10000 });
+    await addReplica(S, R, RMAC); // r1 on pa's br0, like a VM migrated onto the gateway's own hosts
+    await sh(['ip', '-n', replicaNs(), 'link', 'set', 'eth0', 'up']);
+    await garp();
+    const m = await waitFor('pa: the MAC is local with sequence >= 1; hv: remote', 30000, async () => {
+      const [ma, mb] = await Promise.all([a.evpnMac(VNI, RMAC), b.evpnMac(VNI, RMAC)]);
+      return ma?.type === 'local' && Number(ma.localSequence) >= 1 && mb?.type === 'remote' ? { ma, mb } : null;
+    }, 500);
+    process.stdout.write(`# after the move to pa: pa ${JSON.stringify(m.ma)}\n#   hv ${JSON.stringify(m.mb)}\n`);
+    await waitFor('bridgehead: the remote entry withdrawn (zebra removed it)', 20000, async () => {
+      const s = await evpnStatus();
+      return s.counters.withdrawn > withdrawn0 && !s.hosts.some((h) => h.ip === R) ? s : null;
+    });
+    await pingTtl64('t1 -> r1 on pa\'s LAN');
+    assert.equal(await tenantHas(R), 'provider', 'still proxied at the tenant (the provider site has it)');
+  });
+
+  it('and back behind hv: sequence 2 at hv, bridgehead learns it from zebra again, t1 reaches it (TTL 64)', 90000, async () => {
+    const { pa: a, hv: b } = vteps();
+    await removeReplica(S);
+    await replicaOnHv();
+    await garp();
+    await sh(['ip', 'netns', 'exec', hvNs(), 'ping', '-c', '1', '-W', '2', R]);
+    const m = await waitFor('hv: local with sequence >= 2; pa: remote via hv', 30000, async () => {
+      const [ma, mb] = await Promise.all([a.evpnMac(VNI, RMAC), b.evpnMac(VNI, RMAC)]);
+      return mb?.type === 'local' && Number(mb.localSequence) >= 2 && ma?.type === 'remote' && ma.remoteVtep === HV_VTEP ? { ma, mb } : null;
+    }, 500);
+    process.stdout.write(`# back at hv: hv ${JSON.stringify(m.mb)}\n#   pa ${JSON.stringify(m.ma)}\n`);
+    await waitFor('bridgehead learned it again behind hv', 20000, async () =>
+      (await evpnStatus()).hosts.find((h) => h.ip === R && h.vtep === HV_VTEP));
+    await pingTtl64('t1 -> r1 back behind hv');
+    assert.equal(await tenantHas(R), 'provider');
+  });
+
+  it('the replica stops at hv: BGP withdraws the route, bridgehead withdraws the host, the tenant stops proxying', 90000, async () => {
+    const { pa: a } = vteps();
+    const w0 = (await evpnStatus()).counters.withdrawnToFailover;
+    await run(['ip', 'netns', 'del', replicaNs()], { timeoutMs: 10000 });
+    const t0 = Date.now();
+    await waitFor('the type-2 MAC/IP route gone at pa', 60000, async () => !(await routes(a)).includes(TYPE2), 1000);
+    await waitFor('bridgehead withdrew it and the tenant no longer has it', 20000, async () => {
+      const s = await evpnStatus();
+      return s.counters.withdrawnToFailover > w0 && (await tenantHas(R)) === null;
+    });
+    process.stdout.write(`# replica stopped: route withdrawn and tenant entry gone ${Date.now() - t0} ms after (hv bridge ageing 8 s)\n`);
+  });
+});
