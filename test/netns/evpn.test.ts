@@ -183,6 +183,9 @@ describe('evpn: the provider appliance as a VTEP of a BGP-EVPN fabric (FRR)', ()
       const s = await evpnStatus();
       return s.counters.withdrawn > withdrawn0 && !s.hosts.some((h) => h.ip === R) ? s : null;
     });
+    const c = (await evpnStatus()).counters;
+    assert.ok(c.keptSeenOnLan >= 1, `kept because the bridge has it on port r1: ${JSON.stringify(c)}`);
+    assert.equal(c.withdrawnToFailover, 0, 'not withdrawn from the tenant');
     await pingTtl64('t1 -> r1 on pa\'s LAN');
     assert.equal(await tenantHas(R), 'provider', 'still proxied at the tenant (the provider site has it)');
   });
