@@ -24,11 +24,15 @@ export interface EvpnConfig {
   vxlanDevice: string;
   /** how often zebra's remote entries are read */
   pollMs: number;
-  /** EVPN-learned hosts kept at most (beyond: not learned, counted `full`) */
+  /** EVPN-learned hosts kept at most (beyond: not learned, counted `full`); also the most hosts
+   *  advertised */
   maxHosts: number;
+  /** advertise the hosts bridgehead knows (the other site's, this LAN's) as MAC+IP routes through
+   *  zebra (neighbour entries on the bridge); MACs alone are advertised by zebra anyway */
+  advertiseHosts: boolean;
 }
 
-const KEYS = ['enabled', 'vni', 'bridge', 'vxlanDevice', 'pollMs', 'maxHosts'] as const;
+const KEYS = ['enabled', 'vni', 'bridge', 'vxlanDevice', 'pollMs', 'maxHosts', 'advertiseHosts'] as const;
 
 function int(v: unknown, path: string, r: { min: number; max: number }, fail: Fail): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < r.min || v > r.max) fail(path, `expected an integer from ${r.min} to ${r.max}`, v);
@@ -58,12 +62,15 @@ export function parseEvpnConfig(raw: unknown, fail: Fail, ctx: { bridge: string 
   if (vxlanDevice === bridge) fail('evpn.vxlanDevice', 'must differ from the bridge', vxlanDevice);
   const pollMs = o.pollMs === undefined ? 1000 : int(o.pollMs, 'evpn.pollMs', EVPN_POLL_MS_RANGE, fail);
   const maxHosts = o.maxHosts === undefined ? 4096 : int(o.maxHosts, 'evpn.maxHosts', EVPN_MAX_HOSTS_RANGE, fail);
+  const advertiseHosts = o.advertiseHosts ?? true;
+  if (typeof advertiseHosts !== 'boolean') fail('evpn.advertiseHosts', 'expected true or false', advertiseHosts);
   if (enabled && !ctx.failoverEnabled) {
     fail('evpn', 'needs "failover": {"enabled": true, ...} (EVPN hosts are shared through the neighbour sync)');
   }
-  return { enabled: enabled as boolean, vni, bridge, vxlanDevice, pollMs, maxHosts };
+  return { enabled: enabled as boolean, vni, bridge, vxlanDevice, pollMs, maxHosts, advertiseHosts: advertiseHosts as boolean };
 }
 
 export function formatEvpnConfig(e: EvpnConfig): EvpnConfig {
-  return { enabled: e.enabled, vni: e.vni, bridge: e.bridge, vxlanDevice: e.vxlanDevice, pollMs: e.pollMs, maxHosts: e.maxHosts };
+  return { enabled: e.enabled, vni: e.vni, bridge: e.bridge, vxlanDevice: e.vxlanDevice, pollMs: e.pollMs, maxHosts: e.maxHosts,
+    advertiseHosts: e.advertiseHosts };
 }

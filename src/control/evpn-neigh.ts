@@ -19,6 +19,7 @@
 // per snapshot (the rest counted `truncated`).
 
 import { formatIpv6, isNeighborIp, isNeighborMac, parseIpv4, parseIpv6 } from '../util/addr';
+import { EVPN_EXPORT_PROTO } from './evpn-export';
 
 export interface RemoteHost { ip: string; mac: string }
 
@@ -111,7 +112,13 @@ export function evpnHosts(s: EvpnNeighState): EvpnHostStatus[] {
 
 // ------------------------------------------------------------------ parsers (iproute2 JSON)
 
-export interface ParsedNeighbors { hosts: RemoteHost[]; invalid: number; truncated: number }
+export interface ParsedNeighbors {
+  hosts: RemoteHost[];
+  /** bridgehead's own exported entries (protocol EVPN_EXPORT_PROTO), see evpn-export.ts */
+  own: RemoteHost[];
+  invalid: number;
+  truncated: number;
+}
 
 /** Canonical neighbour IP (kernel text is canonical already; IPv6 is re-formatted to be sure). */
 function canonicalIp(s: unknown): string | null {
@@ -136,13 +143,21 @@ const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof
 const externLearned = (r: Record<string, unknown>): boolean =>
   'extern_learn' in r || (Array.isArray(r.flags) && r.flags.includes('extern_learn'));
 
-/** Throws on text that is not a JSON array (the driver counts a failed poll, keeps the state). */
+const ownEntry = (r: Record<string, unknown>): boolean => String(r.protocol) === String(EVPN_EXPORT_PROTO);
+
+/** `ip -j neigh show dev BRIDGE nud all`. Throws on text that is not a JSON array (the driver
+ *  counts a failed poll, keeps the state). */
 export function parseRemoteNeighbors(text: string, maxEntries: number): ParsedNeighbors {
   const rows = JSON.parse(text.trim() === '' ? '[]' : text) as unknown;
   if (!Array.isArray(rows)) throw new Error('neighbour list is not a JSON array');
-  const out: ParsedNeighbors = { hosts: [], invalid: 0, truncated: 0 };
+  const out: ParsedNeighbors = { hosts: [], own: [], invalid: 0, truncated: 0 };
   for (const r of rows) {
     if (!isObj(r)) { out.invalid++; continue; }
+    if (ownEntry(r)) {
+      const ip = canonicalIp(r.dst), mac = canonicalMac(r.lladdr);
+      if (ip && mac && out.own.length < maxEntries) out.own.push({ ip, mac });
+      continue;
+    }
     if (!externLearned(r)) continue;
     const states = Array.isArray(r.state) ? r.state : [];
     if (states.includes('FAILED') || states.includes('INCOMPLETE')) continue;

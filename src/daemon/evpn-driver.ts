@@ -10,12 +10,17 @@
 //             unless the bridge has the MAC on one of this VTEP's own LAN ports (the host moved
 //             here: the data plane's learning owns it now, as for any host of this LAN)
 //   'vtep' -> one info line (zebra/BGP handle the MAC mobility sequence numbers)
+//   advertiseHosts: the data plane's hosts that are not behind another VTEP (the tenant site's,
+//             this LAN's) written as NOARP neighbours (protocol 201) on the bridge, so zebra
+//             advertises them as MAC+IP (src/control/evpn-export.ts); at most EXPORT_BUDGET
+//             commands per poll (`ip -force -batch -`), removed again on stop
 //
 // One poll at a time (a slow one makes the next tick count `pollsSkipped`), each command bounded
 // in time (2 s) and output (8 MiB); a failed poll keeps the state and is counted.
 
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import * as core from '../control/evpn-neigh';
+import { EVPN_EXPORT_PROTO, planExport, selectExportHosts } from '../control/evpn-export';
 import type { EvpnConfig } from '../config/evpn-config';
 import type { DataPlane, FailoverEvent } from '../dataplane/types';
 import type { EvpnStatus } from '../ipc/evpn-status';
@@ -24,8 +29,11 @@ import type { FailoverLog } from './failover';
 const CMD_TIMEOUT_MS = 2000;
 const CMD_MAX_BYTES = 8 << 20;
 const STATUS_HOSTS_MAX = 256;
+const EXPORT_BUDGET = 256; // neighbour commands per poll
 
 export type ReadCommand = (argv: string[]) => Promise<string>;
+/** runs `ip -force -batch -` with these lines on stdin */
+export type BatchCommand = (lines: string[]) => Promise<void>;
 
 export interface EvpnDriverDeps {
   cfg: EvpnConfig;
@@ -34,6 +42,7 @@ export interface EvpnDriverDeps {
   log: FailoverLog;
   /** runs a command, resolves with its stdout (default: execFile, bounded) */
   read?: ReadCommand;
+  batch?: BatchCommand;
   now?: () => number;
   /** refresh interval of the data-plane entries (default 60 s, below the 300 s neighbour age) */
   refreshMs?: number;
@@ -46,12 +55,21 @@ export const execRead: ReadCommand = (argv) => new Promise((resolve, reject) => 
   });
 });
 
+export const execBatch: BatchCommand = (lines) => new Promise((resolve, reject) => {
+  const c = execFile('ip', ['-force', '-batch', '-'], { timeout: CMD_TIMEOUT_MS, maxBuffer: CMD_MAX_BYTES, encoding: 'utf8' }, (err, _o, stderr) => {
+    if (err) reject(new Error(`ip -batch: ${(stderr || err.message).trim().split('\n')[0]}`));
+    else resolve();
+  });
+  c.stdin?.end(`${lines.join('\n')}\n`);
+});
+
 export class EvpnDriver {
   private readonly state: core.EvpnNeighState;
   private timer: NodeJS.Timeout | null = null;
   private inFlight = false;
   private lastError: string | null = null;
-  readonly counters = { polls: 0, pollErrors: 0, pollsSkipped: 0, fed: 0, withdrawnToFailover: 0, keptSeenOnLan: 0, dpRefreshed: 0 };
+  readonly counters = { polls: 0, pollErrors: 0, pollsSkipped: 0, fed: 0, withdrawnToFailover: 0, keptSeenOnLan: 0, dpRefreshed: 0,
+    advertised: 0, unadvertised: 0, advertiseErrors: 0, advertiseDeferred: 0 };
 
   constructor(private readonly d: EvpnDriverDeps) {
     this.state = core.initialEvpnNeigh({ maxHosts: d.cfg.maxHosts, refreshMs: d.refreshMs ?? 60_000 });
@@ -66,9 +84,20 @@ export class EvpnDriver {
     this.timer.unref?.();
   }
 
+  /** Stops polling and removes the neighbour entries we wrote (their MAC+IP routes go with them). */
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    if (!this.d.cfg.advertiseHosts || this.d.read) return; // (tests inject read/batch)
+    const br = this.d.cfg.bridge;
+    try {
+      const text = execFileSync('ip', ['-j', 'neigh', 'show', 'dev', br, 'nud', 'all'], { timeout: CMD_TIMEOUT_MS, maxBuffer: CMD_MAX_BYTES, encoding: 'utf8' });
+      const own = core.parseRemoteNeighbors(text, this.d.cfg.maxHosts).own;
+      if (own.length === 0) return;
+      execFileSync('ip', ['-force', '-batch', '-'], { input: `${own.map((h) => `neigh del ${h.ip} dev ${br}`).join('\n')}\n`,
+        timeout: CMD_TIMEOUT_MS, stdio: ['pipe', 'ignore', 'ignore'] });
+      this.counters.unadvertised += own.length;
+    } catch { /* best effort at shutdown */ }
   }
 
   /** One poll: read both tables, step the core, apply. Never throws. */
@@ -80,7 +109,7 @@ export class EvpnDriver {
     const { bridge, vxlanDevice, maxHosts } = this.d.cfg;
     try {
       const [neighText, fdbText] = await Promise.all([
-        read(['ip', '-j', 'neigh', 'show', 'dev', bridge]),
+        read(['ip', '-j', 'neigh', 'show', 'dev', bridge, 'nud', 'all']),
         read(['bridge', '-j', 'fdb', 'show', 'br', bridge]),
       ]);
       const n = core.parseRemoteNeighbors(neighText, maxHosts);
@@ -90,6 +119,7 @@ export class EvpnDriver {
       const t = this.now();
       const { actions } = core.step(this.state, { kind: 'snapshot', hosts: n.hosts, vteps, lanMacs, invalid: n.invalid, truncated: n.truncated }, t);
       this.apply(actions, t);
+      if (this.d.cfg.advertiseHosts) await this.advertise(n.own, vteps);
     } catch (e) {
       this.counters.pollErrors++;
       const msg = (e as Error).message.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 300);
@@ -137,6 +167,29 @@ export class EvpnDriver {
           this.d.log.info({ ip: a.ip, mac: a.mac, from: a.from, to: a.to, vni: this.d.cfg.vni }, 'evpn: host now behind another VTEP');
           break;
       }
+    }
+  }
+
+  /** Brings our neighbour entries on the bridge in line with the data plane's hosts. */
+  private async advertise(installed: core.RemoteHost[], vteps: Map<string, string>): Promise<void> {
+    let table: ReturnType<DataPlane['neighbors']>;
+    try { table = this.d.dp.neighbors(); } catch { return; }
+    const evpnIps = new Set(core.evpnHosts(this.state).map((h) => h.ip));
+    const remoteMacs = new Set(vteps.keys());
+    const desired = selectExportHosts(table, evpnIps, remoteMacs, this.d.cfg.maxHosts);
+    const plan = planExport(desired, installed, EXPORT_BUDGET, (h) => evpnIps.has(h.ip) || remoteMacs.has(h.mac));
+    this.counters.advertiseDeferred += plan.deferred;
+    if (plan.add.length + plan.del.length === 0) return;
+    const br = this.d.cfg.bridge;
+    const lines = [...plan.del.map((ip) => `neigh del ${ip} dev ${br}`),
+      ...plan.add.map((h) => `neigh replace ${h.ip} lladdr ${h.mac} dev ${br} nud noarp protocol ${EVPN_EXPORT_PROTO}`)];
+    try {
+      await (this.d.batch ?? execBatch)(lines);
+      this.counters.advertised += plan.add.length;
+      this.counters.unadvertised += plan.del.length;
+    } catch (e) {
+      this.counters.advertiseErrors++;
+      this.d.log.warn({ vni: this.d.cfg.vni, err: (e as Error).message.slice(0, 300) }, 'evpn: writing host entries for zebra failed');
     }
   }
 

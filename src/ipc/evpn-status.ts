@@ -11,6 +11,7 @@ export interface EvpnStatus {
   hosts: EvpnHostStatus[];
   hostCount: number;
   counters: EvpnNeighCounters & { polls: number; pollErrors: number; pollsSkipped: number; fed: number;
-    withdrawnToFailover: number; keptSeenOnLan: number; dpRefreshed: number };
+    withdrawnToFailover: number; keptSeenOnLan: number; dpRefreshed: number;
+    advertised: number; unadvertised: number; advertiseErrors: number; advertiseDeferred: number };
   lastError: string | null;
 }

@@ -25,6 +25,7 @@ const T = S.topo;
 const it = S.it.bind(S);
 const VNI = 100;
 const R = '198.19.10.20', RMAC = '02:00:00:00:50:20';
+const MAC_T1 = '02:00:00:00:10:11';
 const PA_VTEP = '198.18.50.1', HV_VTEP = '198.18.50.2';
 const HV_SVI = '198.19.10.250'; // the hypervisor's address on the segment (zebra learns its VMs' IPs there)
 const EVPN_SH = path.join(REPO, 'appliance', 'frr', 'evpn-vni.sh');
@@ -167,6 +168,21 @@ describe('evpn: the provider appliance as a VTEP of a BGP-EVPN fabric (FRR)', ()
     await pingTtl64('t1 -> r1 behind hv');
   });
 
+  it('the tenant\'s hosts are advertised into the fabric as MAC/IP type-2 routes by pa (zebra, from bridgehead\'s table)', 60000, async () => {
+    const { hv: b } = vteps();
+    const t1Route = `[2]:[0]:[48]:[${MAC_T1}]:[32]:[${ADDR.t1}]`;
+    const out = await waitFor('hv has t1\'s MAC/IP route', 20000, async () => {
+      const r = await routes(b);
+      return r.includes(t1Route) ? r : null;
+    }, 500);
+    const i = out.split('\n').findIndex((l) => l.includes(t1Route));
+    assert.match(out.split('\n')[i + 1] ?? '', new RegExp(PA_VTEP.replace(/\./g, '\\.')), 'next hop: pa\'s VTEP');
+    const n = await sh(['ip', '-n', hvNs(), '-j', 'neigh', 'show', 'dev', 'br0']);
+    assert.ok((JSON.parse(n.stdout) as Array<{ dst: string; lladdr?: string }>).some((e) => e.dst === ADDR.t1 && e.lladdr === MAC_T1),
+      `hv's zebra installed t1 as a remote neighbour: ${n.stdout}`);
+    assert.ok((await evpnStatus()).counters.advertised >= 1);
+  });
+
   it('the replica moves to pa\'s own LAN: EVPN MAC mobility seq 1, bridgehead keeps it shared, t1 reaches it (TTL 64)', 90000, async () => {
     const { pa: a, hv: b } = vteps();
     const withdrawn0 = (await evpnStatus()).counters.withdrawn;
@@ -218,5 +234,15 @@ describe('evpn: the provider appliance as a VTEP of a BGP-EVPN fabric (FRR)', ()
       return s.counters.withdrawnToFailover > w0 && (await tenantHas(R)) === null;
     });
     process.stdout.write(`# replica stopped: route withdrawn and tenant entry gone ${Date.now() - t0} ms after (hv bridge ageing 8 s)\n`);
+  });
+
+  it('the provider daemon stops: the entries it wrote for zebra are removed (its MAC/IP routes withdrawn)', 60000, async () => {
+    const { hv: b } = vteps();
+    const ours = async () => (JSON.parse((await sh(['ip', '-n', T.ns('pa'), '-j', 'neigh', 'show', 'dev', 'br0', 'nud', 'all'])).stdout) as
+      Array<{ protocol?: string }>).filter((e) => e.protocol === '201').length;
+    assert.ok(await ours() >= 1, 'entries written while running');
+    await need().provider.stop();
+    assert.equal(await ours(), 0);
+    await waitFor('hv no longer has t1\'s MAC/IP route', 20000, async () => !(await routes(b)).includes(`[2]:[0]:[48]:[${MAC_T1}]:[32]:[${ADDR.t1}]`), 500);
   });
 });

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import * as core from '../../src/control/evpn-neigh';
+import { EVPN_EXPORT_PROTO, planExport, selectExportHosts } from '../../src/control/evpn-export';
 import { decodeControl } from '../../src/control/control-messages';
 import type { FailoverMessage } from '../../src/control/failover-messages';
 import type { NeighborMessage } from '../../src/control/neighbor-messages';
@@ -95,8 +96,8 @@ const base = (extra: Record<string, unknown> = {}): Record<string, unknown> =>
 test('config: evpn absent = off; defaults; round trip', () => {
   assert.equal(parseConfig(base()).evpn, undefined);
   const e = parseConfig(base({ evpn: { vni: 100 } })).evpn;
-  assert.deepEqual(e, { enabled: true, vni: 100, bridge: 'br100', vxlanDevice: 'vxlan100', pollMs: 1000, maxHosts: 4096 });
-  const full = { enabled: false, vni: 16777215, bridge: 'br100', vxlanDevice: 'vx-a', pollMs: 200, maxHosts: 1 };
+  assert.deepEqual(e, { enabled: true, vni: 100, bridge: 'br100', vxlanDevice: 'vxlan100', pollMs: 1000, maxHosts: 4096, advertiseHosts: true });
+  const full = { enabled: false, vni: 16777215, bridge: 'br100', vxlanDevice: 'vx-a', pollMs: 200, maxHosts: 1, advertiseHosts: false };
   const c = parseConfig(base({ evpn: full }));
   assert.deepEqual(parseConfig(JSON.parse(formatConfig(c))).evpn, full);
   // off is allowed without failover (the settings kept)
@@ -116,7 +117,8 @@ test('config: bad evpn values are one-line errors naming the field', () => {
     [{ evpn: { vni: 100, pollMs: 10 } }, /evpn\.pollMs: expected an integer from 200 to 60000: 10/],
     [{ evpn: { vni: 100, maxHosts: 0 } }, /evpn\.maxHosts: expected an integer from 1 to 65536/],
     [{ evpn: { vni: 100, enabled: 1 } }, /evpn\.enabled: expected true or false: 1/],
-    [{ evpn: { vni: 100, rd: 'x' } }, /evpn\.rd: unknown field \(known: enabled, vni, bridge, vxlanDevice, pollMs, maxHosts\)/],
+    [{ evpn: { vni: 100, rd: 'x' } }, /evpn\.rd: unknown field \(known: enabled, vni, bridge, vxlanDevice, pollMs, maxHosts, advertiseHosts\)/],
+    [{ evpn: { vni: 100, advertiseHosts: 'yes' } }, /evpn\.advertiseHosts: expected true or false: "yes"/],
     [{ evpn: [] }, /evpn: expected a JSON object/],
     [{ failover: { enabled: false }, evpn: { vni: 100 } }, /evpn: needs "failover": \{"enabled": true/],
   ];
@@ -128,19 +130,30 @@ test('config: bad evpn values are one-line errors naming the field', () => {
 
 // ------------------------------------------------------------------ driver
 
-const CFG: EvpnConfig = { enabled: true, vni: 100, bridge: 'br100', vxlanDevice: 'vxlan100', pollMs: 1000, maxHosts: 16 };
+const CFG: EvpnConfig = { enabled: true, vni: 100, bridge: 'br100', vxlanDevice: 'vxlan100', pollMs: 1000, maxHosts: 16, advertiseHosts: true };
 
 /** The kernel tables the driver reads, editable by the test. */
 class Kernel {
   neigh: Array<{ ip: string; mac: string }> = [];
   fdb: Array<{ mac: string; dst: string }> = [];
   lan: Array<{ mac: string; port: string }> = [];
+  own = new Map<string, string>(); // our exported entries (protocol 201), as `ip -batch` left them
   fail: string | null = null;
   calls: string[][] = [];
+  batches: string[][] = [];
   read = async (argv: string[]): Promise<string> => {
     this.calls.push(argv);
     if (this.fail) throw new Error(this.fail);
-    return argv[0] === 'ip' ? neighJson(this.neigh) : fdbJson(this.fdb, this.lan);
+    const own = [...this.own].map(([dst, lladdr]) => ({ dst, lladdr, state: ['NOARP'], protocol: String(EVPN_EXPORT_PROTO) }));
+    return argv[0] === 'ip' ? neighJson(this.neigh, own) : fdbJson(this.fdb, this.lan);
+  };
+  batch = async (lines: string[]): Promise<void> => {
+    this.batches.push(lines);
+    for (const l of lines) {
+      const m = /^neigh replace (\S+) lladdr (\S+) dev br100 nud noarp protocol 201$/.exec(l);
+      const d = /^neigh del (\S+) dev br100$/.exec(l);
+      if (m) this.own.set(m[1], m[2]); else if (d) this.own.delete(d[1]); else throw new Error(`bad line ${l}`);
+    }
   };
 }
 
@@ -181,7 +194,7 @@ async function fabric(): Promise<{ k: Kernel; pdp: FakeDp; tdp: FakeDp; p: Failo
   wire(pdp, t);
   wire(tdp, p);
   const k = new Kernel();
-  const e = new EvpnDriver({ cfg: CFG, failover: p, dp: pdp, log: quiet, read: k.read, refreshMs: 0 });
+  const e = new EvpnDriver({ cfg: CFG, failover: p, dp: pdp, log: quiet, read: k.read, batch: k.batch, refreshMs: 0 });
   const all = [p, t];
   await settle(all);
   return { k, pdp, tdp, p, t, e, all };
@@ -193,7 +206,7 @@ test('driver: a host behind a remote VTEP is shared to the tenant appliance (pro
   k.fdb = [{ mac: RMAC, dst: VTEP2 }];
   await e.poll();
   await settle(all);
-  assert.deepEqual(k.calls.slice(0, 2), [['ip', '-j', 'neigh', 'show', 'dev', 'br100'], ['bridge', '-j', 'fdb', 'show', 'br', 'br100']]);
+  assert.deepEqual(k.calls.slice(0, 2), [['ip', '-j', 'neigh', 'show', 'dev', 'br100', 'nud', 'all'], ['bridge', '-j', 'fdb', 'show', 'br', 'br100']]);
   assert.equal(pdp.table.get(R)?.peer, 0, 'provider: a host of this site');
   assert.deepEqual({ mac: tdp.table.get(R)?.mac, peer: tdp.table.get(R)?.peer }, { mac: RMAC, peer: 1 }, 'tenant: proxied, at the peer');
   assert.deepEqual(e.status().hosts, [{ ip: R, mac: RMAC, vtep: VTEP2 }]);
@@ -254,4 +267,43 @@ test('startEvpn: off without the section or without failover (one warning)', () 
   const d = startEvpn({ cfg: { ...CFG, pollMs: 60_000 }, failover: { onEvent: (x) => { ev.push(x); } }, dp: new FakeDp(), log });
   assert.ok(d);
   d.stop();
+});
+
+test('export: the hosts advertised as MAC+IP are the table\'s minus EVPN\'s, remote MACs, quarantined copies, link-local', () => {
+  const table = [
+    { ip: '198.19.10.11', mac: '02:00:00:00:10:11', frozen: false }, // a tenant host
+    { ip: R, mac: RMAC, frozen: false }, // EVPN-learned
+    { ip: '198.19.10.30', mac: '02:00:00:00:50:30', frozen: false }, // another IP of a MAC behind a VTEP
+    { ip: '198.19.10.12', mac: '02:00:00:00:10:12', frozen: true }, // quarantined
+    { ip: 'fe80::1', mac: '02:00:00:00:10:11', frozen: false },
+    { ip: '2001:db8::11', mac: '02:00:00:00:10:11', frozen: false },
+  ];
+  const want = selectExportHosts(table, new Set([R]), new Set(['02:00:00:00:50:30']), 10);
+  assert.deepEqual(want.map((h) => h.ip), ['198.19.10.11', '2001:db8::11']);
+  assert.equal(selectExportHosts(table, new Set(), new Set(), 1).length, 1, 'bounded');
+  const plan = planExport(want, [{ ip: '198.19.10.11', mac: '02:00:00:00:10:99' }, { ip: '198.19.10.40', mac: '02:00:00:00:00:40' },
+    { ip: R, mac: RMAC }], 10, (h) => h.ip === R);
+  assert.deepEqual(plan, { del: ['198.19.10.40'], add: [{ ip: '198.19.10.11', mac: '02:00:00:00:10:11' }, { ip: '2001:db8::11', mac: '02:00:00:00:10:11' }], deferred: 0 });
+  assert.deepEqual(planExport(want, [{ ip: '198.19.10.40', mac: '02:00:00:00:00:40' }], 1), { del: ['198.19.10.40'], add: [], deferred: 2 });
+  const parsed = core.parseRemoteNeighbors(neighJson([], [{ dst: '198.19.10.11', lladdr: '02:00:00:00:10:11', state: ['NOARP'], protocol: '201' }]), 10);
+  assert.deepEqual([parsed.hosts, parsed.own], [[], [{ ip: '198.19.10.11', mac: '02:00:00:00:10:11' }]], 'ours are never read back as remote hosts');
+});
+
+test('driver: the tenant\'s hosts are written for zebra (MAC+IP), the EVPN host is not; a host gone from the table is removed', async () => {
+  const { k, pdp, e, p, all } = await fabric();
+  p.onEvent({ type: 'neigh', ip: '198.19.10.21', mac: '02:00:00:00:10:21', how: 'arp', router: false, result: 'new', seq: 0 }, Date.now());
+  pdp.setNeighbor('198.19.10.11', { mac: '02:00:00:00:10:11', peer: 1, seq: 0 }); // shared by the tenant
+  k.neigh = [{ ip: R, mac: RMAC }];
+  k.fdb = [{ mac: RMAC, dst: VTEP2 }];
+  await e.poll();
+  await settle(all);
+  await e.poll(); // R is in the table now (fed as a local host): still not exported
+  assert.deepEqual([...k.own].sort(), [['198.19.10.11', '02:00:00:00:10:11'], ['198.19.10.21', '02:00:00:00:10:21']]);
+  assert.equal(e.status().counters.advertised, 2);
+  pdp.deleteNeighbor('198.19.10.11');
+  await e.poll();
+  assert.deepEqual([...k.own.keys()], ['198.19.10.21']);
+  assert.equal(e.status().counters.unadvertised, 1);
+  await e.poll();
+  assert.equal(k.batches.length, 2, 'nothing written when nothing changed');
 });
