@@ -17,6 +17,8 @@ import type { EvpnConfig } from '../../src/config/evpn-config';
 import type { FailoverEvent, FailoverStats, NeighborEntry, NeighborResult, NeighborSet } from '../../src/dataplane/types';
 import { EvpnDriver, startEvpn } from '../../src/daemon/evpn-driver';
 import { FailoverDriver, type FailoverLog } from '../../src/daemon/failover';
+import { restartOnlyChanges } from '../../src/daemon/reload';
+import { formatEvpnStatus } from '../../src/cli/evpn-format';
 
 const quiet: FailoverLog = { error: () => undefined, info: () => undefined, warn: () => undefined, debug: () => undefined };
 const R = '198.19.10.20', RMAC = '02:00:00:00:50:20', VTEP2 = '198.18.50.2', VTEP3 = '198.18.50.3';
@@ -306,4 +308,21 @@ test('driver: the tenant\'s hosts are written for zebra (MAC+IP), the EVPN host 
   assert.equal(e.status().counters.unadvertised, 1);
   await e.poll();
   assert.equal(k.batches.length, 2, 'nothing written when nothing changed');
+});
+
+test('reload: an evpn change needs a restart (named); status text: the evpn block', async () => {
+  const a = parseConfig(base({ evpn: { vni: 100 } })), b = parseConfig(base({ evpn: { vni: 200 } }));
+  assert.ok(restartOnlyChanges(a, b).includes('evpn'));
+  assert.ok(!restartOnlyChanges(a, parseConfig(base({ evpn: { vni: 100 } }))).includes('evpn'));
+  const { k, e } = await fabric();
+  k.neigh = [{ ip: R, mac: RMAC }];
+  k.fdb = [{ mac: RMAC, dst: VTEP2 }];
+  await e.poll();
+  const text = formatEvpnStatus(e.status()).join('\n');
+  assert.match(text, /evpn: VNI 100 \(br100, vxlan100\), 1 hosts behind other VTEPs/);
+  assert.match(text, new RegExp(`${R} ${RMAC} via ${VTEP2}`));
+  assert.deepEqual(formatEvpnStatus(undefined), []);
+  k.fail = 'boom\u001b[31m';
+  await e.poll();
+  assert.match(formatEvpnStatus(e.status()).join('\n'), /LAST READ FAILED: boom \[31m/);
 });
