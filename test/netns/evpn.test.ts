@@ -6,7 +6,8 @@
 // route`; bridgehead on pa learns the replica from zebra's remote entries and shares it, so the
 // tenant appliance answers ARP for it (the request never reaches r1); t1 pings r1 with TTL 64;
 // r1 moves to pa's own LAN (EVPN MAC mobility sequence 1) and back to hv (sequence 2) and stays
-// reachable; stopped at hv, BGP withdraws it and so does bridgehead (the tenant stops proxying).
+// reachable; stopped at hv, BGP withdraws it and so does bridgehead (the tenant stops proxying);
+// tenant host t2 fails over to a replica behind hv that boots silently (verify on move, no command).
 import { describe, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -17,7 +18,7 @@ import type { Sites } from './lib/bridgehead';
 import type { StatusSnapshot } from '../../src/ipc/status-types';
 import { REPO } from './lib/env';
 import { runOk, run, sleep, waitFor } from './lib/proc';
-import { addReplica, failoverStatus, neighbors, pairFailoverSites, removeReplica, REPLICA } from './lib/failover';
+import { addReplica, failoverStatus, linkSet, neighbors, pairFailoverSites, removeReplica, REPLICA } from './lib/failover';
 import { FrrVtep, frrMissing } from './lib/frr';
 
 const S = NetnsSuite.create(__filename, 'evpn');
@@ -25,7 +26,7 @@ const T = S.topo;
 const it = S.it.bind(S);
 const VNI = 100;
 const R = '198.19.10.20', RMAC = '02:00:00:00:50:20';
-const MAC_T1 = '02:00:00:00:10:11';
+const MAC_T1 = '02:00:00:00:10:11', MAC_T2 = '02:00:00:00:10:12';
 const PA_VTEP = '198.18.50.1', HV_VTEP = '198.18.50.2';
 const HV_SVI = '198.19.10.250'; // the hypervisor's address on the segment (zebra learns its VMs' IPs there)
 const EVPN_SH = path.join(REPO, 'appliance', 'frr', 'evpn-vni.sh');
@@ -38,20 +39,21 @@ const sh = (argv: string[]) => runOk(argv, { timeoutMs: 10000 });
 const hvNs = () => `${S.prefix}-hv`;
 const replicaNs = () => `${S.prefix}-${REPLICA}`;
 
-/** The replica r1 as a VM on the hypervisor hv (port r1 of hv's br0). */
-async function replicaOnHv(): Promise<void> {
-  const ns = replicaNs(), h = hvNs();
+/** A VM on the hypervisor hv (namespace PREFIX-NAME, port NAME of hv's br0); default: the replica r1. */
+async function vmOnHv(name = REPLICA, ip = R, mac = RMAC): Promise<void> {
+  const ns = `${S.prefix}-${name}`, h = hvNs();
   await run(['ip', 'netns', 'del', ns], { timeoutMs: 10000 });
   await sh(['ip', 'netns', 'add', ns]);
   await sh(['ip', '-n', ns, 'link', 'set', 'lo', 'up']);
   await sh(['ip', 'netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1']);
-  await sh(['ip', '-n', h, 'link', 'add', REPLICA, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
-  await sh(['ip', '-n', ns, 'link', 'set', 'eth0', 'address', RMAC]);
-  await sh(['ip', '-n', ns, 'addr', 'add', `${R}/24`, 'dev', 'eth0']);
+  await sh(['ip', '-n', h, 'link', 'add', name, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
+  await sh(['ip', '-n', ns, 'link', 'set', 'eth0', 'address', mac]);
+  await sh(['ip', '-n', ns, 'addr', 'add', `${ip}/24`, 'dev', 'eth0']);
   await sh(['ip', '-n', ns, 'link', 'set', 'eth0', 'up']);
-  await sh(['ip', '-n', h, 'link', 'set', REPLICA, 'master', 'br0']);
-  await sh(['ip', '-n', h, 'link', 'set', REPLICA, 'up']);
+  await sh(['ip', '-n', h, 'link', 'set', name, 'master', 'br0']);
+  await sh(['ip', '-n', h, 'link', 'set', name, 'up']);
 }
+const replicaOnHv = () => vmOnHv();
 
 /** What a VM does after it boots or migrates: a gratuitous ARP (bounded). */
 const garp = () => run(['ip', 'netns', 'exec', replicaNs(), 'arping', '-U', '-c', '2', '-w', '3', '-I', 'eth0', R], { timeoutMs: 8000 });
@@ -235,6 +237,34 @@ describe('evpn: the provider appliance as a VTEP of a BGP-EVPN fabric (FRR)', ()
       return s.counters.withdrawnToFailover > w0 && (await tenantHas(R)) === null;
     });
     process.stdout.write(`# replica stopped: route withdrawn and tenant entry gone ${Date.now() - t0} ms after (hv bridge ageing 8 s)\n`);
+  });
+
+  it('failover of tenant host t2 to a replica behind hv (original off, replica boots silently, no command): verified, moved, TTL 64', 90000, async () => {
+    const { pa: a } = vteps();
+    const { tenant, provider } = need();
+    await T.ping('t2', ADDR.t1, { count: 2, intervalS: 0.2, deadlineS: 5 }); // t2 known (tenant site) and advertised by pa
+    await waitFor('the provider knows t2 at the tenant site', 10000, async () =>
+      (await neighbors(provider)).entries.find((e) => e.ip === ADDR.t2)?.site === 'tenant');
+    await linkSet(T.ns('ta'), 't2', 'down'); // the original is powered off
+    await vmOnHv('r2', ADDR.t2, MAC_T2);
+    await sh(['ip', 'netns', 'exec', hvNs(), 'ping', '-c', '1', '-W', '2', ADDR.t2]); // hv learns its VM's IP
+    const m = await waitFor('pa: t2\'s MAC remote via hv with a mobility sequence >= 1', 30000, async () => {
+      const x = await a.evpnMac(VNI, MAC_T2);
+      return x?.type === 'remote' && x.remoteVtep === HV_VTEP && Number(x.remoteSequence) >= 1 ? x : null;
+    }, 500);
+    process.stdout.write(`# t2 failed over behind hv: pa ${JSON.stringify(m)}\n`);
+    const t0 = Date.now();
+    await waitFor('both appliances have t2 at the provider site (EVPN sighting, verified at the tenant)', 20000, async () =>
+      (await neighbors(tenant)).entries.find((e) => e.ip === ADDR.t2)?.site === 'provider' &&
+      (await neighbors(provider)).entries.find((e) => e.ip === ADDR.t2)?.site === 'provider');
+    process.stdout.write(`# t2 at the provider site on both appliances ${Date.now() - t0} ms after the sequence check\n`);
+    const ps = await failoverStatus(provider);
+    assert.equal(ps.conflicts.length, 0, `no conflict: ${JSON.stringify(ps.conflicts)}`);
+    const p = await T.ping('t1', ADDR.t2, { count: 5, intervalS: 0.2, deadlineS: 8 });
+    assert.equal(p.received, 5, p.raw);
+    assert.deepEqual([...new Set(p.ttls)], [64]);
+    await run(['ip', 'netns', 'del', `${S.prefix}-r2`], { timeoutMs: 10000 });
+    await linkSet(T.ns('ta'), 't2', 'up');
   });
 
   it('the provider daemon stops: the entries it wrote for zebra are removed (its MAC/IP routes withdrawn)', 60000, async () => {
