@@ -1,5 +1,5 @@
 // The thin driver of EVPN integration (docs/INTERNALS.md section 9): reads the remote entries FRR's
-// zebra installed for the VNI (neighbours on the bridge, FDB rows on the VXLAN device) every
+// zebra installed for the VNI (neighbours on the bridge, the bridge's FDB: remote VTEPs, LAN ports) every
 // pollMs, steps the pure core (src/control/evpn-neigh.ts) and feeds its actions into partial
 // failover exactly as if the data plane had seen the host on this LAN:
 //
