@@ -7,10 +7,10 @@
 // (their ARP suppression can answer for them).
 //
 //   selectExportHosts(neighbour table, EVPN-learned IPs, remote MACs, max) -> desired hosts
-//   planExport(desired, installed, budget, handedOver) -> { add, del, deferred }   (del first; the
-//     rest next poll). An entry of ours whose IP or MAC is now behind another VTEP (handedOver) is
-//     not deleted: zebra replaces it with its remote entry, and a delete racing that replacement
-//     could remove zebra's entry instead.
+//   planExport(desired, installed, budget) -> { add, del, deferred }   (del first; the rest next
+//     poll). An entry of ours whose host is now behind another VTEP is deleted at once: zebra does
+//     not replace a local neighbour with its remote one (it keeps the remote one inactive), so
+//     bridgehead would never see the host move. (zebra re-installs a remote entry deleted under it.)
 
 /** an IP and its MAC (the shape of evpn-neigh's RemoteHost) */
 export interface RemoteHost { ip: string; mac: string }
@@ -36,14 +36,13 @@ export function selectExportHosts(table: TableHost[], evpnIps: Set<string>, remo
 
 export interface ExportPlan { add: RemoteHost[]; del: string[]; deferred: number }
 
-export function planExport(desired: RemoteHost[], installed: RemoteHost[], budget: number,
-  handedOver: (h: RemoteHost) => boolean = () => false): ExportPlan {
+export function planExport(desired: RemoteHost[], installed: RemoteHost[], budget: number): ExportPlan {
   const want = new Map(desired.map((h) => [h.ip, h.mac]));
   const have = new Map(installed.map((h) => [h.ip, h.mac]));
   const plan: ExportPlan = { add: [], del: [], deferred: 0 };
   let left = budget;
-  for (const [ip, mac] of have) {
-    if (want.has(ip) || handedOver({ ip, mac })) continue;
+  for (const ip of have.keys()) {
+    if (want.has(ip)) continue;
     if (left > 0) { plan.del.push(ip); left--; } else plan.deferred++;
   }
   for (const [ip, mac] of want) {

@@ -177,7 +177,7 @@ export class EvpnDriver {
     const evpnIps = new Set(core.evpnHosts(this.state).map((h) => h.ip));
     const remoteMacs = new Set(vteps.keys());
     const desired = selectExportHosts(table, evpnIps, remoteMacs, this.d.cfg.maxHosts);
-    const plan = planExport(desired, installed, EXPORT_BUDGET, (h) => evpnIps.has(h.ip) || remoteMacs.has(h.mac));
+    const plan = planExport(desired, installed, EXPORT_BUDGET);
     this.counters.advertiseDeferred += plan.deferred;
     if (plan.add.length + plan.del.length === 0) return;
     const br = this.d.cfg.bridge;

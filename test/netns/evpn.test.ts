@@ -70,11 +70,14 @@ const evpnStatus = async (): Promise<NonNullable<StatusSnapshot['evpn']>> => {
 const tenantHas = async (ip: string): Promise<string | null> =>
   (await neighbors(need().tenant)).entries.find((e) => e.ip === ip)?.site ?? null;
 
-async function pingTtl64(what: string): Promise<void> {
+/** Pings until one answers, then 5 that must all answer with TTL 64; returns ms since `fromMs`. */
+async function pingTtl64(what: string, fromMs = Date.now()): Promise<number> {
   await T.waitForPing('t1', R, 20000);
+  const ms = Date.now() - fromMs;
   const p = await T.ping('t1', R, { count: 5, intervalS: 0.2, deadlineS: 8 });
   assert.equal(p.received, 5, `${what}: ${p.raw}`);
   assert.deepEqual([...new Set(p.ttls)], [64], `${what}: TTL ${p.ttls.join(',')} (pure L2: nothing routes)`);
+  return ms;
 }
 
 describe('evpn: the provider appliance as a VTEP of a BGP-EVPN fabric (FRR)', () => {
@@ -192,6 +195,7 @@ describe('evpn: the provider appliance as a VTEP of a BGP-EVPN fabric (FRR)', ()
     await run(['ip', 'netns', 'del', replicaNs()], { timeoutMs: 10000 });
     await addReplica(S, R, RMAC); // r1 on pa's br0, like a VM migrated onto the gateway's own hosts
     await sh(['ip', '-n', replicaNs(), 'link', 'set', 'eth0', 'up']);
+    const moved = Date.now();
     await garp();
     const m = await waitFor('pa: the MAC is local with sequence >= 1; hv: remote', 30000, async () => {
       const [ma, mb] = await Promise.all([a.evpnMac(VNI, RMAC), b.evpnMac(VNI, RMAC)]);
@@ -205,7 +209,8 @@ describe('evpn: the provider appliance as a VTEP of a BGP-EVPN fabric (FRR)', ()
     const c = (await evpnStatus()).counters;
     assert.ok(c.keptSeenOnLan >= 1, `kept because the bridge has it on port r1: ${JSON.stringify(c)}`);
     assert.equal(c.withdrawnToFailover, 0, 'not withdrawn from the tenant');
-    await pingTtl64('t1 -> r1 on pa\'s LAN');
+    const reach = await pingTtl64('t1 -> r1 on pa\'s LAN', moved);
+    process.stdout.write(`# moved onto pa's LAN: EVPN seq 1 seen and t1 reaching r1 within ${reach} ms of its gratuitous ARP\n`);
     assert.equal(await tenantHas(R), 'provider', 'still proxied at the tenant (the provider site has it)');
   });
 
@@ -213,6 +218,7 @@ describe('evpn: the provider appliance as a VTEP of a BGP-EVPN fabric (FRR)', ()
     const { pa: a, hv: b } = vteps();
     await removeReplica(S);
     await replicaOnHv();
+    const moved = Date.now();
     await garp();
     await sh(['ip', 'netns', 'exec', hvNs(), 'ping', '-c', '1', '-W', '2', R]);
     const m = await waitFor('hv: local with sequence >= 2; pa: remote via hv', 30000, async () => {
@@ -222,7 +228,8 @@ describe('evpn: the provider appliance as a VTEP of a BGP-EVPN fabric (FRR)', ()
     process.stdout.write(`# back at hv: hv ${JSON.stringify(m.mb)}\n#   pa ${JSON.stringify(m.ma)}\n`);
     await waitFor('bridgehead learned it again behind hv', 20000, async () =>
       (await evpnStatus()).hosts.find((h) => h.ip === R && h.vtep === HV_VTEP));
-    await pingTtl64('t1 -> r1 back behind hv');
+    const reach = await pingTtl64('t1 -> r1 back behind hv', moved);
+    process.stdout.write(`# back behind hv: EVPN seq 2 seen, learned by bridgehead and t1 reaching r1 within ${reach} ms of its gratuitous ARP\n`);
     assert.equal(await tenantHas(R), 'provider');
   });
 
@@ -247,7 +254,16 @@ describe('evpn: the provider appliance as a VTEP of a BGP-EVPN fabric (FRR)', ()
       (await neighbors(provider)).entries.find((e) => e.ip === ADDR.t2)?.site === 'tenant');
     await linkSet(T.ns('ta'), 't2', 'down'); // the original is powered off
     await vmOnHv('r2', ADDR.t2, MAC_T2);
-    await sh(['ip', 'netns', 'exec', hvNs(), 'ping', '-c', '1', '-W', '2', ADDR.t2]); // hv learns its VM's IP
+    // hv's zebra has t2 as a remote host (advertised by pa): hv's bridge points t2's MAC at pa
+    // until the replica speaks. Its first frame is unicast to hv (a static neighbour for hv's
+    // address, so no broadcast of it reaches pa's TAP: only EVPN can tell bridgehead); then hv
+    // learns its IP like any VM's.
+    const hvMac = (JSON.parse((await sh(['ip', '-n', hvNs(), '-j', 'link', 'show', 'dev', 'br0'])).stdout) as Array<{ address: string }>)[0].address;
+    const r2 = `${S.prefix}-r2`;
+    await sh(['ip', '-n', r2, 'neigh', 'replace', HV_SVI, 'lladdr', hvMac, 'dev', 'eth0', 'nud', 'permanent']);
+    await waitFor('hv reaches its new VM r2', 10000, async () =>
+      (await run(['ip', 'netns', 'exec', r2, 'ping', '-c', '1', '-W', '1', HV_SVI], { timeoutMs: 5000 })).code === 0 &&
+      (await run(['ip', 'netns', 'exec', hvNs(), 'ping', '-c', '1', '-W', '1', ADDR.t2], { timeoutMs: 5000 })).code === 0, 300);
     const m = await waitFor('pa: t2\'s MAC remote via hv with a mobility sequence >= 1', 30000, async () => {
       const x = await a.evpnMac(VNI, MAC_T2);
       return x?.type === 'remote' && x.remoteVtep === HV_VTEP && Number(x.remoteSequence) >= 1 ? x : null;
