@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything bridgehead needs on a fresh Debian 12 machine (run as root), then builds it:
 # Debian packages (gcc; clang with its libFuzzer/sanitizer runtimes for native/core/fuzz; libpcap/libssl headers, network tools used by the demo and the
-# tests), Node.js >= 20 when the machine has none, the npm packages (npm ci, which also builds the
+# tests; FRR's zebra/bgpd for the EVPN test and appliance/frr), Node.js >= 20 when the machine has none, the npm packages (npm ci, which also builds the
 # native addon) and the TypeScript.
 #   bash scripts/setup.sh            everything above
 #   bash scripts/setup.sh --bench    also the peer VPNs of `npm run bench` (bench/lib/install.sh)
@@ -29,7 +29,7 @@ done
 node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 
 debs=(build-essential python3 pkg-config libpcap-dev libssl-dev clang libclang-rt-14-dev
-      iproute2 iputils-ping iperf3 tcpdump nftables conntrack arping ndisc6 jq procps kmod)
+      iproute2 iputils-ping iperf3 tcpdump nftables conntrack arping ndisc6 jq procps kmod frr)
 [ "$(node_major)" -ge 20 ] || debs+=(nodejs npm)
 [ $with_image = 0 ] || debs+=(mmdebstrap qemu-system-x86 qemu-utils e2fsprogs fdisk grub-pc-bin grub2-common
                               openssh-client git)

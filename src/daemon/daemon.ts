@@ -40,6 +40,7 @@ import { handlePeerMessage } from './peer-channel';
 import { KeyRotation } from './key-rotation';
 import { startFailover } from './failover-setup';
 import { failoverHandlers } from './failover-ctlsock';
+import { startEvpn } from './evpn-driver';
 import { applyQos, qosEnabled, qosHandlers } from './qos';
 import { serveMetrics } from './metrics';
 import { metricsListen } from '../config/metrics-config';
@@ -147,6 +148,7 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
   let qosConfig = config.qos;
   applyQos(dp, config, qosEnabled(config));
   const failover = startFailover({ dp, config, registry, log });
+  const evpn = startEvpn({ cfg: config.evpn, failover, dp, log });
   onEvent = (ev: NativeEvent): void => {
     const t = now();
     try {
@@ -233,7 +235,7 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
   setHupHandler(() => { void reloader.reload('SIGHUP'); });
 
   const status = () => buildStatus({ config, identity, registry, dp, drops, startedMs, nowMs: now(),
-    pathMtuSource: (id) => pmtu.source(id), failover: () => failover?.status() ?? null,
+    pathMtuSource: (id) => pmtu.source(id), failover: () => failover?.status() ?? null, evpn: () => evpn?.status() ?? null,
     handshakeGuard: (t) => driver.guardStats(t) });
   let server: { close(): Promise<void> } | null = null;
   let metrics: { close(): Promise<void> } | null = null;
@@ -288,6 +290,7 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
       stopping = true;
       log.info({ signal }, 'stopping');
       clearInterval(timer);
+      evpn?.stop();
       failover?.close();
       void Promise.all([server?.close(), metrics?.close()]).finally(() => {
         dp.stop(); // removes the TAP, zeroes the session keys

@@ -9,6 +9,7 @@ import { fmt } from './handshake-driver';
 import type { PeerRegistry } from './peer-registry';
 import { configuredPathMtu } from './pmtu-driver';
 import type { FailoverStatus } from '../ipc/failover-replies';
+import type { EvpnStatus } from '../ipc/evpn-status';
 import type { PeerStatus, StatusSnapshot } from '../ipc/status-types';
 
 export function buildStatus(d: {
@@ -16,6 +17,7 @@ export function buildStatus(d: {
   drops: DropCounters; startedMs: number; nowMs: number;
   pathMtuSource?: (peer: number) => 'discovered' | 'pinned' | 'default' | null;
   failover?: () => FailoverStatus | null;
+  evpn?: () => EvpnStatus | null;
   handshakeGuard?: (nowMs: number) => StatusSnapshot['handshakeGuard'];
 }): StatusSnapshot {
   const s = d.dp.stats();
@@ -67,6 +69,7 @@ export function buildStatus(d: {
       codelDrops: s.fq.codelDrops, overflowDrops: s.fq.overflowDrops } } : {}),
     qos: d.dp.qosStats(),
     failover: d.failover?.() ?? { enabled: false },
+    ...(d.evpn?.() ? { evpn: d.evpn() as EvpnStatus } : {}),
     ...(d.handshakeGuard ? { handshakeGuard: d.handshakeGuard(d.nowMs) } : {}),
   };
 }

@@ -3,6 +3,7 @@
 import type { QosStats } from '../dataplane/qos-types';
 
 import type { FailoverStatus } from './failover-replies';
+import type { EvpnStatus } from './evpn-status';
 
 export interface PeerStatus {
   name: string;
@@ -54,6 +55,8 @@ export interface StatusSnapshot {
   qos?: QosStats;
   /** Partial failover (src/daemon/failover.ts): site, conflicts, counters. Optional: older daemons. */
   failover?: FailoverStatus | { enabled: false };
+  /** EVPN integration (src/daemon/evpn-driver.ts); absent when off. */
+  evpn?: EvpnStatus;
   /** Handshake DoS defence (control/handshake-guard.ts). Optional: older daemons do not report it. */
   handshakeGuard?: {
     underLoad: boolean; cookieRepliesSent: number; cookieRepliesReceived: number; mac2Accepted: number;
