@@ -45,7 +45,21 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
+  # frr and keepalived ship services that would start in the root namespace; the tests and the
+  # appliance run their own instances, so a package installed here stays stopped and disabled
+  # (one that was already installed is left as the operator set it up).
+  new_services=()
+  for p in "${missing[@]}"; do case $p in frr|keepalived) new_services+=("$p") ;; esac; done
+  policy_rc=/usr/sbin/policy-rc.d
+  own_policy=0
+  if [ ${#new_services[@]} -gt 0 ] && [ ! -e $policy_rc ]; then
+    printf '#!/bin/sh\nexit 101\n' > $policy_rc && chmod 755 $policy_rc && own_policy=1
+  fi
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [ $own_policy = 0 ] || rm -f $policy_rc
+  if [ ${#new_services[@]} -gt 0 ] && [ -d /run/systemd/system ]; then
+    systemctl disable --now "${new_services[@]}" >/dev/null 2>&1 || true
+  fi
 fi
 
 if [ "$(node_major)" -lt 20 ]; then
