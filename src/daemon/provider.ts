@@ -9,6 +9,8 @@
 //   control sockets: DIR/bridgehead.sock (front + `tenants`, `tenants-reload`) and
 //     DIR/tenants/NAME/bridgehead.sock per tenant (the same methods as a single appliance)
 //   SIGHUP: every instance reloads its config, then the tenant set follows tenants.json
+//   /metrics (the appliance's metrics section): every tenant's families labelled tenant=NAME
+//     (tenant-metrics.ts)
 //
 // The group's socket order is mirrored here: a new socket joins at the end; when one leaves the
 // kernel moves the last one into its position (reuseport_detach_sock), and so does `group`.
@@ -21,7 +23,8 @@ import type { Endpoint } from '../dataplane/types';
 import type { TenantSummary, TenantsReloadReply } from '../ipc/tenant-replies';
 import { startControlServer, type ControlServer } from './control-socket';
 import { startInstance, type Instance } from './instance';
-import { serveMetrics } from './metrics';
+import { packageVersion } from './metrics';
+import { serveTenantMetrics } from './tenant-metrics';
 import { metricsListen } from '../config/metrics-config';
 
 export interface ProviderOptions { configDir: string; logLevel?: string }
@@ -143,7 +146,11 @@ export async function runProvider(opts: ProviderOptions, setHupHandler: (h: () =
       'tenants-reload': () => syncTenants(),
     });
     const metricsAt = metricsListen(root.metrics);
-    if (metricsAt) metrics = await serveMetrics({ listen: metricsAt, status: frontInst.status, now: () => Date.now(), log });
+    if (metricsAt) {
+      metrics = await serveTenantMetrics({ listen: metricsAt, now: () => Date.now(), log,
+        build: { version: packageVersion(), nodeVersion: process.version },
+        tenants: () => group.map((m) => ({ tenant: m.inst === frontInst ? '' : m.name, status: m.inst.status })) });
+    }
   } catch (e) {
     await closeAll();
     process.stderr.write(`bridgehead: ${(e as Error).message}\n`);
