@@ -85,7 +85,7 @@ describe('multi-tenant provider: 3 tenants, one UDP port, overlapping addresses'
   }, { timeout: 90000 });
 
   t('provider: init, tenant add x3, up; each site: init, join with its tenant\'s invite, up', 180000, async () => {
-    await bh('pv', ['init', '-c', provDir(), '--name', 'prov', '--listen', `198.18.0.1:${PORT}`, '--endpoint', `198.18.0.1:${PORT}`, '--tap', 'bh0']);
+    await bh('pv', ['init', '-c', provDir(), '--name', 'prov', '--listen', `198.18.0.1:${PORT}`, '--endpoint', `198.18.0.1:${PORT}`, '--tap', 'bh0', '--metrics']);
     for (const [i, name] of TENANTS.entries()) await bh('pv', ['tenant', 'add', name, '--bridge', `lb${i + 1}`, '-c', provDir()]);
     const prov = bg('pv', 'provider', [NODE, CLI, 'up', '-c', provDir(), '--log-level', 'debug']);
     await waitFor('provider control sockets', 20000, async () => {
@@ -146,6 +146,11 @@ describe('multi-tenant provider: 3 tenants, one UDP port, overlapping addresses'
     const ss = await execOk('pv', ['ss', '-Hulnp']);
     const bound = ss.stdout.split('\n').filter((l) => l.includes(`:${PORT} `));
     assert.equal(bound.length, 4, `front + 3 tenants share :${PORT}\n${ss.stdout}`);
+    const m = await execOk('pv', [NODE, '-e', "fetch('http://127.0.0.1:19480/metrics').then(r => r.text()).then(t => process.stdout.write(t))"]);
+    for (const name of TENANTS) {
+      assert.match(m.stdout, new RegExp(`^bridgehead_peer_up\\{tenant="${name}",peer="[^"]+"\\} 1$`, 'm'), `metrics: ${name}'s peer up`);
+    }
+    assert.match(m.stdout, /^bridgehead_mac_table_capacity\{tenant=""\} \d+$/m, 'the appliance\'s own series, tenant=""');
   });
 
   t('tenant acme floods (broadcast + 20,000 random source MACs): beta and gamma ping and TCP (100 Mbit/s each) stay clean, 0 foreign frames', 120000, async () => {
