@@ -19,6 +19,11 @@ P=bhmt$$
 T=$(mktemp -d)
 PIDS=()
 cleanup() {
+  local rc=$?
+  if [ "$rc" != 0 ]; then
+    echo "bench-tenants: failed (exit $rc); last lines of the CLI and daemon logs:" >&2
+    tail -5 "$T/cli.log" "$T/provider.log" "$T/sites.log" >&2 2>/dev/null || true
+  fi
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   sleep 1
   bash scripts/tenants-topology.sh down $P >/dev/null 2>&1 || true

@@ -1,5 +1,5 @@
 // --tenant NAME on every command that takes --config, except those that create or run an
-// appliance (init, join, up) and `tenant` itself (docs/INTERNALS.md 9.3). The option turns the
+// appliance (init, up) and `tenant` itself (docs/INTERNALS.md 9.3). The option turns the
 // command's config directory into tenants/NAME/ before the action runs, so each command works on
 // a tenant exactly as on a single-tenant appliance (its files, its control socket).
 
@@ -10,7 +10,7 @@ import { parseTenantName } from '../config/tenants';
 import { UsageError } from './io';
 import { valueParser } from './options';
 
-const WITHOUT_TENANT = new Set(['init', 'join', 'up', 'tenant', 'completion']);
+const WITHOUT_TENANT = new Set(['init', 'up', 'tenant', 'completion']);
 
 function walk(cmd: Command, visit: (c: Command) => void): void {
   visit(cmd);
