@@ -42,7 +42,13 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
   let server: { close(): Promise<void> } | null = null;
   let metrics: { close(): Promise<void> } | null = null;
   try {
-    server = await startControlServer(`${opts.configDir}/bridgehead.sock`, inst.handlers);
+    server = await startControlServer(`${opts.configDir}/bridgehead.sock`, {
+      ...inst.handlers,
+      // `tenant add` on a single-tenant daemon: the tenants start when it restarts as a provider
+      'tenants-reload': () => {
+        throw new Error('this daemon runs as a single-tenant appliance; restart it to serve the tenants of tenants.json');
+      },
+    });
     const metricsAt = metricsListen(inst.config.metrics); // settings take effect at start (reload keeps them)
     if (metricsAt) metrics = await serveMetrics({ listen: metricsAt, status: inst.status, now, log });
   } catch (e) {
