@@ -48,9 +48,10 @@ pair_tenant() { # K
   s0 $BH join --tenant "t$1" -c "$T/s" --timeout 20s "$tok" >/dev/null 2>>"$T/cli.log"
 }
 add_tenant 1
-pv $BH up -c "$T/p" --log-level warn >"$T/provider.log" 2>&1 & PIDS+=($!)
+# not through pv/s0 (a subshell): `ip netns exec` execs node, so $! is the daemon's pid
+ip netns exec $P-pv $BH up -c "$T/p" --log-level warn >"$T/provider.log" 2>&1 & PIDS+=($!)
 PROV=$!
-s0 $BH up -c "$T/s" --log-level warn >"$T/sites.log" 2>&1 & PIDS+=($!)
+ip netns exec $P-s0 $BH up -c "$T/s" --log-level warn >"$T/sites.log" 2>&1 & PIDS+=($!)
 SITES=$!
 for _ in $(seq 100); do [ -S "$T/p/tenants/t1/bridgehead.sock" ] && [ -S "$T/s/tenants/t1/bridgehead.sock" ] && break; sleep 0.2; done
 rss() { awk '/^VmRSS/{printf "%.1f", $2/1024}' /proc/$1/status; }
