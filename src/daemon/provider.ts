@@ -41,7 +41,8 @@ export async function runProvider(opts: ProviderOptions, setHupHandler: (h: () =
   const routeInitiation = (from: Endpoint, data: Buffer, nowMs: number): void => {
     const f = front as Instance;
     const hit = dispatch.pick(new Uint8Array(data), from.address,
-      group.map((m) => ({ name: m.name, publicKey: m.inst.publicKey })));
+      group.map((m) => ({ name: m.name, publicKey: m.inst.publicKey })), nowMs);
+    if (hit === 'overload') { f.drops.add('handshake_dispatch_overload'); return; }
     if (!hit) {
       // not an exact initiation: the front's driver counts why; else no tenant's key: bad mac1
       if (data.length !== 164) f.onHandshake(from, data, nowMs);
@@ -142,7 +143,7 @@ export async function runProvider(opts: ProviderOptions, setHupHandler: (h: () =
   try {
     server = await startControlServer(`${opts.configDir}/bridgehead.sock`, {
       ...frontInst.handlers,
-      tenants: () => ({ tenants: summaries(), dispatch: { macsComputed: dispatch.macsComputed, sourceHints: dispatch.hintCount } }),
+      tenants: () => ({ tenants: summaries(), dispatch: { macsComputed: dispatch.macsComputed, sourceHints: dispatch.hintCount, overloaded: dispatch.overloaded } }),
       'tenants-reload': () => syncTenants(),
     });
     const metricsAt = metricsListen(root.metrics);

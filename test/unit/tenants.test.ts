@@ -140,17 +140,17 @@ test('dispatch: an initiation goes to the tenant whose key its mac1 was made for
   for (const target of tenants) {
     const { message } = createInitiation({ local: joiner, remotePublicKey: target.kp.publicKey, psk: new Uint8Array(32),
       senderIndex: 7, nowMs: 1000 });
-    assert.equal(disp.pick(message, '198.18.0.9', list)?.name, target.name);
+    assert.equal((disp.pick(message, '198.18.0.9', list, 0) as { name: string }).name, target.name);
     const flipped = Uint8Array.from(message);
     flipped[20] ^= 1;
-    assert.equal(disp.pick(flipped, '198.18.0.9', list), null, 'a changed byte: no tenant');
-    assert.equal(disp.pick(message.subarray(0, 163), '198.18.0.9', list), null, 'wrong size');
+    assert.equal(disp.pick(flipped, '198.18.0.9', list, 0), null, 'a changed byte: no tenant');
+    assert.equal(disp.pick(message.subarray(0, 163), '198.18.0.9', list, 0), null, 'wrong size');
   }
   // the source hint puts the last tenant of a source first: one mac1 instead of three
   const { message } = createInitiation({ local: joiner, remotePublicKey: tenants[2].kp.publicKey, psk: new Uint8Array(32), senderIndex: 8, nowMs: 1 });
   disp.remember('198.18.0.5', 'c');
   const before = disp.macsComputed;
-  assert.equal(disp.pick(message, '198.18.0.5', list)?.name, 'c');
+  assert.equal((disp.pick(message, '198.18.0.5', list, 0) as { name: string }).name, 'c');
   assert.equal(disp.macsComputed - before, 1);
   disp.remember('198.18.0.6', 'a');
   disp.remember('198.18.0.7', 'a');
@@ -161,7 +161,17 @@ test('dispatch: an initiation goes to the tenant whose key its mac1 was made for
   const rotated = crypto.generateKeyPair();
   list[1].publicKey.set(rotated.publicKey);
   const m2 = createInitiation({ local: joiner, remotePublicKey: rotated.publicKey, psk: new Uint8Array(32), senderIndex: 9, nowMs: 2 }).message;
-  assert.equal(disp.pick(m2, '198.18.0.8', list)?.name, 'b');
+  assert.equal((disp.pick(m2, '198.18.0.8', list, 0) as { name: string }).name, 'b');
+  // the full-scan budget: 3 scans per second here; the hinted source still gets its one check
+  const tight = new TenantDispatch(16, 3);
+  const garbage = Uint8Array.from(m2);
+  garbage[30] ^= 1;
+  for (let i = 0; i < 3; i++) assert.equal(tight.pick(garbage, `198.18.1.${i}`, list, 5000), null);
+  assert.equal(tight.pick(garbage, '198.18.1.9', list, 5500), 'overload');
+  assert.equal(tight.overloaded, 1);
+  tight.remember('198.18.0.8', 'b');
+  assert.equal((tight.pick(m2, '198.18.0.8', list, 5600) as { name: string }).name, 'b', 'a hinted source passes under overload');
+  assert.equal(tight.pick(garbage, '198.18.1.9', list, 6000), null, 'a new second: scans again');
 });
 
 test('handshake driver: with a steering slot every local index carries it in the top byte', async () => {
