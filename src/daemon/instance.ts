@@ -84,9 +84,9 @@ export async function startInstance(opts: InstanceOptions): Promise<Instance | n
   const config = loadConfig(opts.configDir);
   const privateKey = loadPrivateKey(opts.configDir);
   const identity = { privateKey, publicKey: crypto.publicKey(privateKey) };
-  const t = opts.tenant;
-  const log = pino({ level: opts.logLevel ?? config.logLevel, base: t ? { name: config.name, tenant: t.name } : { name: config.name } });
-  const prefix = t ? `tenant ${t.name}: ` : '';
+  const tenant = opts.tenant;
+  const log = pino({ level: opts.logLevel ?? config.logLevel, base: tenant ? { name: config.name, tenant: tenant.name } : { name: config.name } });
+  const prefix = tenant ? `tenant ${tenant.name}: ` : '';
   const fail = (line: string): null => {
     process.stderr.write(`bridgehead: ${prefix}${line}\n`);
     opts.onError?.(line);
@@ -97,8 +97,8 @@ export async function startInstance(opts: InstanceOptions): Promise<Instance | n
   const rekeyAfter = rekeyAfterMs(config); // a bad BRIDGEHEAD_REKEY_AFTER_S stops here, before anything starts
   const registry = new PeerRegistry();
   const now = () => Date.now();
-  if (t && config.listen.port !== t.port) {
-    return fail(`listen port ${config.listen.port} differs from the appliance's ${t.port} (all tenants share one port)`);
+  if (tenant && config.listen.port !== tenant.port) {
+    return fail(`listen port ${config.listen.port} differs from the appliance's ${tenant.port} (all tenants share one port)`);
   }
 
   let dp: DataPlane;
@@ -110,7 +110,7 @@ export async function startInstance(opts: InstanceOptions): Promise<Instance | n
     const sw = readEnvSwitches();
     dp = new NativeDataPlane({
       tap: { name: config.tap },
-      listen: t ? { address: config.listen.address, port: t.port } : config.listen,
+      listen: tenant ? { address: config.listen.address, port: tenant.port } : config.listen,
       macTableCapacity: config.macTableCapacity,
       macAgeMs: config.macAgeS * 1000,
       eventQueueCapacity: 1024,
@@ -121,7 +121,7 @@ export async function startInstance(opts: InstanceOptions): Promise<Instance | n
       threadNice: threadNice(config),
       udpOffload: sw.udpOffload ?? true,
       tapGro: sw.tapGro ?? true,
-      ...(t ? { reusePort: true } : {}),
+      ...(tenant ? { reusePort: true } : {}),
       onEvent: (ev: NativeEvent) => onEvent(ev),
     });
   } catch (e) {
@@ -158,10 +158,10 @@ export async function startInstance(opts: InstanceOptions): Promise<Instance | n
 
   const driver = new HandshakeDriver({
     identity, registry, dp, drops, invites: enrollments, log,
-    ...(t ? { indexSlot: t.slot } : {}),
-    onResponded: (peer, tm) => feed(peer, { kind: 'responded' }, tm),
-    onInitiatedKeypair: (peer, tm) => {
-      feed(peer, { kind: 'initiated-keypair' }, tm);
+    ...(tenant ? { indexSlot: tenant.slot } : {}),
+    onResponded: (peer, t) => feed(peer, { kind: 'responded' }, t),
+    onInitiatedKeypair: (peer, t) => {
+      feed(peer, { kind: 'initiated-keypair' }, t);
       log.info({ peer: peer.name }, 'tunnel up');
     },
   });
@@ -176,18 +176,18 @@ export async function startInstance(opts: InstanceOptions): Promise<Instance | n
   applyQos(dp, config, qosEnabled(config));
   const failover = startFailover({ dp, config, registry, log });
   onEvent = (ev: NativeEvent): void => {
-    const tm = now();
+    const t = now();
     try {
       switch (ev.type) {
         case 'handshake':
-          if (t?.routeInitiation && ev.data[0] === 1) t.routeInitiation(ev.from, ev.data, tm);
-          else driver.onDatagram(ev.from, ev.data, tm);
+          if (tenant?.routeInitiation && ev.data[0] === 1) tenant.routeInitiation(ev.from, ev.data, t);
+          else driver.onDatagram(ev.from, ev.data, t);
           break;
         case 'keypair-confirmed': {
           const peer = registry.get(ev.peer);
           if (!peer) break;
-          feed(peer, { kind: 'keypair-confirmed' }, tm);
-          if (peer.provisional) enrollments.confirm(peer, tm);
+          feed(peer, { kind: 'keypair-confirmed' }, t);
+          if (peer.provisional) enrollments.confirm(peer, t);
           log.info({ peer: peer.name }, 'tunnel up');
           break;
         }
@@ -200,24 +200,24 @@ export async function startInstance(opts: InstanceOptions): Promise<Instance | n
         }
         case 'need-handshake': {
           const peer = registry.get(ev.peer);
-          if (peer) feed(peer, { kind: 'need-handshake', canInitiate: peer.endpoint !== null }, tm);
+          if (peer) feed(peer, { kind: 'need-handshake', canInitiate: peer.endpoint !== null }, t);
           break;
         }
         case 'control': {
           const peer = registry.get(ev.peer);
-          if (peer) handleControlMessage({ peer, data: ev.data, dp, drops, log, config, enrollments, failover, nowMs: tm, keyRotation });
+          if (peer) handleControlMessage({ peer, data: ev.data, dp, drops, log, config, enrollments, failover, nowMs: t, keyRotation });
           break;
         }
         case 'probe-ack':
-          pmtu.onAck(ev.peer, ev.id, ev.size, tm);
+          pmtu.onAck(ev.peer, ev.id, ev.size, t);
           break;
         case 'mtu-exceeded':
-          pmtu.onMsgSize(ev.peer, tm);
+          pmtu.onMsgSize(ev.peer, t);
           break;
         case 'neigh':
         case 'neigh-gone':
         case 'probe-answer':
-          failover?.onEvent(ev, tm);
+          failover?.onEvent(ev, t);
           break;
         case 'loop':
           if (ev.state === 'detected') {
@@ -261,7 +261,7 @@ export async function startInstance(opts: InstanceOptions): Promise<Instance | n
     onQos: (q) => { qosConfig = q; } });
   const status = () => buildStatus({ config, identity, registry, dp, drops, startedMs, nowMs: now(),
     pathMtuSource: (id) => pmtu.source(id), failover: () => failover?.status() ?? null,
-    handshakeGuard: (tm) => driver.guardStats(tm) });
+    handshakeGuard: (t) => driver.guardStats(t) });
   const handlers: ControlHandlers = {
     status,
     reload: async () => {
@@ -280,21 +280,21 @@ export async function startInstance(opts: InstanceOptions): Promise<Instance | n
   for (const peer of registry.all()) feed(peer, { kind: 'start', canInitiate: peer.endpoint !== null }, now());
 
   const timer = setInterval(() => {
-    const tm = now();
+    const t = now();
     const stats = dp.stats();
     for (const peer of registry.all()) {
-      if (enrollments.expireIfStale(peer, tm, dp)) continue;
+      if (enrollments.expireIfStale(peer, t, dp)) continue;
       const ps = stats.peers.find((p) => p.id === peer.id);
       feed(peer, {
         kind: 'tick', rxBytes: ps?.rxBytes ?? 0, txBytes: ps?.txBytes ?? 0,
         sendCounter: ps?.currentKey ? BigInt(ps.currentKey.sendCounter) : null,
         canInitiate: peer.endpoint !== null && !peer.provisional,
         persistentKeepaliveMs: peer.persistentKeepaliveMs, jitterMs: randomInt(0, 334), rekeyAfterMs: rekeyAfter,
-      }, tm);
+      }, t);
     }
-    pmtu.tick(stats, tm);
-    failover?.tick(stats, tm);
-    endpointMemory.save(registry.all(), tm);
+    pmtu.tick(stats, t);
+    failover?.tick(stats, t);
+    endpointMemory.save(registry.all(), t);
   }, TICK_MS);
 
   let stopped = false;
