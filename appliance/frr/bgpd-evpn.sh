@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prints an FRR bgpd configuration for a bridgehead VTEP on a BGP-EVPN fabric (docs/INTERNALS.md
-# section 9): iBGP, address family l2vpn evpn only, advertise-all-vni (zebra advertises every
+# section 10): iBGP, address family l2vpn evpn only, advertise-all-vni (zebra advertises every
 # VXLAN VNI it finds: its MACs and MAC+IPs as type-2 routes, itself as a flooding target as a
 # type-3 route, and installs the remote ones in the kernel). The route targets are FRR's
 # automatic ASN:VNI. Peers are the fabric's route reflectors (or, in a lab, the other VTEPs).

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The kernel side of a VXLAN VNI on a BGP-EVPN fabric for bridgehead (docs/INTERNALS.md section 9):
+# The kernel side of a VXLAN VNI on a BGP-EVPN fabric for bridgehead (docs/INTERNALS.md section 10):
 # one Linux bridge per VNI (VLAN-unaware; it is also zebra's SVI for the VNI) holding the VXLAN
 # device (learning off: zebra programs remote MACs from BGP) and bridgehead's TAP (bridgehead
 # puts the TAP into the bridge itself: "bridge" in bridgehead.json). Idempotent.

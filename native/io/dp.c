@@ -102,9 +102,10 @@ bh_dp *bh_dp_create(const bh_dp_config *cfg, int *err, const char **step) {
   atomic_store(&dp->ctr_tap.g[BH_G_TAP_OFFLOAD], (uint64_t)(offload != 0)); /* stats global.tapOffload */
   atomic_store(&dp->ctr_tap.g[BH_G_TAP_UDP_GRO], (uint64_t)dp->tap_reader->gro_udp); /* global.tapUdpGro */
   atomic_store(&dp->ctr_tap.g[BH_G_MAX_FRAME_SIZE], dp->max_frame);
-  rc = bh_udp_open(cfg->listen_address, cfg->listen_port, &dp->udp_family, &dp->port, step);
+  rc = bh_udp_open(cfg->listen_address, cfg->listen_port, cfg->reuse_port, &dp->udp_family, &dp->port, step);
   if (rc < 0) FAIL(rc, *step);
   dp->udp_fd = rc;
+  dp->reuse_port = cfg->reuse_port;
   /* UDP GSO/GRO flags (stats global.udpGso/udpGro), before the threads that read them start */
   if (!cfg->udp_offload_off) {
     atomic_store(&dp->ctr_tx.g[BH_G_UDP_GSO], (uint64_t)bh_udp_gso_probe(rc));

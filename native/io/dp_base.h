@@ -59,6 +59,7 @@ typedef struct {
   int thread_nice;         /* the data-plane threads' nice value (bh_dp_thread_setup), -20..19 */
   int udp_offload_off;     /* 1: no UDP GSO/GRO on the tunnel socket (udp.h; A/B measurements) */
   int tap_gro_off;         /* 1: TAP offloads read side only, every frame written alone (tap_read.h) */
+  int reuse_port;          /* 1: the UDP socket joins a SO_REUSEPORT group (multi-tenant, udp_steer.h) */
 } bh_dp_config;
 
 typedef enum { BH_DP_CREATED, BH_DP_RUNNING, BH_DP_STOPPED } bh_dp_state;
@@ -72,6 +73,7 @@ struct bh_dp_fo;
 typedef struct bh_dp {
   bh_counters ctr_tx, ctr_rx, ctr_js, ctr_tap; /* first: 64-byte aligned blocks; ctr_tap: the TAP reader (tap_read.h) */
   int tap_fd, test_fd, udp_fd, wake_fd, udp_family, tap_is_socket;
+  int reuse_port; /* the socket is in a SO_REUSEPORT group (dp_steer.h) */
   char tap_name[IFNAMSIZ];
   uint16_t port;
   bh_dp_state state;

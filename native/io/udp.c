@@ -16,7 +16,8 @@ static void set_buf(int fd, int force_opt, int opt, int size) {
   (void)setsockopt(fd, SOL_SOCKET, opt, &size, sizeof size);                 /* capped by net.core.*mem_max */
 }
 
-int bh_udp_open(const char *address, uint16_t port, int *family, uint16_t *bound_port, const char **step) {
+int bh_udp_open(const char *address, uint16_t port, int reuse_port, int *family, uint16_t *bound_port,
+                const char **step) {
   bh_endpoint ep;
   int fam = AF_INET;
   if (bh_endpoint_parse(&ep, address, port, AF_INET) != 0) {
@@ -53,6 +54,13 @@ int bh_udp_open(const char *address, uint16_t port, int *family, uint16_t *bound
   if (fam == AF_INET6) {
     int probe6 = IPV6_PMTUDISC_PROBE;
     (void)setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &probe6, sizeof probe6);
+  }
+  /* multi-tenant provider: every tenant's data plane joins one SO_REUSEPORT group (udp_steer.h) */
+  if (reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) {
+    int e = errno;
+    close(fd);
+    *step = "setsockopt SO_REUSEPORT";
+    return -e;
   }
   if (bind(fd, &ep.u.sa, ep.len) < 0) {
     int e = errno;

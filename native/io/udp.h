@@ -20,8 +20,9 @@
 
 /* Binds address:port. Returns the fd or -errno (*step names the failed call; -EINVAL with step
  * "address" if address is not an IP literal). *family and *bound_port receive the socket family
- * and the actual port (useful for port 0). */
-int bh_udp_open(const char *address, uint16_t port, int *family, uint16_t *bound_port, const char **step);
+ * and the actual port (useful for port 0). reuse_port: SO_REUSEPORT before bind. */
+int bh_udp_open(const char *address, uint16_t port, int reuse_port, int *family, uint16_t *bound_port,
+                const char **step);
 
 /* UDP offloads, set up once at creation (best effort; 1 = active, 0 = not available). dp.c skips
  * both when bh_dp_config.udp_offload_off (options.udpOffload false; the daemon's BH_UDP_OFFLOAD=off).

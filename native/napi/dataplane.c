@@ -69,7 +69,7 @@ typedef struct {
   int socketpair;
   char address[BH_ADDRSTRLEN];
   uint64_t port, mac_capacity, mac_age_ms, event_capacity, max_frame, neigh_capacity, neigh_age_ms;
-  int fq, tap_offload, qos, udp_offload, tap_gro;
+  int fq, tap_offload, qos, udp_offload, tap_gro, reuse_port;
   int64_t thread_nice;
   napi_value on_event;
 } dp_opts;
@@ -142,6 +142,10 @@ static int parse_opts(napi_env env, napi_value v, dp_opts *o) {
       bh_get(env, v, "tapGro", &gro) < 0 ||
       (!bh_is_undefined(env, gro) && bh_arg_bool(env, gro, "options.tapGro", &o->tap_gro) < 0))
     return -1;
+  napi_value reuse; /* multi-tenant provider: join a SO_REUSEPORT group (steer.c) */
+  if (bh_get(env, v, "reusePort", &reuse) < 0 ||
+      (!bh_is_undefined(env, reuse) && bh_arg_bool(env, reuse, "options.reusePort", &o->reuse_port) < 0))
+    return -1;
   napi_value nice;
   if (bh_get(env, v, "threadNice", &nice) < 0 ||
       bh_arg_int_opt(env, nice, "options.threadNice", BH_THREAD_NICE_MIN, BH_THREAD_NICE_MAX, BH_THREAD_NICE, &o->thread_nice) < 0)
@@ -191,6 +195,7 @@ static napi_value dp_construct(napi_env env, napi_callback_info info) {
       .thread_nice = (int)o.thread_nice,
       .udp_offload_off = !o.udp_offload,
       .tap_gro_off = !o.tap_gro,
+      .reuse_port = o.reuse_port,
   };
   int err = 0;
   const char *step = "create";
@@ -282,6 +287,7 @@ napi_value bh_js_define_class(napi_env env) {
       M("setPathMtu", bh_m_set_path_mtu),
       M("sendProbe", bh_m_send_probe),
       M("setMssClamp", bh_m_set_mss_clamp),
+      M("setSteering", bh_m_set_steering),
       M("setQos", bh_m_set_qos),
       M("qosStats", bh_m_qos_stats),
       M("stats", bh_m_stats),

@@ -12,6 +12,7 @@ import { COMMANDS } from './commands';
 import type { ActionRunner } from './commands';
 import { CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, makeContext } from './io';
 import { oneLine } from '../util/value-error';
+import { addTenantOption } from './tenant-option';
 
 const results = new WeakMap<Command, { code: number }>();
 
@@ -76,6 +77,7 @@ export function buildProgram(io: CliIo): Command {
   };
   // Subcommands inherit the settings above (output, exitOverride, ...) when created.
   for (const spec of COMMANDS) spec.define(program, io, ctx, run).allowExcessArguments(false);
+  addTenantOption(program);
   return program;
 }
 

@@ -1,5 +1,5 @@
 // The `evpn` section of bridgehead.json: this appliance's segment is a VXLAN VNI of a BGP-EVPN
-// fabric run by FRR (docs/INTERNALS.md section 9). Pure validation; config.ts calls it.
+// fabric run by FRR (docs/INTERNALS.md section 10). Pure validation; config.ts calls it.
 //
 //   absent                              off (the default)
 //   "evpn": { "vni": 100 }              on: the TAP's bridge is the VNI's bridge, VXLAN device

@@ -1,5 +1,5 @@
 // Which of bridgehead's hosts are advertised to the EVPN fabric as MAC+IP, pure (docs/INTERNALS.md
-// section 9.2). zebra advertises a MAC+IP type-2 route for a neighbour entry on the VNI's SVI (the
+// section 10.3). zebra advertises a MAC+IP type-2 route for a neighbour entry on the VNI's SVI (the
 // bridge) whose MAC the bridge has on a local port; bridgehead writes such entries (state NOARP,
 // protocol EVPN_EXPORT_PROTO, so they are recognised as ours and never read back as remote hosts)
 // for the hosts it knows that are not behind another VTEP: the tenant site's hosts (their MACs are

@@ -1,4 +1,4 @@
-// EVPN-learned hosts, pure (docs/INTERNALS.md section 9): what FRR's zebra installed in the kernel
+// EVPN-learned hosts, pure (docs/INTERNALS.md section 10): what FRR's zebra installed in the kernel
 // for hosts behind other VTEPs, turned into neighbour updates and withdrawals for bridgehead.
 //
 //   `ip -j neigh show dev BRIDGE` text  -> parseRemoteNeighbors -> RemoteHost[] (extern_learn only)

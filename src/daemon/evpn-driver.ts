@@ -1,4 +1,4 @@
-// The thin driver of EVPN integration (docs/INTERNALS.md section 9): reads the remote entries FRR's
+// The thin driver of EVPN integration (docs/INTERNALS.md section 10): reads the remote entries FRR's
 // zebra installed for the VNI (neighbours on the bridge, the bridge's FDB: remote VTEPs, LAN ports) every
 // pollMs, steps the pure core (src/control/evpn-neigh.ts) and feeds its actions into partial
 // failover exactly as if the data plane had seen the host on this LAN:

@@ -38,6 +38,9 @@ export interface HandshakeDriverDeps {
   invites: InviteLookup;
   log: { info(o: object, msg: string): void; debug(o: object, msg: string): void; warn(o: object, msg: string): void };
   onResponded(peer: PeerEntry, nowMs: number): void;
+  /** multi-tenant provider (INTERNALS 9): the top byte of every local index, so the kernel steers
+   *  this tenant's data to its socket; absent = any index */
+  indexSlot?: number;
   onInitiatedKeypair(peer: PeerEntry, nowMs: number): void;
 }
 
@@ -184,7 +187,10 @@ export class HandshakeDriver {
     const inUse = (i: number) => [...this.liveIndices.values()].some((l) => l.includes(i)) ||
       this.d.registry.byPendingIndex(i) !== undefined;
     let idx: number;
-    do { idx = randomInt(1, 0xffffffff); } while (inUse(idx));
+    const slot = this.d.indexSlot;
+    do {
+      idx = slot === undefined ? randomInt(1, 0xffffffff) : ((slot << 24) | randomInt(1, 1 << 24)) >>> 0;
+    } while (inUse(idx));
     recent.push(idx);
     if (recent.length > 4) recent.shift();
     this.liveIndices.set(peerId, recent);

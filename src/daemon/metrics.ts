@@ -211,7 +211,7 @@ export async function serveMetrics(d: { listen: { address: string; port: number 
   return server;
 }
 
-function packageVersion(): string {
+export function packageVersion(): string {
   try {
     const v = (JSON.parse(fs.readFileSync(path.join(findPackageRoot(), 'package.json'), 'utf8')) as { version?: unknown }).version;
     return typeof v === 'string' ? v : 'unknown';

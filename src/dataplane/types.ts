@@ -38,6 +38,8 @@ export interface DataPlaneOptions {
   /** With TAP offloads: merge same-flow frames into super-frame writes (default true; false keeps the
    * read side only: the daemon's BH_TAP_GRO=off). */
   tapGro?: boolean;
+  /** multi-tenant provider: the UDP socket joins a SO_REUSEPORT group (docs/INTERNALS.md 9) */
+  reusePort?: boolean;
   /** Nice value of the data-plane threads, -20..19 (default -10: forwarding wins the CPU; a negative value needs CAP_SYS_NICE). */
   threadNice?: number;
   /** partial failover: neighbour table capacity (default 4096, 1 .. 2^20) and the age after which
@@ -236,6 +238,8 @@ export interface DataPlane extends FailoverDataPlane, QosDataPlane {
   sendProbe(id: number, size: number, probeId: number): boolean;
   /** lower the MSS of TCP SYN/SYN-ACK frames sent to a peer to fit its path MTU (default off) */
   setMssClamp(on: boolean): void;
+  /** Steering program of the reuseport group (INTERNALS 9): front position, [slot, position] pairs. */
+  setSteering(front: number, slots: Array<[number, number]>): void;
   stats(): DataPlaneStats;
   macTable(): MacEntry[];
   /** test hook (socketpair mode only): as if the frame arrived on the TAP */

@@ -61,5 +61,6 @@ void suite_mss(void);
 void suite_qos(void);
 void suite_tso(void);
 void suite_gro(void);
+void suite_steer(void);
 
 #endif

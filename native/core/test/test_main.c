@@ -43,6 +43,7 @@ int main(void) {
   suite_qos();
   suite_tso();
   suite_gro();
+  suite_steer();
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
