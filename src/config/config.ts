@@ -25,6 +25,7 @@ import { MtuConfig, parseMtuConfig } from './mtu-config';
 import { FailoverConfig, formatFailoverConfig, parseFailoverConfig } from './failover-config';
 import { QosConfig, VOICE_RULES, formatQosConfig, parseQosConfig } from './qos-config';
 import { MetricsConfig, formatMetricsConfig, parseMetricsConfig } from './metrics-config';
+import { HaConfig, formatHaConfig, parseHaConfig } from './ha-config';
 
 export const CONFIG_VERSION = 1;
 export const DEFAULT_TAP = 'bh0';
@@ -75,12 +76,14 @@ export interface Config {
   rekeyAfterS?: number;
   /** Prometheus /metrics endpoint (src/config/metrics-config.ts); absent = off. */
   metrics?: MetricsConfig;
+  /** Active/standby pair membership (src/config/ha-config.ts); absent = a single appliance. */
+  ha?: HaConfig;
 }
 
 /** rekeyAfterS: shorter than WireGuard's 120 s only, and at least 10 s so one handshake (5 s retry) finishes first. */
 export const REKEY_AFTER_S_RANGE = { min: 10, max: 120 } as const;
 
-const TOP_KEYS = ['version', 'name', 'listen', 'endpoint', 'tap', 'bridge', 'macTableCapacity', 'macAgeS', 'logLevel', 'peers', 'fairQueue', 'mtu', 'failover', 'tapOffload', 'qos', 'threadNice', 'rekeyAfterS', 'metrics'] as const;
+const TOP_KEYS = ['version', 'name', 'listen', 'endpoint', 'tap', 'bridge', 'macTableCapacity', 'macAgeS', 'logLevel', 'peers', 'fairQueue', 'mtu', 'failover', 'tapOffload', 'qos', 'threadNice', 'rekeyAfterS', 'metrics', 'ha'] as const;
 const LISTEN_KEYS = ['address', 'port'] as const;
 const PEER_KEYS = ['name', 'publicKey', 'endpoint', 'psk', 'persistentKeepaliveS', 'addedAt'] as const;
 
@@ -250,6 +253,7 @@ export function parseConfig(raw: unknown, source = 'bridgehead.json'): Config {
   if (c.has(o, 'failover')) cfg.failover = parseFailoverConfig(o.failover, (path, problem, ...v) => c.fail(path, problem, ...v), endpoint);
   if (c.has(o, 'qos')) cfg.qos = parseQosConfig(o.qos, (path, problem, ...v) => c.fail(path, problem, ...v));
   if (c.has(o, 'metrics')) cfg.metrics = parseMetricsConfig(o.metrics, (path, problem, ...v) => c.fail(path, problem, ...v));
+  if (c.has(o, 'ha')) cfg.ha = parseHaConfig(o.ha, (path, problem, ...v) => c.fail(path, problem, ...v));
   return cfg;
 }
 
@@ -275,6 +279,7 @@ export function formatConfig(c: Config): string {
     ...(c.threadNice !== undefined ? { threadNice: c.threadNice } : {}),
     ...(c.rekeyAfterS !== undefined ? { rekeyAfterS: c.rekeyAfterS } : {}),
     ...(c.metrics !== undefined ? { metrics: formatMetricsConfig(c.metrics) } : {}),
+    ...(c.ha !== undefined ? { ha: formatHaConfig(c.ha) } : {}),
     peers: c.peers.map((p) => ({
       name: p.name,
       publicKey: p.publicKey,
