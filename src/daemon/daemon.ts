@@ -8,6 +8,8 @@
 //   control socket ──> status / reload / rotate-key (key-rotation.ts) / failover methods (failover-control.ts)
 //   SIGHUP, control socket `reload` ──> reload.ts (re-read config, apply what can change live)
 //   neigh events, nb-*/fo-* messages, tick ──> partial failover (failover.ts, when enabled)
+//   keepalived notify / LAN replication ──> HA member (ha-driver.ts, when config.ha): standby = TAP
+//     out of the bridge, no WAN sends; active = TAP in, fresh handshakes, announcements
 //   GET /metrics ──> buildStatus + thread CPU ──> Prometheus text (metrics.ts, when enabled)
 
 import { randomInt } from 'node:crypto';
@@ -43,6 +45,8 @@ import { failoverHandlers } from './failover-control';
 import { applyQos, qosEnabled, qosHandlers } from './qos';
 import { serveMetrics } from './metrics';
 import { metricsListen } from '../config/metrics-config';
+import { haHandlers, startHaDriver } from './ha-setup';
+import type { HaDriver } from './ha-driver';
 
 export interface DaemonOptions { configDir: string; logLevel?: string }
 
@@ -103,8 +107,10 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
   }
 
   const enrollments = new Enrollments({ configDir: opts.configDir, log, registry });
+  let ha: HaDriver | null = null;
   const runActions = (peer: PeerEntry, actions: SessionAction[], nowMs: number): void => {
     for (const a of actions) {
+      if (ha && !ha.active && (a.kind === 'initiate' || a.kind === 'keepalive')) continue; // HA standby: silent on the WAN
       switch (a.kind) {
         case 'initiate':
           if (driver.initiate(peer, nowMs)) log.debug({ peer: peer.name, reason: a.reason }, 'handshake started');
@@ -147,11 +153,15 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
   let qosConfig = config.qos;
   applyQos(dp, config, qosEnabled(config));
   const failover = startFailover({ dp, config, registry, log });
+  ha = startHaDriver(config, { configDir: opts.configDir, tap: dp.tapName || config.tap, dp, registry, failover, drops, log, now,
+    onActivate: () => { for (const p of registry.all()) if (!p.provisional) feed(p, { kind: 'start', canInitiate: p.endpoint !== null }, now()); },
+    onDeactivate: () => { for (const p of registry.all()) { dp.expireKeypairs(p.id); registry.setPending(p, null); } } });
   onEvent = (ev: NativeEvent): void => {
     const t = now();
     try {
       switch (ev.type) {
         case 'handshake':
+          if (ha && !ha.active) { drops.add('ha_standby'); break; } // the active member answers
           driver.onDatagram(ev.from, ev.data, t);
           break;
         case 'keypair-confirmed': {
@@ -220,7 +230,8 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
     const tapMtu = tapMtuFor(config.mtu?.maxFrameSize ?? MAX_FRAME_SIZE_DEFAULT);
     if (tapMtu !== null && dp.tapName) await setTapMtu(dp.tapName, tapMtu);
     dp.start();
-    if (config.bridge) await attachToBridge(dp.tapName, config.bridge);
+    if (ha) await ha.start(); // standby until keepalived says MASTER
+    else if (config.bridge) await attachToBridge(dp.tapName, config.bridge);
   } catch (e) {
     dp.stop();
     log.error({ err: (e as Error).message }, 'startup failed');
@@ -232,9 +243,9 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
     onQos: (q) => { qosConfig = q; } });
   setHupHandler(() => { void reloader.reload('SIGHUP'); });
 
-  const status = () => buildStatus({ config, identity, registry, dp, drops, startedMs, nowMs: now(),
+  const status = () => ({ ...buildStatus({ config, identity, registry, dp, drops, startedMs, nowMs: now(),
     pathMtuSource: (id) => pmtu.source(id), failover: () => failover?.status() ?? null,
-    handshakeGuard: (t) => driver.guardStats(t) });
+    handshakeGuard: (t) => driver.guardStats(t) }), ...(ha ? { ha: ha.status() } : {}) });
   let server: { close(): Promise<void> } | null = null;
   let metrics: { close(): Promise<void> } | null = null;
   try {
@@ -247,6 +258,7 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
       },
       'rotate-key': () => keyRotation.rotate(),
       ...qosHandlers(dp, () => ({ qos: qosConfig })),
+      ...haHandlers(ha),
       ...failoverHandlers({ dp, driver: failover, now, peerName: (id) => registry.get(id)?.name ?? `peer ${id}` }),
     });
     const metricsAt = metricsListen(config.metrics); // settings take effect at start (reload keeps them)
@@ -289,6 +301,7 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
       log.info({ signal }, 'stopping');
       clearInterval(timer);
       failover?.close();
+      ha?.close();
       void Promise.all([server?.close(), metrics?.close()]).finally(() => {
         dp.stop(); // removes the TAP, zeroes the session keys
         for (const p of registry.all()) p.psk.fill(0);

@@ -3,6 +3,7 @@
 import type { QosStats } from '../dataplane/qos-types';
 
 import type { FailoverStatus } from './failover-replies';
+import type { HaStatus } from './ha-status';
 
 export interface PeerStatus {
   name: string;
@@ -54,6 +55,8 @@ export interface StatusSnapshot {
   qos?: QosStats;
   /** Partial failover (src/daemon/failover.ts): site, conflicts, counters. Optional: older daemons. */
   failover?: FailoverStatus | { enabled: false };
+  /** HA pair member (src/daemon/ha-driver.ts). Absent: not a pair member (or an older daemon). */
+  ha?: HaStatus;
   /** Handshake DoS defence (control/handshake-guard.ts). Optional: older daemons do not report it. */
   handshakeGuard?: {
     underLoad: boolean; cookieRepliesSent: number; cookieRepliesReceived: number; mac2Accepted: number;

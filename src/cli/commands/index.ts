@@ -14,7 +14,8 @@ import { resolveCommand } from './resolve';
 import { qosCommand } from './qos';
 import { completionCommand } from './completion';
 import { rotateKeyCommand } from './rotate-key';
+import { haCommand } from './ha';
 
 export const COMMANDS: readonly CommandSpec[] = [initCommand, inviteCommand, invitesCommand, joinCommand, upCommand, statusCommand, peersCommand, peerCommand, reloadCommand, rotateKeyCommand, captureCommand,
-  neighborsCommand, fdbCommand, failoverCommand, failbackCommand, resolveCommand, qosCommand, completionCommand];
+  neighborsCommand, fdbCommand, failoverCommand, failbackCommand, resolveCommand, qosCommand, haCommand, completionCommand];
 export type { CommandSpec, ActionRunner } from './types';
