@@ -15,7 +15,7 @@
 import { randomInt } from 'node:crypto';
 import pino from 'pino';
 import * as crypto from '../control/crypto';
-import { step, type SessionAction, type SessionEvent } from '../control/session';
+import { initialSession, step, type SessionAction, type SessionEvent } from '../control/session';
 import { loadConfig, loadPrivateKey } from '../config/store';
 import type { Config } from '../config/types';
 import { loadDataPlane } from '../dataplane/native';
@@ -154,8 +154,9 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
   applyQos(dp, config, qosEnabled(config));
   const failover = startFailover({ dp, config, registry, log });
   ha = startHaDriver(config, { configDir: opts.configDir, tap: dp.tapName || config.tap, dp, registry, failover, drops, log, now,
-    onActivate: () => { for (const p of registry.all()) if (!p.provisional) feed(p, { kind: 'start', canInitiate: p.endpoint !== null }, now()); },
-    onDeactivate: () => { for (const p of registry.all()) { dp.expireKeypairs(p.id); registry.setPending(p, null); } } });
+    // a fresh session per peer both ways: no stale handshake timer delays the takeover's first initiation
+    onActivate: () => { for (const p of registry.all()) if (!p.provisional) { p.session = initialSession(); feed(p, { kind: 'start', canInitiate: p.endpoint !== null }, now()); } },
+    onDeactivate: () => { for (const p of registry.all()) { dp.expireKeypairs(p.id); registry.setPending(p, null); p.session = initialSession(); } } });
   onEvent = (ev: NativeEvent): void => {
     const t = now();
     try {

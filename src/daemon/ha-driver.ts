@@ -69,6 +69,7 @@ export class HaDriver {
   private timer: NodeJS.Timeout | null = null;
   private linkChain: Promise<void> = Promise.resolve();
   private lastHealthWriteMs = -Infinity;
+  private lastStepdown = '';
   private lastVersionCheckMs = -Infinity;
   private tableHash = '';
   private version = 0;
@@ -106,6 +107,8 @@ export class HaDriver {
     this.socket?.close();
     this.socket = null;
     try { fs.rmSync(this.healthPath()); } catch { /* gone already */ }
+    // a stopped daemon hands MASTER over at once instead of at the track script's next run
+    this.writeSmall(path.join(this.d.configDir, 'ha-stepdown'), '1\n');
   }
 
   /** True while this member may send on the WAN and bridge (active). */
@@ -135,13 +138,22 @@ export class HaDriver {
   private writeHealth(now: number, force = false): void {
     if (!force && now - this.lastHealthWriteMs < HEALTH_WRITE_MS) return;
     this.lastHealthWriteMs = now;
-    const text = this.s.healthOk ? 'ok\n' : `stepped-down ${this.s.stepDownReason ?? ''}\n`;
+    this.writeSmall(this.healthPath(), this.s.healthOk ? 'ok\n' : `stepped-down ${this.s.stepDownReason ?? ''}\n`);
+    // keepalived's track_file (inotify): only rewritten when it changes
+    const stepdown = this.s.healthOk ? '0\n' : '1\n';
+    if (stepdown !== this.lastStepdown) {
+      this.lastStepdown = stepdown;
+      this.writeSmall(path.join(this.d.configDir, 'ha-stepdown'), stepdown);
+    }
+  }
+
+  private writeSmall(file: string, text: string): void {
     try {
-      const tmp = `${this.healthPath()}.tmp`;
+      const tmp = `${file}.tmp`;
       fs.writeFileSync(tmp, text, { mode: 0o600 });
-      fs.renameSync(tmp, this.healthPath());
+      fs.renameSync(tmp, file);
     } catch (e) {
-      this.d.log.warn({ err: (e as Error).message }, 'ha: cannot write the health file');
+      this.d.log.warn({ err: (e as Error).message, file }, 'ha: cannot write the health file');
     }
   }
 
