@@ -142,6 +142,39 @@ describe('ha: active/standby pair at the provider site', () => {
     await active.waitRole(false, 20000);
   });
 
+  it('split: VRRP between the members blocked, both MASTER: one steps down, never two TAPs in a bridge', 120000, async () => {
+    const { pa, pb } = need();
+    const P = S.prefix;
+    // VRRP (IP protocol 112) dropped on the WAN bridge: each keepalived thinks the other is gone
+    await runOk(['ip', 'netns', 'exec', `${P}-wan`, 'nft', '-f', '-'], { timeoutMs: 5000,
+      input: 'table bridge bhhasplit {\n chain vrrpdrop {\n  type filter hook forward priority 0; policy accept;\n  ip protocol 112 drop\n }\n}\n' });
+    try {
+      const deadline = Date.now() + 8000;
+      let bothMaster = false;
+      let bothInBridge = 0;
+      while (Date.now() < deadline) {
+        const [a, b] = await Promise.all([pa.ha(), pb.ha()]);
+        if (a.role === 'master' && b.role === 'master') bothMaster = true;
+        const [ta, tb] = await Promise.all([pa.tapState(), pb.tapState()]);
+        if (ta?.inBridge && tb?.inBridge) bothInBridge++;
+        await sleep(200);
+      }
+      const [a, b] = await Promise.all([pa.ha(), pb.ha()]);
+      log(`split: keepalived both MASTER seen: ${bothMaster}; samples with both TAPs in a bridge: ${bothInBridge}; ` +
+        `pa ${a.role}/${a.active ? 'active' : 'standby'} splits ${a.counters.splits}, pb ${b.role}/${b.active ? 'active' : 'standby'} splits ${b.counters.splits}`);
+      assert.ok(bothMaster, 'the blocked VRRP made both members MASTER (the split happened)');
+      assert.equal([a.active, b.active].filter(Boolean).length, 1, 'exactly one member active');
+      assert.equal(bothInBridge, 0, 'never both TAPs in their bridges');
+    } finally {
+      await run(['ip', 'netns', 'exec', `${P}-wan`, 'nft', 'delete', 'table', 'bridge', 'bhhasplit'], { timeoutMs: 5000 });
+    }
+    await waitFor('keepalived agrees again (one MASTER, one BACKUP)', 20000, async () => {
+      const [a, b] = await Promise.all([pa.ha(), pb.ha()]);
+      return [a.role, b.role].sort().join() === 'backup,master' && a.active !== b.active;
+    });
+    await T.waitForPing('t1', ADDR.p1, 15000);
+  });
+
   it('a failed-over host stays failed over across a takeover; its returning original is flagged', 180000, async () => {
     const { tenant } = need();
     const { active, standby } = await activeAndStandby();
