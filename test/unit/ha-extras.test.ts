@@ -15,7 +15,7 @@ import type { HostRecord } from '../../src/control/mobility';
 const HA: HaConfig = { enabled: true, member: 'prov-a', listen: '198.18.2.2:19481', peer: '198.18.2.3:19481',
   secret: Buffer.alloc(32, 1).toString('base64'), vrrpId: 51, priority: 120, preempt: false, vrrpInterface: 'wan0',
   virtualAddress: '198.18.1.10/24', advertIntervalMs: 500 };
-const PATHS = { cli: '/usr/local/bin/bridgehead', check: '/opt/bridgehead/appliance/bridgehead-ha-check.sh', configDir: '/etc/bridgehead', scriptSecurity: true };
+const PATHS = { notify: '/usr/local/bin/bridgehead ha notify', check: '/opt/bridgehead/appliance/bridgehead-ha-check.sh', configDir: '/etc/bridgehead', scriptSecurity: true };
 
 test('keepalived.conf: nopreempt by default, notify hooks, track script and step-down file, VIP; keepalived accepts it', () => {
   const c = keepalivedConf(HA, PATHS);
@@ -28,7 +28,7 @@ test('keepalived.conf: nopreempt by default, notify hooks, track script and step
   }
   assert.ok(!keepalivedConf({ ...HA, preempt: true }, PATHS).includes('nopreempt'));
   assert.ok(!keepalivedConf({ ...HA, virtualAddress: null }, PATHS).includes('virtual_ipaddress'));
-  assert.throws(() => keepalivedConf(HA, { ...PATHS, cli: 'bridgehead' }), /absolute/);
+  assert.throws(() => keepalivedConf(HA, { ...PATHS, notify: 'bridgehead ha notify' }), /absolute/);
   assert.throws(() => keepalivedConf(HA, { ...PATHS, check: '/x"y' }), /unsupported character/);
   // keepalived's own config check, when it is installed (scripts/setup.sh installs it)
   let have = true;

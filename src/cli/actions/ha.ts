@@ -116,12 +116,12 @@ export async function haImportAction(file: string, o: { config: string; force: b
   return 0;
 }
 
-export async function haKeepalivedAction(o: { config: string; cli: string; check: string; scriptSecurity: boolean; out: string },
+export async function haKeepalivedAction(o: { config: string; notify: string; check: string; scriptSecurity: boolean; out: string },
   ctx: CliContext): Promise<number> {
   const ha = haSection(o.config);
   let text: string;
   try {
-    text = keepalivedConf(ha, { cli: o.cli, check: o.check, configDir: path.resolve(o.config), scriptSecurity: o.scriptSecurity });
+    text = keepalivedConf(ha, { notify: o.notify, check: o.check, configDir: path.resolve(o.config), scriptSecurity: o.scriptSecurity });
   } catch (e) {
     throw new CliError((e as Error).message);
   }

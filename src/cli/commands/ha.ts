@@ -49,11 +49,12 @@ export const haCommand: CommandSpec = {
     ha.command('keepalived-conf').allowExcessArguments(false)
       .summary('print keepalived.conf for this member (VRRP instance, notify hooks, track script)')
       .addOption(configOption(io))
-      .addOption(new Option('--cli <COMMAND>', 'absolute command keepalived runs for "ha notify"').default('/usr/local/bin/bridgehead'))
+      .addOption(new Option('--notify <COMMAND>', 'absolute notify command; keepalived appends STATE -c DIR ' +
+        '(lean: "/usr/bin/node /opt/bridgehead/dist/src/cli/ha-notify-main.js")').default('/usr/local/bin/bridgehead ha notify'))
       .addOption(new Option('--check <PATH>', 'the track script').default('/opt/bridgehead/appliance/bridgehead-ha-check.sh'))
       .option('--no-script-security', 'leave out enable_script_security (scripts not owned by root)')
       .addOption(new Option('-o, --out <FILE>', 'write it to FILE; "-" = stdout').default('-'))
-      .action(run(async (opts: { config: string; cli: string; check: string; scriptSecurity: boolean; out: string }) => haKeepalivedAction(opts, ctx)));
+      .action(run(async (opts: { config: string; notify: string; check: string; scriptSecurity: boolean; out: string }) => haKeepalivedAction(opts, ctx)));
     return ha;
   },
 };

@@ -104,7 +104,7 @@ export class HaMember {
   /** keepalived.conf from `ha keepalived-conf`, then keepalived in this namespace (foreground, bounded). */
   async startKeepalived(): Promise<void> {
     const conf = path.join(this.app.dir, 'keepalived.conf');
-    await this.app.cliOk(['ha', 'keepalived-conf', '--config', this.app.dir, '--cli', `${NODE} ${CLI}`,
+    await this.app.cliOk(['ha', 'keepalived-conf', '--config', this.app.dir, '--notify', `${NODE} ${path.join(path.dirname(CLI), 'ha-notify-main.js')}`,
       '--check', path.join(REPO, 'appliance', 'bridgehead-ha-check.sh'), '--no-script-security', '-o', conf]);
     const pid = (x: string) => path.join(this.app.dir, `keepalived-${x}.pid`);
     this.kaStarts++;
