@@ -89,10 +89,10 @@ export class BridgeheadMetrics {
   // process
   private readonly threadCpu = this.counter('dataplane_thread_cpu_seconds', 'CPU time of a data-plane thread (user + system)', ['thread']);
   // HA pair member (absent: no series)
-  private readonly haActive = this.gauge('ha_active', '1 while this HA member is active (TAP in the bridge, sending on the WAN)');
-  private readonly haRole = this.gauge('ha_role', 'keepalived state of this HA member (1 for the current one)', ['role']);
-  private readonly haPeerAlive = this.gauge('ha_peer_member_alive', '1 while the other HA member\'s heartbeats arrive');
-  private readonly haLastTakeover = this.gauge('ha_last_takeover_timestamp_seconds', 'Unix time this member last became active (0: never)');
+  private readonly haActive = this.gauge('ha_active', '1 while this HA member is active (TAP in the bridge, sending on the WAN)', ['member']);
+  private readonly haRole = this.gauge('ha_role', 'keepalived state of this HA member (1 for the current one)', ['member', 'role']);
+  private readonly haPeerAlive = this.gauge('ha_peer_member_alive', '1 while the other HA member\'s heartbeats arrive', ['member']);
+  private readonly haLastTakeover = this.gauge('ha_last_takeover_timestamp_seconds', 'Unix time this member last became active (0: never)', ['member']);
   private readonly haEvents = this.counter('ha_events', 'HA member counters (takeovers, splits, handovers, replication drops, ...)', ['event']);
   private readonly uptime = this.gauge('uptime_seconds', 'Seconds since the daemon started');
 
@@ -174,10 +174,11 @@ export class BridgeheadMetrics {
   private updateHa(s: StatusSnapshot, nowMs: number): void {
     const h = s.ha;
     if (!h || !h.enabled) return;
-    this.haActive.set(h.active ? 1 : 0);
-    for (const r of ['init', 'master', 'backup', 'fault']) this.haRole.set({ role: r }, h.role === r ? 1 : 0);
-    this.haPeerAlive.set(h.peerMember?.alive ? 1 : 0);
-    this.haLastTakeover.set(h.lastTakeover ? (nowMs - h.lastTakeover.ageMs) / 1000 : 0);
+    const member = h.member;
+    this.haActive.set({ member }, h.active ? 1 : 0);
+    for (const role of ['init', 'master', 'backup', 'fault']) this.haRole.set({ member, role }, h.role === role ? 1 : 0);
+    this.haPeerAlive.set({ member }, h.peerMember?.alive ? 1 : 0);
+    this.haLastTakeover.set({ member }, h.lastTakeover ? (nowMs - h.lastTakeover.ageMs) / 1000 : 0);
     for (const [event, n] of Object.entries(h.counters)) this.haEvents.inc({ event: snakeCase(event) }, n);
   }
 
