@@ -32,6 +32,7 @@ import { attachToBridge, detachFromBridge } from './ha-link';
 export const HA_TICK_MS = 100;
 const HEALTH_WRITE_MS = 500;
 const VERSION_CHECK_MS = 500;
+const NO_VERDICT_WARN_MS = 30_000;
 /** Announcement rounds after a takeover (ms after activation): gratuitous ARP / unsolicited NA. */
 export const ANNOUNCE_AT_MS = [0, 100, 300];
 
@@ -70,6 +71,8 @@ export class HaDriver {
   private linkChain: Promise<void> = Promise.resolve();
   private lastHealthWriteMs = -Infinity;
   private lastStepdown = '';
+  private readonly startedMs = Date.now();
+  private warnedNoVerdict = false;
   private lastVersionCheckMs = -Infinity;
   private tableHash = '';
   private version = 0;
@@ -172,6 +175,10 @@ export class HaDriver {
 
   private feed(ev: HaEvent): void {
     const now = this.d.now();
+    if (this.s.role === 'init' && !this.warnedNoVerdict && now - this.startedMs > NO_VERDICT_WARN_MS) {
+      this.warnedNoVerdict = true; // standby until keepalived speaks: say so once
+      this.d.log.warn({ afterMs: now - this.startedMs }, 'ha: no keepalived notify yet: this member stays standby (is keepalived running with the generated config?)');
+    }
     if (ev.kind === 'tick' && this.s.active && now - this.lastVersionCheckMs >= VERSION_CHECK_MS) {
       this.lastVersionCheckMs = now;
       this.checkVersion();
