@@ -71,3 +71,9 @@ test('replicated host records: round trip keeps site, seq, pin and the conflict 
   assert.equal(shareEntryOf(back).flags & NB_PINNED, NB_PINNED);
   assert.equal(fromReplicated(toReplicated({ ...r, conflict: null }), 'quarantine', 1).conflict, null);
 });
+
+test('appliance/keepalived.conf.example is what keepalived-conf generates for its example member', () => {
+  const file = path.join(__dirname, '..', '..', '..', 'appliance', 'keepalived.conf.example');
+  const example = { ...HA, priority: 100, listen: '198.18.20.2:19481', peer: '198.18.20.3:19481' };
+  assert.equal(fs.readFileSync(file, 'utf8'), keepalivedConf(example, PATHS));
+});
