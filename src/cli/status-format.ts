@@ -8,6 +8,7 @@ import { formatDurationLong } from '../util/duration';
 
 export { formatBytes };
 import { formatFailoverStatus } from './failover-format';
+import { formatHaStatus } from './ha-format';
 import { formatQosStatus } from './qos-format';
 import { formatEvpnStatus } from './evpn-format';
 
@@ -130,6 +131,7 @@ export function formatStatus(s: StatusSnapshot): string {
   for (const p of s.peers) out.push('', ...formatPeer(p));
   out.push(...formatFailoverStatus(s.failover));
   out.push(...formatEvpnStatus(s.evpn));
+  out.push(...formatHaStatus(s.ha));
 
   const drops = Object.entries(s.drops)
     .filter(([, n]) => typeof n === 'number' && n > 0)

@@ -2,7 +2,7 @@
 // metrics, SIGHUP (reload) and SIGTERM/SIGINT (stop). A provider appliance with named tenants
 // runs one instance per tenant instead (provider.ts, docs/INTERNALS.md section 9).
 //
-//   control socket ──> status / reload / rotate-key / qos / failover methods (instance.handlers)
+//   control socket ──> status / reload / rotate-key / qos / failover / ha methods (instance.handlers)
 //   SIGHUP ──> reload.ts (re-read config, apply what can change live)
 //   GET /metrics ──> buildStatus + thread CPU ──> Prometheus text (metrics.ts, when enabled)
 

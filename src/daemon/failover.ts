@@ -20,7 +20,7 @@ import { randomInt } from 'node:crypto';
 import { encodePeerMessage } from '../control/peer-channel-messages';
 import type { FailoverMessage } from '../control/failover-messages';
 import * as mob from '../control/mobility';
-import { NB_RESOLVED, type NeighborMessage } from '../control/neighbor-messages';
+import { NB_RESOLVED, type NeighborEntry, type NeighborMessage } from '../control/neighbor-messages';
 import * as nsync from '../control/neighbor-sync';
 import type { FailoverConfig } from '../config/failover-config';
 import { dataPlaneFailoverOptions } from '../config/failover-config';
@@ -90,6 +90,7 @@ export class FailoverDriver {
   }
 
   get site(): mob.Site { return this.cfg.site; }
+  get conflictPolicy(): mob.ConflictPolicy { return this.cfg.conflictPolicy; }
 
   /** Reload: new data-plane options and policy; the site needs a restart (kept, logged). */
   reconfigure(cfg: FailoverConfig): void {
@@ -439,6 +440,30 @@ export class FailoverDriver {
   }
 
   // ------------------------------------------------------------------ status
+
+  /** HA replication (src/daemon/ha-table.ts): every peer's mobility records, read-only. */
+  haRecords(): Array<{ peerId: number; hosts: Iterable<mob.HostRecord> }> {
+    return [...this.peers.values()].map((p) => ({ peerId: p.id, hosts: p.mob.hosts.values() }));
+  }
+
+  /** HA takeover: the active member's records for one peer replace ours and are applied as
+   *  mobility would have: data-plane entries, quarantines, and this site's hosts shared again. */
+  haAdopt(peerId: number, hosts: mob.HostRecord[], shareOf: (r: mob.HostRecord) => NeighborEntry,
+    nowMs: number): number {
+    const p = this.peer(peerId);
+    if (!p) return 0;
+    for (const r of p.mob.hosts.values()) if (r.conflict?.quarantined) this.quarantine(r.ip, r.conflict.quarantined.mac, false, nowMs, r.conflict.quarantined.site);
+    p.mob.hosts.clear();
+    for (const r of hosts) {
+      if (p.mob.hosts.size >= p.mob.cfg.maxHosts) break;
+      p.mob.hosts.set(r.ip, r);
+      const frozen = r.conflict !== null && r.conflict.policy !== 'log-only';
+      this.apply(p, { kind: 'neigh-set', ip: r.ip, mac: r.mac, site: r.site, seq: r.seq, router: r.router, frozen }, nowMs);
+      if (r.conflict?.quarantined) this.apply(p, { kind: 'quarantine', ip: r.ip, ...r.conflict.quarantined }, nowMs);
+      if (r.site === this.cfg.site) this.syncStep(p, { kind: 'local-upsert', entry: shareOf(r) }, nowMs);
+    }
+    return p.mob.hosts.size;
+  }
 
   status(): FailoverStatus {
     const counters: Record<string, number> = { ...this.counters };

@@ -8,13 +8,15 @@
 //   start: endpoints.json ──> peers without a configured endpoint initiate to their last one
 //   reload (reload.ts), rotate-key (key-rotation.ts), failover/qos methods: `handlers`
 //   neigh events, nb-*/fo-* messages, tick ──> partial failover (failover.ts, when enabled)
+//   keepalived notify / LAN replication ──> HA member (ha-driver.ts, when config.ha): standby = TAP
+//     out of the bridge, no WAN sends; active = TAP in, fresh handshakes, announcements
 //
 // The caller owns the control socket, metrics, signals and the process.
 
 import { randomInt } from 'node:crypto';
 import pino from 'pino';
 import * as crypto from '../control/crypto';
-import { step, type SessionAction, type SessionEvent } from '../control/session';
+import { initialSession, step, type SessionAction, type SessionEvent } from '../control/session';
 import { loadConfig, loadPrivateKey } from '../config/store';
 import type { Config } from '../config/types';
 import { loadDataPlane } from '../dataplane/native';
@@ -43,6 +45,8 @@ import { KeyRotation } from './key-rotation';
 import { startFailover } from './failover-setup';
 import { failoverHandlers } from './failover-ctlsock';
 import { startEvpn } from './evpn-driver';
+import { haHandlers, startHaDriver } from './ha-setup';
+import type { HaDriver } from './ha-driver';
 import { applyQos, qosEnabled, qosHandlers } from './qos';
 
 const TICK_MS = 250;
@@ -131,8 +135,10 @@ export async function startInstance(opts: InstanceOptions): Promise<Instance | n
   }
 
   const enrollments = new Enrollments({ configDir: opts.configDir, log, registry });
+  let ha: HaDriver | null = null;
   const runActions = (peer: PeerEntry, actions: SessionAction[], nowMs: number): void => {
     for (const a of actions) {
+      if (ha && !ha.active && (a.kind === 'initiate' || a.kind === 'keepalive')) continue; // HA standby: silent on the WAN
       switch (a.kind) {
         case 'initiate':
           if (driver.initiate(peer, nowMs)) log.debug({ peer: peer.name, reason: a.reason }, 'handshake started');
@@ -177,11 +183,16 @@ export async function startInstance(opts: InstanceOptions): Promise<Instance | n
   applyQos(dp, config, qosEnabled(config));
   const failover = startFailover({ dp, config, registry, log });
   const evpn = startEvpn({ cfg: config.evpn, failover, dp, log });
+  ha = startHaDriver(config, { configDir: opts.configDir, tap: dp.tapName || config.tap, dp, registry, failover, drops, log, now,
+    // a fresh session per peer both ways: no stale handshake timer delays the takeover's first initiation
+    onActivate: () => { for (const p of registry.all()) if (!p.provisional) { p.session = initialSession(); feed(p, { kind: 'start', canInitiate: p.endpoint !== null }, now()); } },
+    onDeactivate: () => { for (const p of registry.all()) { dp.expireKeypairs(p.id); registry.setPending(p, null); p.session = initialSession(); } } });
   onEvent = (ev: NativeEvent): void => {
     const t = now();
     try {
       switch (ev.type) {
         case 'handshake':
+          if (ha && !ha.active) { drops.add('ha_standby'); break; } // the active member answers
           if (tenant?.routeInitiation && ev.data[0] === 1) tenant.routeInitiation(ev.from, ev.data, t);
           else driver.onDatagram(ev.from, ev.data, t);
           break;
@@ -251,8 +262,10 @@ export async function startInstance(opts: InstanceOptions): Promise<Instance | n
     const tapMtu = tapMtuFor(config.mtu?.maxFrameSize ?? MAX_FRAME_SIZE_DEFAULT);
     if (tapMtu !== null && dp.tapName) await setTapMtu(dp.tapName, tapMtu);
     dp.start();
-    if (config.bridge) await attachToBridge(dp.tapName, config.bridge);
+    if (ha) await ha.start(); // standby until keepalived says MASTER
+    else if (config.bridge) await attachToBridge(dp.tapName, config.bridge);
   } catch (e) {
+    ha?.close();
     evpn?.stop();
     failover?.close();
     dp.stop();
@@ -262,9 +275,9 @@ export async function startInstance(opts: InstanceOptions): Promise<Instance | n
 
   const reloader = new Reloader({ configDir: opts.configDir, registry, dp, log, failover, running: config, pmtu,
     onQos: (q) => { qosConfig = q; } });
-  const status = () => buildStatus({ config, identity, registry, dp, drops, startedMs, nowMs: now(),
+  const status = () => ({ ...buildStatus({ config, identity, registry, dp, drops, startedMs, nowMs: now(),
     pathMtuSource: (id) => pmtu.source(id), failover: () => failover?.status() ?? null, evpn: () => evpn?.status() ?? null,
-    handshakeGuard: (t) => driver.guardStats(t) });
+    handshakeGuard: (t) => driver.guardStats(t) }), ...(ha ? { ha: ha.status() } : {}) });
   const handlers: CtlsockHandlers = {
     status,
     reload: async () => {
@@ -274,6 +287,7 @@ export async function startInstance(opts: InstanceOptions): Promise<Instance | n
     },
     'rotate-key': () => keyRotation.rotate(),
     ...qosHandlers(dp, () => ({ qos: qosConfig })),
+    ...haHandlers(ha),
     ...failoverHandlers({ dp, driver: failover, now, peerName: (id) => registry.get(id)?.name ?? `peer ${id}` }),
   };
 
@@ -304,12 +318,16 @@ export async function startInstance(opts: InstanceOptions): Promise<Instance | n
   return {
     config, dp, publicKey: identity.publicKey, log, drops, status, handlers,
     reload: (reason) => reloader.reload(reason),
-    onHandshake: (from, data, nowMs) => driver.onDatagram(from, data, nowMs),
+    onHandshake: (from, data, nowMs) => {
+      if (ha && !ha.active) { drops.add('ha_standby'); return; } // the active member answers
+      driver.onDatagram(from, data, nowMs);
+    },
     stop() {
       if (stopped) return;
       stopped = true;
       clearInterval(timer);
       evpn?.stop();
+      ha?.close();
       failover?.close();
       dp.stop(); // removes the TAP, zeroes the session keys
       for (const p of registry.all()) p.psk.fill(0);

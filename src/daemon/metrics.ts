@@ -88,6 +88,12 @@ export class BridgeheadMetrics {
   private readonly fqBacklog = this.gauge('fq_backlog_packets', 'Frames waiting in the fair queue (fq_codel transmit path)');
   // process
   private readonly threadCpu = this.counter('dataplane_thread_cpu_seconds', 'CPU time of a data-plane thread (user + system)', ['thread']);
+  // HA pair member (absent: no series)
+  private readonly haActive = this.gauge('ha_active', '1 while this HA member is active (TAP in the bridge, sending on the WAN)', ['member']);
+  private readonly haRole = this.gauge('ha_role', 'keepalived state of this HA member (1 for the current one)', ['member', 'role']);
+  private readonly haPeerAlive = this.gauge('ha_peer_member_alive', '1 while the other HA member\'s heartbeats arrive', ['member']);
+  private readonly haLastTakeover = this.gauge('ha_last_takeover_timestamp_seconds', 'Unix time this member last became active (0: never)', ['member']);
+  private readonly haEvents = this.counter('ha_events', 'HA member counters (takeovers, splits, handovers, replication drops, ...)', ['event']);
   private readonly uptime = this.gauge('uptime_seconds', 'Seconds since the daemon started');
 
   constructor(build: BuildInfo, opts: { processMetrics?: boolean } = {}) {
@@ -145,6 +151,7 @@ export class BridgeheadMetrics {
     this.macAged.inc(s.macTable.aged);
     this.updateFailover(s);
     this.updateQueues(s);
+    this.updateHa(s, m.nowMs);
     for (const c of m.threadCpu) this.threadCpu.inc({ thread: c.thread }, c.seconds);
     this.uptime.set(s.uptimeMs / 1000);
   }
@@ -162,6 +169,17 @@ export class BridgeheadMetrics {
     this.neighFull.inc(dp.neighTable.full);
     this.foQuarantined.set(dp.quarantinedMacs);
     this.foProxied.inc(dp.arpProxied + dp.ndProxied);
+  }
+
+  private updateHa(s: StatusSnapshot, nowMs: number): void {
+    const h = s.ha;
+    if (!h || !h.enabled) return;
+    const member = h.member;
+    this.haActive.set({ member }, h.active ? 1 : 0);
+    for (const role of ['init', 'master', 'backup', 'fault']) this.haRole.set({ member, role }, h.role === role ? 1 : 0);
+    this.haPeerAlive.set({ member }, h.peerMember?.alive ? 1 : 0);
+    this.haLastTakeover.set({ member }, h.lastTakeover ? (nowMs - h.lastTakeover.ageMs) / 1000 : 0);
+    for (const [event, n] of Object.entries(h.counters)) this.haEvents.inc({ event: snakeCase(event) }, n);
   }
 
   private updateQueues(s: StatusSnapshot): void {

@@ -4,6 +4,7 @@ import type { QosStats } from '../dataplane/qos-types';
 
 import type { FailoverStatus } from './failover-replies';
 import type { EvpnStatus } from './evpn-status';
+import type { HaStatus } from './ha-status';
 
 export interface PeerStatus {
   name: string;
@@ -57,6 +58,8 @@ export interface StatusSnapshot {
   failover?: FailoverStatus | { enabled: false };
   /** EVPN integration (src/daemon/evpn-driver.ts); absent when off. */
   evpn?: EvpnStatus;
+  /** HA pair member (src/daemon/ha-driver.ts). Absent: not a pair member (or an older daemon). */
+  ha?: HaStatus;
   /** Handshake DoS defence (control/handshake-guard.ts). Optional: older daemons do not report it. */
   handshakeGuard?: {
     underLoad: boolean; cookieRepliesSent: number; cookieRepliesReceived: number; mac2Accepted: number;

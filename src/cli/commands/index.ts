@@ -15,7 +15,8 @@ import { qosCommand } from './qos';
 import { completionCommand } from './completion';
 import { rotateKeyCommand } from './rotate-key';
 import { tenantCommand } from './tenant';
+import { haCommand } from './ha';
 
 export const COMMANDS: readonly CommandSpec[] = [initCommand, inviteCommand, invitesCommand, joinCommand, upCommand, statusCommand, peersCommand, peerCommand, reloadCommand, rotateKeyCommand, captureCommand,
-  neighborsCommand, fdbCommand, failoverCommand, failbackCommand, resolveCommand, qosCommand, tenantCommand, completionCommand];
+  neighborsCommand, fdbCommand, failoverCommand, failbackCommand, resolveCommand, qosCommand, tenantCommand, haCommand, completionCommand];
 export type { CommandSpec, ActionRunner } from './types';
