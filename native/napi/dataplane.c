@@ -282,6 +282,7 @@ napi_value bh_js_define_class(napi_env env) {
       M("setPathMtu", bh_m_set_path_mtu),
       M("sendProbe", bh_m_send_probe),
       M("setMssClamp", bh_m_set_mss_clamp),
+      M("setMac1Key", bh_m_set_mac1_key),
       M("setQos", bh_m_set_qos),
       M("qosStats", bh_m_qos_stats),
       M("stats", bh_m_stats),

@@ -14,6 +14,7 @@ import { randomInt } from 'node:crypto';
 import pino from 'pino';
 import * as crypto from '../control/crypto';
 import { step, type SessionAction, type SessionEvent } from '../control/session';
+import { mac1Key } from '../control/messages';
 import { loadConfig, loadPrivateKey } from '../config/store';
 import type { Config } from '../config/types';
 import { loadDataPlane } from '../dataplane/native';
@@ -27,7 +28,7 @@ import { PeerRegistry, type PeerEntry } from './peer-registry';
 import { syncPeersFromConfig } from './peer-sync';
 import { Reloader } from './reload';
 import { EndpointMemory } from './endpoint-memory';
-import { buildStatus } from './status';
+import { buildStatus, processMemory } from './status';
 import { PmtuDriver } from './pmtu-driver';
 import { fairQueueEnabled } from './fair-queue';
 import { tapOffloadEnabled } from './tap-offload';
@@ -144,6 +145,7 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
   const remembered = endpointMemory.load();
   const pmtu = new PmtuDriver(dp, config, log);
   if (config.mtu?.mssClamp) dp.setMssClamp(true);
+  dp.setMac1Key(mac1Key(identity.publicKey)); // forged handshakes end in the RX thread (bad_mac1)
   let qosConfig = config.qos;
   applyQos(dp, config, qosEnabled(config));
   const failover = startFailover({ dp, config, registry, log });
@@ -234,7 +236,7 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
 
   const status = () => buildStatus({ config, identity, registry, dp, drops, startedMs, nowMs: now(),
     pathMtuSource: (id) => pmtu.source(id), failover: () => failover?.status() ?? null,
-    handshakeGuard: (t) => driver.guardStats(t) });
+    handshakeGuard: (t) => driver.guardStats(t), memory: processMemory });
   let server: { close(): Promise<void> } | null = null;
   let metrics: { close(): Promise<void> } | null = null;
   try {

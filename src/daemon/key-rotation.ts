@@ -12,6 +12,7 @@
 // key and must be re-paired or given the new key by hand (bridgehead.json peers[].publicKey).
 
 import { encodeControl } from '../control/control-messages';
+import { mac1Key } from '../control/messages';
 import * as crypto from '../control/crypto';
 import { savePrivateKey, updateConfig } from '../config/store';
 import type { DataPlane } from '../dataplane/types';
@@ -73,6 +74,7 @@ export class KeyRotation {
     }
     this.d.identity.privateKey.set(kp.privateKey); // in place: the handshake guard and status share these arrays
     this.d.identity.publicKey.set(kp.publicKey);
+    this.d.dp.setMac1Key(mac1Key(kp.publicKey)); // the data plane's mac1 check follows the new key
     kp.privateKey.fill(0);
     const notUpdated = [...notConnected, ...waiting.values()];
     this.d.log.info({ publicKey: publicKeyB64, updated: acked }, 'static key rotated');
