@@ -11,12 +11,19 @@ import { configuredPathMtu } from './pmtu-driver';
 import type { FailoverStatus } from '../ipc/failover-replies';
 import type { PeerStatus, StatusSnapshot } from '../ipc/status-types';
 
+/** The process's memory for the status snapshot (bytes). */
+export function processMemory(): NonNullable<StatusSnapshot['memory']> {
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
+}
+
 export function buildStatus(d: {
   config: Config; identity: { publicKey: Uint8Array }; registry: PeerRegistry; dp: DataPlane;
   drops: DropCounters; startedMs: number; nowMs: number;
   pathMtuSource?: (peer: number) => 'discovered' | 'pinned' | 'default' | null;
   failover?: () => FailoverStatus | null;
   handshakeGuard?: (nowMs: number) => StatusSnapshot['handshakeGuard'];
+  memory?: () => NonNullable<StatusSnapshot['memory']>;
 }): StatusSnapshot {
   const s = d.dp.stats();
   const age = (ms: number) => (ms < 0 ? null : ms);
@@ -68,5 +75,6 @@ export function buildStatus(d: {
     qos: d.dp.qosStats(),
     failover: d.failover?.() ?? { enabled: false },
     ...(d.handshakeGuard ? { handshakeGuard: d.handshakeGuard(d.nowMs) } : {}),
+    ...(d.memory ? { memory: d.memory() } : {}),
   };
 }
