@@ -272,6 +272,9 @@ export interface NativeAddon {
   /** the data plane's ChaCha20-Poly1305 (RFC 8439), for vector tests: returns ct || tag */
   aeadSeal(key: Uint8Array, nonce12: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Buffer;
   aeadOpen(key: Uint8Array, nonce12: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Buffer | null;
+  /** glibc malloc_trim(0): free pages of every malloc arena back to the kernel; true if any were
+   *  (src/daemon/memory-trim.ts calls it once a minute) */
+  trimMemory(): boolean;
 }
 
 // ---- Partial failover (issue 3): the addon contract shared by the data plane and the daemon ----

@@ -1,0 +1,22 @@
+// MemoryTrim: trims once per interval from the first tick on, never with 0, counts what it did.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { MemoryTrim } from '../../src/daemon/memory-trim';
+import { loadDataPlane } from '../../src/dataplane/native';
+
+test('trims every everyS seconds of ticks, not before; 0 never trims', () => {
+  let calls = 0;
+  const m = new MemoryTrim(() => { calls++; return calls % 2 === 1; }, 60);
+  for (let t = 0; t <= 180_000; t += 250) m.tick(1_000 + t);
+  assert.equal(calls, 3, 'at 60, 120 and 180 s after the first tick');
+  assert.equal(m.trims, 3);
+  assert.equal(m.released, 2);
+  const off = new MemoryTrim(() => { throw new Error('must not trim'); }, 0);
+  for (let t = 0; t < 600_000; t += 1000) off.tick(t);
+  assert.throws(() => new MemoryTrim(() => true, -1), /everyS must be an integer >= 0/);
+});
+
+test('the addon exports trimMemory (glibc malloc_trim)', () => {
+  const native = loadDataPlane();
+  assert.equal(typeof native.trimMemory(), 'boolean');
+});
