@@ -10,9 +10,12 @@
 //
 //   node dist/scripts/soak-watch.js --seconds S --warmup W [--sample-s N] --daemon NAME:SOCKET:PID [--daemon ...]
 // One JSON line at the end: {"event":"soak-watch","daemons":[{name, teardowns, downSeconds,
-// handshakes, polls, failedPolls, rssStartKB, rssEndKB, rssMaxKB, rssDriftPct, drops:{reason:n},
+// handshakes, polls, failedPolls, rssStartKB, rssEndKB, rssMaxKB, rssDriftPct, rssDriftLastHalfPct,
+// drops:{reason:n},
 // samples:[{t, rssKB, anonKB, fileKB, heapUsedKB, heapTotalKB, externalKB, arrayBuffersKB}]}]}
 // (t: the poll's second since the start; every --sample-s (10) seconds, and at the end).
+// rssDriftPct is end against start (after the warm-up); rssDriftLastHalfPct end against the sample
+// at half time: what tells a leak (grows on in the second half) from a warm-up that levelled off.
 // A poll that fails (daemon gone) counts as a teardown while the daemon stays unreachable.
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -106,6 +109,14 @@ async function poll(w: Watched, elapsedS: number, sampleAt: number | null): Prom
   w.up = up;
 }
 
+/** RSS drift from the first sample at or after half time to the last sample, in %. */
+function lastHalfDrift(samples: MemorySample[]): number | null {
+  const mid = samples.find((s) => s.t >= seconds / 2 && s.rssKB !== null);
+  const end = samples[samples.length - 1];
+  if (!mid?.rssKB || !end?.rssKB || mid === end) return null;
+  return Number((((end.rssKB - mid.rssKB) / mid.rssKB) * 100).toFixed(2));
+}
+
 async function main(): Promise<void> {
   const t0 = Date.now();
   for (let i = 0; i <= seconds; i++) {
@@ -120,6 +131,7 @@ async function main(): Promise<void> {
       name: w.name, teardowns: w.teardowns, downSeconds: w.downSeconds, handshakes: w.handshakes, polls: w.polls,
       failedPolls: w.failedPolls, rssStartKB: w.rssStartKB, rssEndKB: w.rssEndKB, rssMaxKB: w.rssMaxKB,
       rssDriftPct: w.rssStartKB && w.rssEndKB ? Number((((w.rssEndKB - w.rssStartKB) / w.rssStartKB) * 100).toFixed(2)) : null,
+      rssDriftLastHalfPct: lastHalfDrift(w.samples),
       drops: Object.fromEntries(Object.entries(w.drops).filter(([, v]) => v !== 0)),
       samples: w.samples,
     })),

@@ -128,7 +128,7 @@ for c in "${cell_list[@]}"; do
   uniq=$(jq -r '.unique // "?"' <<<"${recv:-null}") reord=$(jq -r '.reordered // "?"' <<<"${recv:-null}")
   echo "        sequence flow: sent ${sent:-?}, delivered ${uniq} (once each), reordered ${reord}; wan-emu: ${emu:-no stats}"
   for d in tenant provider; do # the memory curve (soak-watch samples every 10 s): RSS and V8 heap at 1, 5, 10, 20, 30, 60 min and the end
-    echo "        $d memory (MB, RSS / anon / V8 heap used / external): $(side "$d" 'def mb: (. // 0) / 102.4 | floor / 10;
+    echo "        $d RSS drift over the second half: $(side "$d" '.rssDriftLastHalfPct')%; memory (MB, RSS / anon / V8 heap used / external): $(side "$d" 'def mb: (. // 0) / 102.4 | floor / 10;
       [.samples[] | select(.t as $t | [60, 300, 600, 1200, 1800, 3600] | index($t) != null)] + [.samples[-1]]
       | map("\(.t / 6 | floor / 10)min \(.rssKB | mb)/\(.anonKB | mb)/\(.heapUsedKB | mb)/\(.externalKB | mb)") | join("  ")')"
   done
