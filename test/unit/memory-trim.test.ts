@@ -1,4 +1,5 @@
-// MemoryTrim: trims once per interval from the first tick on, never with 0, counts what it did.
+// MemoryTrim: trims once per interval from the first tick on, never with 0, counts what it did;
+// and the status snapshot's process memory figures.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { MemoryTrim } from '../../src/daemon/memory-trim';
@@ -19,4 +20,12 @@ test('trims every everyS seconds of ticks, not before; 0 never trims', () => {
 test('the addon exports trimMemory (glibc malloc_trim)', () => {
   const native = loadDataPlane();
   assert.equal(typeof native.trimMemory(), 'boolean');
+});
+
+test('status memory: the process\'s rss and V8 heap figures in bytes', async () => {
+  const { processMemory } = await import('../../src/daemon/status');
+  const m = processMemory();
+  assert.deepEqual(Object.keys(m), ['rss', 'heapUsed', 'heapTotal', 'external', 'arrayBuffers']);
+  assert.ok(m.rss > 10 * 1024 * 1024 && m.heapUsed > 0 && m.heapUsed <= m.heapTotal, JSON.stringify(m));
+  assert.ok(m.arrayBuffers <= m.external, JSON.stringify(m));
 });
