@@ -1,7 +1,7 @@
-/* trimMemory(): glibc malloc_trim(0) — gives the free pages of every malloc arena back to the
- * kernel. The daemon calls it once a minute (src/daemon/memory-trim.ts): the arenas of the data
- * plane's and Node's worker threads keep the pages of their largest transient use resident
- * otherwise, and RSS ratchets up over a long run (docs/BENCHMARKS.md, soak). Never per packet. */
+/* trimMemory(): glibc malloc_trim(0) -- gives the free pages of every malloc arena back to the
+ * kernel. The daemon calls it once a minute after a full V8 collection (src/daemon/memory-trim.ts):
+ * the arenas of Node's worker threads otherwise keep the pages of their largest transient use
+ * resident (docs/BENCHMARKS.md, soak). Never per packet. */
 #include <malloc.h>
 
 #include "args.h"

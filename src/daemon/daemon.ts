@@ -33,7 +33,7 @@ import { PmtuDriver } from './pmtu-driver';
 import { fairQueueEnabled } from './fair-queue';
 import { tapOffloadEnabled } from './tap-offload';
 import { readEnvSwitches } from './env-switch';
-import { MALLOC_TRIM_DEFAULT_S, MemoryTrim } from './memory-trim';
+import { MEMORY_TRIM_DEFAULT_S, MemoryTrim, fullGc } from './memory-trim';
 import { threadNice } from './thread-nice';
 import { rekeyAfterMs } from './rekey-timer';
 import { setTapMtu, tapMtuFor } from './tap-mtu';
@@ -266,7 +266,8 @@ async function runDaemonInner(opts: DaemonOptions, setHupHandler: (h: () => void
     tapOffload: dp.stats().global.tapOffload, maxFrameSize: dp.stats().global.maxFrameSize }, 'bridgehead up');
   for (const peer of registry.all()) feed(peer, { kind: 'start', canInitiate: peer.endpoint !== null }, now());
 
-  const memoryTrim = new MemoryTrim(() => loadDataPlane().trimMemory(), readEnvSwitches().mallocTrimS ?? MALLOC_TRIM_DEFAULT_S);
+  const trimEveryS = readEnvSwitches().memoryTrimS ?? MEMORY_TRIM_DEFAULT_S;
+  const memoryTrim = new MemoryTrim(() => loadDataPlane().trimMemory(), trimEveryS, trimEveryS > 0 ? fullGc() : null);
   const timer = setInterval(() => {
     const t = now();
     memoryTrim.tick(t);
