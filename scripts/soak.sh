@@ -54,6 +54,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 . scripts/lib/pair-demo.sh
 export BRIDGEHEAD_REKEY_AFTER_S=$rekey
+export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} # as the systemd units run the daemon (appliance/*.service)
 failed=0
 
 # ping output -> "received transmitted p50 p99" (RTTs of the replies; duplicates 'DUP!' are not replies)
