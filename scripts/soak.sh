@@ -54,6 +54,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 . scripts/lib/pair-demo.sh
 export BRIDGEHEAD_REKEY_AFTER_S=$rekey
+export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} # as the systemd units run the daemon (appliance/*.service)
 failed=0
 
 # ping output -> "received transmitted p50 p99" (RTTs of the replies; duplicates 'DUP!' are not replies)
@@ -127,6 +128,11 @@ for c in "${cell_list[@]}"; do
     "${dups:-?}" "$tear" "$hs" "$(rss tenant)" "$(rss provider)" "$(drops tenant)" "$(drops provider)"
   uniq=$(jq -r '.unique // "?"' <<<"${recv:-null}") reord=$(jq -r '.reordered // "?"' <<<"${recv:-null}")
   echo "        sequence flow: sent ${sent:-?}, delivered ${uniq} (once each), reordered ${reord}; wan-emu: ${emu:-no stats}"
+  for d in tenant provider; do # the memory curve (soak-watch samples every 10 s): RSS and V8 heap at 1, 5, 10, 20, 30, 60 min and the end
+    echo "        $d RSS drift over the second half: $(side "$d" '.rssDriftLastHalfPct')%; memory (MB, RSS / anon / V8 heap used / external): $(side "$d" 'def mb: (. // 0) / 102.4 | floor / 10;
+      [.samples[] | select(.t as $t | [60, 300, 600, 1200, 1800, 3600] | index($t) != null)] + [.samples[-1]]
+      | map("\(.t / 6 | floor / 10)min \(.rssKB | mb)/\(.anonKB | mb)/\(.heapUsedKB | mb)/\(.externalKB | mb)") | join("  ")')"
+  done
   if [ -n "$json" ]; then
     jq -cn --arg cell "$c" --argjson secs "$secs" --argjson rekey "$rekey" --arg goodput "${goodput:-}" --arg retrans "${retrans:-}" \
       --arg prx "$prx" --arg ptx "$ptx" --arg p50 "$p50" --arg p99 "$p99" --arg sent "${sent:-}" --argjson recv "${recv:-null}" \

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../core/bh_aead.h"
+#include "../core/bh_mac1.h"
 #include "dp_failover.h"
 #include "dp_fq.h"
 #include "dp_read.h"
@@ -78,7 +79,9 @@ bh_dp *bh_dp_create(const bh_dp_config *cfg, int *err, const char **step) {
   dp->aead_tx = bh_aead_new();
   dp->aead_rx = bh_aead_new();
   dp->aead_js = bh_aead_new();
+  dp->mac1 = bh_mac1_new();
   if (!dp->aead_tx || !dp->aead_rx || !dp->aead_js) FAIL(-ENOMEM, "EVP ChaCha20-Poly1305 context");
+  if (!dp->mac1) FAIL(-ENOMEM, "EVP BLAKE2BMAC context");
   dp->tx = bh_dp_tx_state_new();
   dp->rx = bh_dp_rx_state_new();
   if (!dp->tx || !dp->rx) FAIL(-ENOMEM, "allocate batch buffers");
@@ -188,6 +191,7 @@ void bh_dp_destroy(bh_dp *dp) {
   bh_aead_free(dp->aead_tx);
   bh_aead_free(dp->aead_rx);
   bh_aead_free(dp->aead_js);
+  bh_mac1_free(dp->mac1);
   free(dp->tx);
   free(dp->rx);
   bh_tap_reader_free(dp->tap_reader);

@@ -98,6 +98,9 @@ typedef struct bh_dp {
   void *notify_ctx;
 
   struct bh_aead *aead_tx, *aead_rx, *aead_js;
+  /* mac1 of handshake messages, checked by the RX thread before the event ring (under peers_lock
+   * for reading; dp.setMac1Key re-keys it under the write lock). No key set: not checked. */
+  struct bh_mac1 *mac1;
   struct bh_tx_state *tx;
   struct bh_rx_state *rx;
   pthread_t tx_thread, rx_thread;

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "../core/bh_aead.h"
+#include "../core/bh_mac1.h"
 #include "dp_failover.h"
 #include "dp_fq.h"
 #include "dp_pmtu.h"
@@ -139,6 +140,12 @@ int bh_dp_set_path_mtu(bh_dp *dp, uint16_t id, uint32_t mtu) {
 }
 
 void bh_dp_set_mss_clamp(bh_dp *dp, int on) { atomic_store_explicit(&dp->mss_clamp, on ? 1 : 0, memory_order_relaxed); }
+
+void bh_dp_set_mac1_key(bh_dp *dp, const uint8_t key[32]) {
+  pthread_rwlock_wrlock(&dp->peers_lock); /* the RX thread checks under the read lock */
+  bh_mac1_set_key(dp->mac1, key);
+  pthread_rwlock_unlock(&dp->peers_lock);
+}
 
 int bh_dp_set_qos(bh_dp *dp, const bh_dp_qos_settings *s) {
   bh_fq_path *p = dp->fqp;

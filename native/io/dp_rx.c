@@ -9,7 +9,9 @@
  *     -> [peers read lock] per datagram: truncated or > max(2048, a sealed max-size frame) -> bad_size;
  *          bh_wire_classify:
  *          SHORT / BAD_TYPE / BAD_SIZE -> drop by reason
- *          HANDSHAKE -> 'handshake' event with the bytes (handshakeQueued / handshake_queue_full)
+ *          HANDSHAKE -> initiation/response with a wrong mac1 for our key (bh_mac1.h, once
+ *                       dp.setMac1Key gave one) -> bad_mac1; else 'handshake' event with the bytes
+ *                       (handshakeQueued / handshake_queue_full)
  *          DATA -> receiver index -> keypair (unknown_index)
  *               -> bh_keypair_open in place: tag, then replay (auth_failed/replay/key_expired)
  *               -> peer rx counters; note 'next' key use (promotion) and a new source (roaming)
@@ -43,6 +45,7 @@
 
 #include "../core/bh_codel.h"
 #include "../core/bh_forward.h"
+#include "../core/bh_mac1.h"
 #include "../core/bh_wire.h"
 #include "dp_base.h"
 #include "dp_failover.h"
@@ -209,6 +212,10 @@ static void rx_data(bh_dp *dp, bh_rx_state *s, unsigned i, size_t len, uint64_t 
 }
 
 static void rx_handshake(bh_dp *dp, bh_rx_state *s, unsigned i, size_t len) {
+  if (bh_mac1_check(dp->mac1, s->dg[i], len) == 0) { /* forged or not for us: never reaches JS */
+    BH_DROP(&dp->ctr_rx, BAD_MAC1);
+    return;
+  }
   bh_event ev = {.type = BH_EV_HANDSHAKE, .ep = s->src[s->dg_src[i]]};
   if (bh_dp_emit(dp, &ev, s->dg[i], (uint32_t)len) == BH_EVRING_FULL)
     BH_DROP(&dp->ctr_rx, HANDSHAKE_QUEUE_FULL);

@@ -85,6 +85,7 @@ typedef enum {
   X(FRAG_NO_MEMORY, "frag_no_memory")          \
   X(UDP_MSGSIZE, "udp_msgsize")                \
   X(TAP_OFFLOAD_BAD, "tap_offload_bad")      \
+  X(BAD_MAC1, "bad_mac1")                      \
   BH_FAILOVER_DROP_REASONS(X)
 
 typedef enum {

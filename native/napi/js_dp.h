@@ -49,6 +49,8 @@ napi_value bh_m_set_path_mtu(napi_env env, napi_callback_info info); /* pmtu.c *
 napi_value bh_m_send_probe(napi_env env, napi_callback_info info);   /* pmtu.c */
 napi_value bh_m_set_mss_clamp(napi_env env, napi_callback_info info); /* pmtu.c */
 napi_value bh_m_set_steering(napi_env env, napi_callback_info info); /* steer.c */
+napi_value bh_m_set_mac1_key(napi_env env, napi_callback_info info); /* pmtu.c */
+napi_value bh_trim_memory_js(napi_env env, napi_callback_info info); /* memory.c */
 napi_value bh_m_set_qos(napi_env env, napi_callback_info info);       /* qos.c */
 napi_value bh_m_qos_stats(napi_env env, napi_callback_info info);     /* qos.c */
 void bh_qos_drops(napi_env env, bh_dp *dp, napi_value drops);         /* qos.c: drops.qos_band_full */

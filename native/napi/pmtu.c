@@ -67,3 +67,18 @@ napi_value bh_m_set_mss_clamp(napi_env env, napi_callback_info info) {
   napi_get_undefined(env, &u);
   return u;
 }
+
+/* DataPlane.setMac1Key(key): from now on handshake initiations and responses whose mac1 is not
+ * right for this 32-byte key (the control plane's mac1Key(own public key)) are dropped by the RX
+ * thread (drops.bad_mac1) and never become 'handshake' events. Called again after rotate-key. */
+napi_value bh_m_set_mac1_key(napi_env env, napi_callback_info info) {
+  napi_value argv[1], u;
+  size_t argc = 1;
+  bh_js *js = bh_js_this(env, info, &argc, argv);
+  const uint8_t *key = NULL;
+  size_t n = 0;
+  if (!js || bh_arg_bytes(env, argv[0], "key", 32, 0, 0, &key, &n) < 0) return NULL;
+  bh_dp_set_mac1_key(js->dp, key);
+  napi_get_undefined(env, &u);
+  return u;
+}

@@ -8,15 +8,18 @@
 //     -> per-source token bucket (ip; IPv6 per /64)  empty -> drop ratelimited
 //     -> under load and no valid mac2 for (ip, port)  -> cookie reply (cookie.ts), nothing else
 //     -> process (the driver runs Noise, then still refuses a timestamp <= the last one)
-//   response / cookie reply from (ip, port) -> per-source token bucket only (the driver looks up
-//     the pending index before anything costly)
+//   response from (ip, port) -> mac1 -> per-source token bucket -> under load and no valid mac2
+//     -> cookie reply (the responder keeps the cookie and puts mac2 on its next response: the
+//     initiator's regular retry gets one), else process (the driver looks up the pending index
+//     before anything costly)
+//   cookie reply from (ip, port) -> per-source token bucket only
 //
 // Every table here is bounded: SourceLimiter (LRU eviction when full, counted) and ReplayFilter
 // (oldest forgotten when full). Pure: time as nowMs, randomness injected.
 
 import { type Rng, randomBytes } from './crypto';
 import { CookieChecker, sourceBytes } from './cookie';
-import { INITIATION_SIZE, MAC_LEN, MSG_INITIATION, checkMac1 } from './messages';
+import { INITIATION_SIZE, MAC_LEN, MSG_INITIATION, MSG_RESPONSE, RESPONSE_SIZE, checkMac1 } from './messages';
 
 /** Per-source budget, as WireGuard's ratelimiter: 20 handshake datagrams/s, bursts of 5. */
 export const SOURCE_RATE_PER_SECOND = 20;
@@ -105,6 +108,11 @@ export type InitiationVerdict =
   | { kind: 'cookie'; reply: Uint8Array }
   | { kind: 'drop'; reason: 'bad_mac1' | 'replayed_initiation' | 'ratelimited' | 'bad_source' };
 
+export type ResponseVerdict =
+  | { kind: 'process' }
+  | { kind: 'cookie'; reply: Uint8Array }
+  | { kind: 'drop'; reason: 'bad_mac1' | 'ratelimited' | 'bad_source' };
+
 export interface GuardStats {
   underLoad: boolean;
   cookieRepliesSent: number;
@@ -164,7 +172,28 @@ export class HandshakeGuard {
     return { kind: 'process' };
   }
 
-  /** Responses and cookie replies: the per-source budget only. */
+  /** Decide what to do with a datagram of type 2 (a response to one of our initiations): as
+   *  WireGuard, under load only with a valid mac2 from its source, else a cookie reply. */
+  response(msg: Uint8Array, address: string, port: number, nowMs: number): ResponseVerdict {
+    if (msg.length !== RESPONSE_SIZE || msg[0] !== MSG_RESPONSE || !checkMac1(msg, this.ourPublicKey)) {
+      return { kind: 'drop', reason: 'bad_mac1' };
+    }
+    const key = sourceKey(address);
+    if (key === null) return { kind: 'drop', reason: 'bad_source' };
+    if (!this.limiter.take(key, nowMs)) return { kind: 'drop', reason: 'ratelimited' };
+    if (this.load.underLoad(nowMs)) {
+      if (!this.cookies.mac2Valid(msg, address, port, nowMs)) {
+        const reply = this.cookies.reply(msg, address, port, nowMs);
+        if (!reply) return { kind: 'drop', reason: 'bad_source' };
+        this.cookieReplies++;
+        return { kind: 'cookie', reply };
+      }
+      this.mac2Ok++;
+    }
+    return { kind: 'process' };
+  }
+
+  /** Cookie replies: the per-source budget only. */
   other(address: string, nowMs: number): boolean {
     const key = sourceKey(address);
     return key !== null && this.limiter.take(key, nowMs);

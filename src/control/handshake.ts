@@ -119,12 +119,6 @@ function checkIndex(what: string, v: number): void {
   if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`handshake: ${what} must be a u32, got ${v}`);
 }
 
-/** Responses carry no mac2 (only initiations do). */
-function allZero(b: Uint8Array): boolean {
-  let acc = 0;
-  for (let i = 0; i < b.length; i++) acc |= b[i];
-  return acc === 0;
-}
 
 function failReason(err: unknown): 'low_order' | 'decrypt_failed' {
   return err instanceof LowOrderPointError ? 'low_order' : 'decrypt_failed';
@@ -235,7 +229,7 @@ export function openInitiation(msg: Uint8Array, local: StaticIdentity): OpenInit
  */
 export function createResponse(
   state: ResponderPending,
-  p: { psk: Uint8Array; senderIndex: number; ephemeral?: StaticIdentity; rng?: Rng },
+  p: { psk: Uint8Array; senderIndex: number; ephemeral?: StaticIdentity; rng?: Rng; cookie?: Uint8Array },
 ): { message: Uint8Array; keypair: Keypair } {
   const st = internals.get(state);
   if (!st) throw new TypeError('handshake: createResponse needs a state from openInitiation');
@@ -252,7 +246,7 @@ export function createResponse(
   // The initiator's ephemeral and static keys already passed DH in openInitiation, so this
   // cannot hit a low-order point.
   const noise = hs.writeMessage(new Uint8Array(0));
-  const message = encodeResponse(p.senderIndex, state.remoteIndex, noise, state.initiatorPublicKey);
+  const message = encodeResponse(p.senderIndex, state.remoteIndex, noise, state.initiatorPublicKey, p.cookie);
   const keypair = keypairFrom(hs, p.senderIndex, state.remoteIndex);
   hs.wipe();
   return { message, keypair };
@@ -272,7 +266,7 @@ export function consumeResponse(state: InitiatorPending, msg: Uint8Array): Consu
   }
   if (!checkMac1(msg, st.localPublicKey)) return { ok: false, reason: 'bad_mac1' };
   const resp = decodeResponse(msg);
-  if (!resp || !allZero(resp.mac2)) return { ok: false, reason: 'malformed' };
+  if (!resp) return { ok: false, reason: 'malformed' }; // mac2 (a cookie's) is the guard's business
   if (resp.receiverIndex !== state.senderIndex) return { ok: false, reason: 'unknown_index' };
 
   const hs = st.hs.clone();

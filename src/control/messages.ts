@@ -133,7 +133,9 @@ export function encodeResponse(
   receiverIndex: number,
   noise: Uint8Array,
   initiatorPublicKey: Uint8Array,
+  cookie?: Uint8Array, // the initiator's cookie (it was under load): mac2 with it, else zero
 ): Uint8Array {
+  if (cookie && cookie.length !== MAC_LEN) throw new RangeError(`messages: cookie must be ${MAC_LEN} bytes, got ${cookie.length}`);
   checkIndex('sender_index', senderIndex);
   checkIndex('receiver_index', receiverIndex);
   if (noise.length !== RESPONSE_NOISE_LEN) {
@@ -145,7 +147,7 @@ export function encodeResponse(
   v.setUint32(4, senderIndex, true);
   v.setUint32(8, receiverIndex, true);
   msg.set(noise, 12);
-  return finish(msg, initiatorPublicKey);
+  return finish(msg, initiatorPublicKey, cookie);
 }
 
 function headerOk(msg: Uint8Array, type: number, size: number): boolean {

@@ -5,6 +5,7 @@
 //   control socket ──> status / reload / rotate-key / qos / failover / ha methods (instance.handlers)
 //   SIGHUP ──> reload.ts (re-read config, apply what can change live)
 //   GET /metrics ──> buildStatus + thread CPU ──> Prometheus text (metrics.ts, when enabled)
+//   once a minute ──> full GC + malloc_trim for the whole process (memory-trim.ts)
 
 import type { Config } from '../config/types';
 import { loadTenants } from '../config/tenant-store';
@@ -13,6 +14,9 @@ import { startInstance } from './instance';
 import { runProvider } from './provider';
 import { serveMetrics } from './metrics';
 import { metricsListen } from '../config/metrics-config';
+import { loadDataPlane } from '../dataplane/native';
+import { readEnvSwitches } from './env-switch';
+import { MEMORY_TRIM_DEFAULT_S, MemoryTrim, fullGc } from './memory-trim';
 
 export interface DaemonOptions { configDir: string; logLevel?: string }
 
@@ -23,9 +27,15 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   let hupEarly = false;
   const onHup = (): void => { if (hupHandler) hupHandler(); else hupEarly = true; };
   process.on('SIGHUP', onHup);
+  // Process-wide, so once per process whether it runs one instance or a provider's many.
+  const trimEveryS = readEnvSwitches().memoryTrimS ?? MEMORY_TRIM_DEFAULT_S;
+  const memoryTrim = new MemoryTrim(() => loadDataPlane().trimMemory(), trimEveryS, trimEveryS > 0 ? fullGc() : null);
+  const trimTimer = setInterval(() => memoryTrim.tick(Date.now()), 1000);
+  trimTimer.unref();
   try {
     return await runDaemonInner(opts, (h) => { hupHandler = h; if (hupEarly) { hupEarly = false; h(); } });
   } finally {
+    clearInterval(trimTimer);
     process.off('SIGHUP', onHup);
   }
 }

@@ -7,6 +7,7 @@
 //   BRIDGEHEAD_FQ / _QOS / _TAP_OFFLOAD  1|0 (true/false, on/off): win over the config keys
 //   BRIDGEHEAD_THREAD_NICE              integer in the data plane's nice range: wins over threadNice
 //   BRIDGEHEAD_REKEY_AFTER_S            10..120: session rekey age in s, wins over rekeyAfterS (soak runs)
+//   BRIDGEHEAD_MEMORY_TRIM_S            0..3600: full V8 GC + malloc_trim every S seconds (default 60; 0 = never)
 //   BH_TAP_OFFLOAD=off                  no TAP offloads, whatever else says (on = no effect)
 //   BH_UDP_OFFLOAD=off                  no UDP GSO/GRO on the tunnel socket (options.udpOffload)
 //   BH_TAP_GRO=off                      TAP offloads read side only (options.tapGro)
@@ -23,6 +24,7 @@ export const ENV_SWITCHES = {
   BRIDGEHEAD_TAP_OFFLOAD: { kind: 'bool' },
   BRIDGEHEAD_THREAD_NICE: { kind: 'int', min: LIMITS.threadNice.min, max: LIMITS.threadNice.max },
   BRIDGEHEAD_REKEY_AFTER_S: { kind: 'int', min: REKEY_AFTER_S_RANGE.min, max: REKEY_AFTER_S_RANGE.max },
+  BRIDGEHEAD_MEMORY_TRIM_S: { kind: 'int', min: 0, max: 3600 },
   BH_TAP_OFFLOAD: { kind: 'bool' },
   BH_UDP_OFFLOAD: { kind: 'bool' },
   BH_TAP_GRO: { kind: 'bool' },
@@ -40,6 +42,7 @@ export interface EnvSwitches {
   tapOffload?: boolean;
   threadNice?: number;
   rekeyAfterS?: number;
+  memoryTrimS?: number;
   udpOffload?: boolean;
   tapGro?: boolean;
 }
@@ -79,6 +82,7 @@ export function readEnvSwitches(env: NodeJS.ProcessEnv = process.env): EnvSwitch
     tapOffload: envSwitch(env, 'BH_TAP_OFFLOAD') === false ? false : envSwitch(env, 'BRIDGEHEAD_TAP_OFFLOAD'),
     threadNice: envInt(env, 'BRIDGEHEAD_THREAD_NICE', nice.min, nice.max),
     rekeyAfterS: envInt(env, 'BRIDGEHEAD_REKEY_AFTER_S', rekey.min, rekey.max),
+    memoryTrimS: envInt(env, 'BRIDGEHEAD_MEMORY_TRIM_S', 0, 3600),
     udpOffload: envSwitch(env, 'BH_UDP_OFFLOAD'),
     tapGro: envSwitch(env, 'BH_TAP_GRO'),
   };

@@ -6,9 +6,12 @@
 //                  -> decrypt static (handshake.openInitiation)
 //                  -> known peer? psk from config : invite id? -> enrollment (provisional peer)
 //                  -> timestamp newer than the last one -> response out, keypair as 'next'
-//   response in    -> per-source budget -> our pending initiation by receiver index -> keypair as 'current'
+//   response in    -> guard: mac1, per-source budget, under load: cookie reply unless mac2 is valid
+//                  -> our pending initiation by receiver index -> keypair as 'current'
+//                     (our responses carry mac2 while we hold a valid cookie from that peer)
 //   cookie reply   -> per-source budget -> our pending initiation -> keep the cookie (120 s) and,
-//                     if that initiation had no mac2, send a new one with mac2 at once
+//                     if that initiation had no mac2, send a new one with mac2 at once;
+//                     or our last response to a peer -> keep the cookie for the next response
 //   initiate       -> new ephemeral + index -> initiation (mac2 with a valid cookie) to the peer's endpoint
 //
 // Unauthenticated input never gets a reply; every refusal is a counted drop.
@@ -20,6 +23,7 @@ import {
 } from '../control/handshake';
 import { COOKIE_VALID_MS, cookieReplyReceiver, openCookieReply } from '../control/cookie';
 import { HandshakeGuard, type GuardStats } from '../control/handshake-guard';
+import { MAC_LEN, RESPONSE_SIZE } from '../control/messages';
 import type { DataPlane, Endpoint } from '../dataplane/types';
 import { DropCounters } from './drop-counters';
 import { MAX_PROVISIONAL, type PeerEntry, type PeerRegistry } from './peer-registry';
@@ -55,10 +59,10 @@ export class HandshakeDriver {
 
   onDatagram(from: Endpoint, data: Buffer, nowMs: number): void {
     if (data[0] === 1) this.onInitiation(from, data, nowMs);
-    else if (data[0] === 2 || data[0] === 3) {
+    else if (data[0] === 2) this.onResponse(from, data, nowMs);
+    else if (data[0] === 3) {
       if (!this.guard.other(from.address, nowMs)) { this.d.drops.add('handshake_ratelimited'); return; }
-      if (data[0] === 2) this.onResponse(from, data, nowMs);
-      else this.onCookieReply(data, nowMs);
+      this.onCookieReply(data, nowMs);
     } else this.d.drops.add('handshake_bad_type');
   }
 
@@ -71,7 +75,7 @@ export class HandshakeDriver {
   initiate(peer: PeerEntry, nowMs: number, inviteId?: Uint8Array): boolean {
     if (!peer.endpoint) return false;
     const senderIndex = this.allocIndex(peer.id);
-    const cookie = peer.cookie && nowMs - peer.cookie.receivedMs < COOKIE_VALID_MS ? peer.cookie.value : undefined;
+    const cookie = this.validCookie(peer, nowMs);
     const { message, state } = createInitiation({
       local: this.d.identity, remotePublicKey: peer.publicKey, psk: peer.psk, senderIndex, nowMs, inviteId, cookie,
     });
@@ -104,7 +108,10 @@ export class HandshakeDriver {
       peer = enrolled;
     }
     const localIndex = this.allocIndex(peer.id);
-    const { message, keypair } = createResponse(opened.state, { psk: peer.psk, senderIndex: localIndex });
+    const { message, keypair } = createResponse(opened.state, { psk: peer.psk, senderIndex: localIndex,
+      cookie: this.validCookie(peer, nowMs) });
+    // a cookie reply to this response (the initiator is under load) is opened with its mac1
+    peer.lastResponse = { localIndex, mac1: message.slice(RESPONSE_SIZE - 2 * MAC_LEN, RESPONSE_SIZE - MAC_LEN) };
     peer.lastTimestamp = opened.timestamp;
     this.setEndpoint(peer, from);
     this.install(peer, keypair);
@@ -138,6 +145,15 @@ export class HandshakeDriver {
   }
 
   private onResponse(from: Endpoint, data: Buffer, nowMs: number): void {
+    const verdict = this.guard.response(new Uint8Array(data), from.address, from.port, nowMs);
+    if (verdict.kind === 'drop') { this.d.drops.add(`handshake_${verdict.reason}`); return; }
+    if (verdict.kind === 'cookie') {
+      // Under load: not processed; the responder gets a cookie and puts mac2 on its next response
+      // (to our next initiation: the regular retry).
+      this.d.drops.add('handshake_cookie_required');
+      if (!this.d.dp.sendRaw(from, Buffer.from(verdict.reply))) this.d.drops.add('handshake_send_failed');
+      return;
+    }
     const receiverIndex = data.readUInt32LE(8);
     const peer = this.d.registry.byPendingIndex(receiverIndex);
     if (!peer || !peer.pending) { this.d.drops.add('handshake_unknown_index'); return; }
@@ -156,7 +172,11 @@ export class HandshakeDriver {
     const msg = new Uint8Array(data);
     const receiverIndex = cookieReplyReceiver(msg);
     const peer = receiverIndex === null ? undefined : this.d.registry.byPendingIndex(receiverIndex);
-    if (!peer || !peer.pending) { this.d.drops.add('handshake_unknown_index'); return; }
+    if (!peer || !peer.pending) {
+      if (receiverIndex !== null && this.onResponseCookie(msg, receiverIndex, nowMs)) return;
+      this.d.drops.add('handshake_unknown_index');
+      return;
+    }
     const pending = peer.pending.state as InitiatorPending;
     const cookie = openCookieReply(msg, peer.publicKey, pending.mac1);
     if (!cookie) { this.d.drops.add('handshake_cookie_rejected'); return; }
@@ -164,6 +184,24 @@ export class HandshakeDriver {
     peer.cookie = { value: cookie, receivedMs: nowMs };
     this.d.log.info({ peer: peer.name }, 'peer is under load: got a cookie, initiating with mac2');
     if (!pending.withCookie) this.initiate(peer, nowMs, peer.pending.enrollment ? pending.inviteId : undefined);
+  }
+
+  /** A cookie reply to our last response to a peer (that initiator is under load): keep the
+   *  cookie; our next response to it carries mac2. No retry from here: the initiator retries. */
+  private onResponseCookie(msg: Uint8Array, receiverIndex: number, nowMs: number): boolean {
+    const peer = this.d.registry.all().find((p) => p.lastResponse?.localIndex === receiverIndex);
+    if (!peer?.lastResponse) return false;
+    const cookie = openCookieReply(msg, peer.publicKey, peer.lastResponse.mac1);
+    if (!cookie) { this.d.drops.add('handshake_cookie_rejected'); return true; }
+    this.cookiesReceived++;
+    peer.cookie = { value: cookie, receivedMs: nowMs };
+    peer.lastResponse = null; // one cookie per response
+    this.d.log.info({ peer: peer.name }, 'peer is under load: got a cookie for our response, the next one carries mac2');
+    return true;
+  }
+
+  private validCookie(peer: PeerEntry, nowMs: number): Uint8Array | undefined {
+    return peer.cookie && nowMs - peer.cookie.receivedMs < COOKIE_VALID_MS ? peer.cookie.value : undefined;
   }
 
   private install(peer: PeerEntry, kp: Keypair): void {

@@ -17,6 +17,7 @@ import { randomInt } from 'node:crypto';
 import pino from 'pino';
 import * as crypto from '../control/crypto';
 import { initialSession, step, type SessionAction, type SessionEvent } from '../control/session';
+import { mac1Key } from '../control/messages';
 import { loadConfig, loadPrivateKey } from '../config/store';
 import type { Config } from '../config/types';
 import { loadDataPlane } from '../dataplane/native';
@@ -31,7 +32,7 @@ import { PeerRegistry, type PeerEntry } from './peer-registry';
 import { syncPeersFromConfig } from './peer-sync';
 import { Reloader } from './reload';
 import { EndpointMemory } from './endpoint-memory';
-import { buildStatus } from './status';
+import { buildStatus, processMemory } from './status';
 import { PmtuDriver } from './pmtu-driver';
 import { fairQueueEnabled } from './fair-queue';
 import { tapOffloadEnabled } from './tap-offload';
@@ -173,7 +174,11 @@ export async function startInstance(opts: InstanceOptions): Promise<Instance | n
     },
   });
 
-  const keyRotation = new KeyRotation({ configDir: opts.configDir, dp, registry, log, identity,
+  // forged handshakes end in the RX thread (bad_mac1). Not on a multi-tenant provider's front: its
+  // socket receives every tenant's initiations, and the dispatcher checks mac1 per tenant.
+  const mac1InDataPlane = !tenant?.routeInitiation;
+  if (mac1InDataPlane) dp.setMac1Key(mac1Key(identity.publicKey));
+  const keyRotation = new KeyRotation({ configDir: opts.configDir, dp, registry, log, identity, mac1InDataPlane,
     initiate: (peer) => { driver.initiate(peer, now()); } });
   const endpointMemory = new EndpointMemory(opts.configDir, log);
   const remembered = endpointMemory.load();
@@ -277,7 +282,7 @@ export async function startInstance(opts: InstanceOptions): Promise<Instance | n
     onQos: (q) => { qosConfig = q; } });
   const status = () => ({ ...buildStatus({ config, identity, registry, dp, drops, startedMs, nowMs: now(),
     pathMtuSource: (id) => pmtu.source(id), failover: () => failover?.status() ?? null, evpn: () => evpn?.status() ?? null,
-    handshakeGuard: (t) => driver.guardStats(t) }), ...(ha ? { ha: ha.status() } : {}) });
+    handshakeGuard: (t) => driver.guardStats(t), memory: processMemory }), ...(ha ? { ha: ha.status() } : {}) });
   const handlers: CtlsockHandlers = {
     status,
     reload: async () => {

@@ -12,6 +12,7 @@
 // key and must be re-paired or given the new key by hand (bridgehead.json peers[].publicKey).
 
 import { encodePeerMessage } from '../control/peer-channel-messages';
+import { mac1Key } from '../control/messages';
 import * as crypto from '../control/crypto';
 import { savePrivateKey, updateConfig } from '../config/store';
 import type { DataPlane } from '../dataplane/types';
@@ -33,6 +34,9 @@ export class KeyRotation {
     identity: { privateKey: Uint8Array; publicKey: Uint8Array };
     /** start a handshake to the peer now (the driver, with the identity as it is then) */
     initiate(peer: PeerEntry): void;
+    /** false on a multi-tenant provider's front, whose data plane passes every initiation on to
+     *  the tenant dispatcher (mac1 checked per tenant in JS); default true */
+    mac1InDataPlane?: boolean;
   }) {}
 
   /** Control socket method. One rotation at a time. */
@@ -73,6 +77,7 @@ export class KeyRotation {
     }
     this.d.identity.privateKey.set(kp.privateKey); // in place: the handshake guard and status share these arrays
     this.d.identity.publicKey.set(kp.publicKey);
+    if (this.d.mac1InDataPlane !== false) this.d.dp.setMac1Key(mac1Key(kp.publicKey)); // the data plane's mac1 check follows the new key
     kp.privateKey.fill(0);
     const notUpdated = [...notConnected, ...waiting.values()];
     this.d.log.info({ publicKey: publicKeyB64, updated: acked }, 'static key rotated');

@@ -29,6 +29,8 @@ export interface PeerEntry {
   lastTimestamp: Uint8Array | null;
   /** The peer's last cookie (control/cookie.ts): mac2 on our initiations while it is valid. */
   cookie: { value: Uint8Array; receivedMs: number } | null;
+  /** Our last response to this peer (sender index, mac1): a cookie reply to it is opened with it. */
+  lastResponse: { localIndex: number; mac1: Uint8Array } | null;
   /** Enrollment through an invite that is not confirmed yet. */
   provisional: { inviteId: string; createdMs: number } | null;
   /** Times the endpoint in use changed after the peer was set up (roaming; /metrics) */
@@ -48,12 +50,12 @@ export class PeerRegistry {
   byPendingIndex(index: number): PeerEntry | undefined { return this.pendingByIndex.get(index); }
   provisionalCount(): number { return this.all().filter((p) => p.provisional).length; }
 
-  add(p: Omit<PeerEntry, 'id' | 'session' | 'pending' | 'lastTimestamp' | 'publicKeyB64' | 'cookie' | 'endpointChanges'>): PeerEntry {
+  add(p: Omit<PeerEntry, 'id' | 'session' | 'pending' | 'lastTimestamp' | 'publicKeyB64' | 'cookie' | 'lastResponse' | 'endpointChanges'>): PeerEntry {
     const keyB64 = b64(p.publicKey);
     if (this.byKey.has(keyB64)) throw new Error(`peer with public key ${keyB64} already present`);
     const id = p.provisional ? this.allocProvisionalId() : this.nextStaticId++;
     const entry: PeerEntry = { ...p, id, publicKeyB64: keyB64, session: initialSession(), pending: null,
-      lastTimestamp: null, cookie: null, endpointChanges: 0 };
+      lastTimestamp: null, cookie: null, lastResponse: null, endpointChanges: 0 };
     this.byId.set(id, entry);
     this.byKey.set(keyB64, entry);
     return entry;

@@ -12,6 +12,12 @@ import type { FailoverStatus } from '../ipc/failover-replies';
 import type { EvpnStatus } from '../ipc/evpn-status';
 import type { PeerStatus, StatusSnapshot } from '../ipc/status-types';
 
+/** The process's memory for the status snapshot (bytes). */
+export function processMemory(): NonNullable<StatusSnapshot['memory']> {
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
+}
+
 export function buildStatus(d: {
   config: Config; identity: { publicKey: Uint8Array }; registry: PeerRegistry; dp: DataPlane;
   drops: DropCounters; startedMs: number; nowMs: number;
@@ -19,6 +25,7 @@ export function buildStatus(d: {
   failover?: () => FailoverStatus | null;
   evpn?: () => EvpnStatus | null;
   handshakeGuard?: (nowMs: number) => StatusSnapshot['handshakeGuard'];
+  memory?: () => NonNullable<StatusSnapshot['memory']>;
 }): StatusSnapshot {
   const s = d.dp.stats();
   const age = (ms: number) => (ms < 0 ? null : ms);
@@ -71,5 +78,6 @@ export function buildStatus(d: {
     failover: d.failover?.() ?? { enabled: false },
     ...(d.evpn?.() ? { evpn: d.evpn() as EvpnStatus } : {}),
     ...(d.handshakeGuard ? { handshakeGuard: d.handshakeGuard(d.nowMs) } : {}),
+    ...(d.memory ? { memory: d.memory() } : {}),
   };
 }

@@ -90,6 +90,7 @@ export type DropReason =
   | 'frag_bad' | 'frag_oversize' | 'frag_duplicate' | 'frag_overlap' | 'frag_timeout' | 'frag_evicted' | 'frag_no_memory'
   | 'udp_msgsize' // a datagram larger than the path MTU refused by the kernel (EMSGSIZE)
   | 'tap_offload_bad' // a TSO super-frame from the TAP with an inconsistent virtio-net header
+  | 'bad_mac1' // a handshake initiation/response whose mac1 is not for our key (setMac1Key)
   | FailoverDropReason
   | 'fq_codel' | 'fq_overflow' | 'qos_band_full';
 
@@ -106,7 +107,7 @@ export const DROP_REASONS: readonly DropReason[] = [
   'local_destination', 'peer_frame_invalid', 'tap_write_failed', 'udp_send_failed',
   'handshake_queue_full', 'aqm_dropped',
   'frag_bad', 'frag_oversize', 'frag_duplicate', 'frag_overlap', 'frag_timeout', 'frag_evicted', 'frag_no_memory',
-  'udp_msgsize', 'tap_offload_bad',
+  'udp_msgsize', 'tap_offload_bad', 'bad_mac1',
   'quarantined', 'storm_broadcast', 'storm_multicast', 'storm_unknown_unicast',
   'l2_stp', 'l2_pause', 'l2_slow_protocols', 'l2_pae', 'l2_lldp', 'l2_link_local',
   'iso_dhcp4_server', 'iso_dhcp6_server', 'iso_vrrp4', 'iso_vrrp6', 'iso_hsrp4', 'iso_hsrp6',
@@ -240,6 +241,10 @@ export interface DataPlane extends FailoverDataPlane, QosDataPlane {
   setMssClamp(on: boolean): void;
   /** Steering program of the reuseport group (INTERNALS 9): front position, [slot, position] pairs. */
   setSteering(front: number, slots: Array<[number, number]>): void;
+  /** The 32-byte mac1 key (control/messages.ts mac1Key(our public key)): from now on the RX thread
+   *  drops initiations and responses with a wrong mac1 (drops.bad_mac1) before they become
+   *  'handshake' events. Without it every handshake message of the right size is passed on. */
+  setMac1Key(key: Uint8Array): void;
   stats(): DataPlaneStats;
   macTable(): MacEntry[];
   /** test hook (socketpair mode only): as if the frame arrived on the TAP */
@@ -271,6 +276,9 @@ export interface NativeAddon {
   /** the data plane's ChaCha20-Poly1305 (RFC 8439), for vector tests: returns ct || tag */
   aeadSeal(key: Uint8Array, nonce12: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Buffer;
   aeadOpen(key: Uint8Array, nonce12: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Buffer | null;
+  /** glibc malloc_trim(0): free pages of every malloc arena back to the kernel; true if any were
+   *  (src/daemon/memory-trim.ts calls it once a minute) */
+  trimMemory(): boolean;
 }
 
 // ---- Partial failover (issue 3): the addon contract shared by the data plane and the daemon ----

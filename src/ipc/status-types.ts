@@ -60,6 +60,10 @@ export interface StatusSnapshot {
   evpn?: EvpnStatus;
   /** HA pair member (src/daemon/ha-driver.ts). Absent: not a pair member (or an older daemon). */
   ha?: HaStatus;
+  /** The daemon process's memory in bytes (Node's process.memoryUsage(): rss, V8 heap used/total,
+   *  external = memory of C++ objects bound to JS incl. arrayBuffers). The data plane's own
+   *  allocations (native threads, tables) are part of rss only. Optional: older daemons. */
+  memory?: { rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number };
   /** Handshake DoS defence (control/handshake-guard.ts). Optional: older daemons do not report it. */
   handshakeGuard?: {
     underLoad: boolean; cookieRepliesSent: number; cookieRepliesReceived: number; mac2Accepted: number;

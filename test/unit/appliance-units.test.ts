@@ -41,6 +41,7 @@ test('the daemon runs as its own user with CAP_NET_ADMIN only, sandboxed, reload
   assert.deepEqual(values(s, 'BindPaths'), ['/dev/net/tun']);
   assert.ok(values(s, 'SystemCallFilter').includes('@system-service'));
   assert.deepEqual(values(s, 'UMask'), ['0077']);
+  assert.deepEqual(values(s, 'Environment'), ['MALLOC_ARENA_MAX=2']);
 });
 
 const analyze = spawnSync('systemd-analyze', ['--version'], { encoding: 'utf8' });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import sodium = require('libsodium-wrappers');
 
 import { generateKeyPair, KeyPair, ready } from '../../src/control/crypto';
-import { createInitiation, openInitiation } from '../../src/control/handshake';
+import { consumeResponse, createInitiation, createResponse, openInitiation } from '../../src/control/handshake';
 import {
   COOKIE_REPLY_SIZE, COOKIE_SECRET_MAX_AGE_MS, CookieChecker, computeMac2, cookieReplyReceiver, openCookieReply,
   sourceBytes,
@@ -14,7 +14,7 @@ import {
 import {
   HandshakeGuard, LoadMeter, ReplayFilter, SourceLimiter, UNDER_LOAD_PER_SECOND, sourceKey,
 } from '../../src/control/handshake-guard';
-import { INITIATION_SIZE } from '../../src/control/messages';
+import { INITIATION_SIZE, RESPONSE_SIZE } from '../../src/control/messages';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const PSK = new Uint8Array(32);
@@ -124,6 +124,42 @@ test('under load: no mac2 -> cookie reply; the initiator opens it and its retry 
   // The same mac2 from another source port is not valid there.
   const other = initiation(T0 + 6, cookie!);
   assert.equal(g.initiation(other.message, '198.18.0.9', 40001, T0 + 6).kind, 'cookie');
+});
+
+test('under load: a response without mac2 gets a cookie reply; the responder opens it with its mac1 and its next response with mac2 is processed', () => {
+  const load = new LoadMeter(1);
+  load.record(T0);
+  const g = new HandshakeGuard(alice.publicKey, { load }); // alice initiates and is under load
+  const respond = (nowMs: number, senderIndex: number, cookie?: Uint8Array) => {
+    const init = initiation(nowMs);
+    const opened = openInitiation(init.message, bob);
+    assert.ok(opened.ok);
+    if (!opened.ok) throw new Error('unreachable');
+    return { init, resp: createResponse(opened.state, { psk: PSK, senderIndex, cookie }).message };
+  };
+  const { resp } = respond(T0, 77);
+  const v = g.response(resp, '198.18.0.8', 51820, T0);
+  assert.equal(v.kind, 'cookie');
+  if (v.kind !== 'cookie') return;
+  assert.equal(cookieReplyReceiver(v.reply), 77, 'addressed to the response\'s sender index');
+  const mac1 = resp.slice(RESPONSE_SIZE - 32, RESPONSE_SIZE - 16);
+  const cookie = openCookieReply(v.reply, alice.publicKey, mac1);
+  assert.ok(cookie, 'the responder decrypts the cookie with the mac1 of its response');
+  assert.equal(openCookieReply(v.reply, bob.publicKey, mac1), null);
+
+  // alice retries; bob's response now carries mac2 with the cookie
+  load.record(T0 + 5000);
+  const second = respond(T0 + 5000, 78, cookie!);
+  assert.deepEqual(g.response(second.resp, '198.18.0.8', 51820, T0 + 5000), { kind: 'process' });
+  assert.equal(consumeResponse(second.init.state, second.resp).ok, true, 'Noise does not mind mac2 on a response');
+  assert.equal(g.stats(T0 + 5000).mac2Accepted, 1);
+  // from another source port the mac2 is not valid; a bent mac1 is dropped before anything else
+  assert.equal(g.response(respond(T0 + 5001, 79, cookie!).resp, '198.18.0.8', 51821, T0 + 5001).kind, 'cookie');
+  const bent = Uint8Array.from(second.resp); bent[20] ^= 1;
+  assert.deepEqual(g.response(bent, '198.18.0.8', 51820, T0 + 5001), { kind: 'drop', reason: 'bad_mac1' });
+  // not under load: processed without mac2
+  const calm = new HandshakeGuard(alice.publicKey);
+  assert.deepEqual(calm.response(respond(T0, 80).resp, '198.18.0.8', 51820, T0), { kind: 'process' });
 });
 
 test('not under load: initiations are processed without mac2 and no cookie is sent', () => {

@@ -12,6 +12,7 @@ import { PeerRegistry } from '../../src/daemon/peer-registry';
 import { syncPeersFromConfig } from '../../src/daemon/peer-sync';
 import { KeyRotation } from '../../src/daemon/key-rotation';
 import type { DataPlane } from '../../src/dataplane/types';
+import { mac1Key } from '../../src/control/messages';
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
 const KEY = Buffer.alloc(32, 7).toString('base64');
@@ -68,7 +69,9 @@ test('rotation between two sites: the peer stores the new key and acks, then the
     const regA = new PeerRegistry();
     const regB = new PeerRegistry();
     const sides: { rot?: KeyRotation; reg: PeerRegistry }[] = [{ reg: regA }, { reg: regB }];
+    const mac1Keys: string[] = []; // what A's data plane was told to check mac1 against
     const dpFor = (self: number): DataPlane => ({
+      setMac1Key: (k: Uint8Array) => { if (self === 0) mac1Keys.push(Buffer.from(k).toString('hex')); },
       addPeer: () => undefined, setEndpoint: () => undefined, setPathMtu: () => undefined,
       // only A's peer 'b' is connected
       stats: () => ({ peers: regA.all().map((p) => ({ id: p.id, currentKey: p.name === 'b' ? { localIndex: 1, ageMs: 0, sendCounter: 0 } : null })) }),
@@ -103,6 +106,7 @@ test('rotation between two sites: the peer stores the new key and acks, then the
     assert.equal(regB.byPublicKey(Buffer.from(reply.publicKey, 'base64'))?.name, 'a');
     assert.equal(regB.byPublicKey(Buffer.from(oldA, 'base64')), undefined);
     assert.deepEqual(initiated.sort(), ['b', 'gone'], 'a new handshake to every peer with an endpoint');
+    assert.deepEqual(mac1Keys, [Buffer.from(mac1Key(identity.publicKey)).toString('hex')], 'the data plane checks mac1 for the new key');
     const again = sides[0].rot.rotate();
     await assert.rejects(sides[0].rot.rotate(), /already in progress/);
     const second = await again;

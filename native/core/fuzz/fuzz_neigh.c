@@ -40,8 +40,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) {
     bh_neigh_entry before, after, got;
     switch (op & 0xf) {
       case 0: case 1: case 2: case 3: {
-        bh_neigh_seen s = {.ip = ip, .mac = mac, .origin = (uint8_t)(1 + (op & 3) % 3), .announce = op & 1,
-                           .router = (op >> 1) & 1};
+        /* announce/router from the clock bits, not from the origin's: every origin with either */
+        bh_neigh_seen s = {.ip = ip, .mac = mac, .origin = (uint8_t)(1 + (op & 3) % 3), .announce = (op >> 4) & 1,
+                           .router = (op >> 5) & 1};
         bh_neigh_result r = bh_neigh_learn_local(t, &s, now, &before, &after);
         FUZZ_ASSERT(r <= BH_NEIGH_IGNORED);
         if (r == BH_NEIGH_NEW || r == BH_NEIGH_MOVED || r == BH_NEIGH_MAC_CHANGED) {

@@ -44,6 +44,7 @@ void suite_mactable(void);
 void suite_replay(void);
 void suite_wire(void);
 void suite_aead(void);
+void suite_mac1(void);
 void suite_keypair(void);
 void suite_forward(void);
 void suite_arp(void);

@@ -26,6 +26,7 @@ int main(void) {
   suite_replay();
   suite_wire();
   suite_aead();
+  suite_mac1();
   suite_keypair();
   suite_forward();
   suite_arp();
