@@ -225,8 +225,8 @@ say "(the commercial appliance routes through two hops: TTL 62)"
 
 step "ARP across the tunnel: t1 resolves p1 to its real MAC"
 run t1 ip neigh show "$P1_IP"
-grep -qi "lladdr $P1_MAC" <<<"$LAST_OUT" || fail "t1's neighbour entry for $P1_IP is not $P1_MAC"
-ok "t1's neighbour table: $P1_IP is at $P1_MAC, p1's own MAC"
+grep -qi "lladdr $P1_MAC" <<<"$LAST_OUT" || fail "t1's neighbor entry for $P1_IP is not $P1_MAC"
+ok "t1's neighbor table: $P1_IP is at $P1_MAC, p1's own MAC"
 run t1 arping -c 3 -W 0.3 -w 5 -i eth0 "$P1_IP"
 n=$(grep -ci "from $P1_MAC ($P1_IP)" <<<"$LAST_OUT")
 others=$(grep -io 'bytes from [0-9a-f:]*' <<<"$LAST_OUT" | grep -vi "$P1_MAC" || true)

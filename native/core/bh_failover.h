@@ -7,7 +7,7 @@
  *     source or unicast destination MAC quarantined            -> DROP (BH_FO_DROP_QUARANTINED)
  *     ARP / NS / NA: learn the sender (bh_neigh_learn_local; gratuitous ARP / unsolicited NA are
  *       announcements); ordinary frames: learn the IP source inside the configured learn prefixes,
- *       or, with none configured, when the source is a host already in the neighbour table or lies
+ *       or, with none configured, when the source is a host already in the neighbor table or lies
  *       in the /24 (IPv4) or /64 (IPv6) of a host learned from ARP/ND on this LAN (auto_learn)
  *       -> out->has_neigh for results new / moved / mac_changed / conflict (a 'neigh' event)
  *     ARP reply to the probe MAC / NA for a pending probe target -> PROBE_ANSWER (consumed)

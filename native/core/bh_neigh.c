@@ -48,7 +48,7 @@ bh_ipaddr bh_ipaddr_v6(const uint8_t a[16]) {
   return ip;
 }
 
-/* Normalised key (v4 tail zeroed); 0 when the address can never be a neighbour. */
+/* Normalised key (v4 tail zeroed); 0 when the address can never be a neighbor. */
 static int key_of(const bh_ipaddr *in, bh_ipaddr *k) {
   static const uint8_t zero[16] = {0};
   if (!in) return 0;

@@ -1,4 +1,4 @@
-/* bh_neigh: bounded neighbour table IP (v4 or v6) -> {MAC, site, mobility sequence number, origin,
+/* bh_neigh: bounded neighbor table IP (v4 or v6) -> {MAC, site, mobility sequence number, origin,
  * flags, last seen}, for proxy-ARP/ND and host mobility (EVPN-style sequence numbers, RFC 7432
  * section 15). Open addressing with a seeded keyed hash and backward-shift deletion, like
  * bh_mactable; all memory is allocated once in _new. Not thread-safe: callers lock.

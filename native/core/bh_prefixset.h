@@ -1,4 +1,4 @@
-/* bh_prefixset: a bounded list of IPv4/IPv6 prefixes (CIDR), for "learn neighbours from ordinary
+/* bh_prefixset: a bounded list of IPv4/IPv6 prefixes (CIDR), for "learn neighbors from ordinary
  * traffic only inside the stretched prefixes". At most BH_PREFIXSET_CAP prefixes; linear match.
  * Pure: caller-owned struct, no allocation, not thread-safe. */
 #ifndef BH_PREFIXSET_H

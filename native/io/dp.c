@@ -75,7 +75,7 @@ bh_dp *bh_dp_create(const bh_dp_config *cfg, int *err, const char **step) {
   dp->mac = bh_mactable_new_seeded(cfg->mac_capacity, cfg->mac_age_ns, random_seed());
   if (!dp->mac) FAIL(-ENOMEM, "allocate MAC table");
   dp->fo = bh_dp_fo_new(dp, cfg->neigh_capacity, cfg->neigh_age_ns, random_seed());
-  if (!dp->fo) FAIL(-ENOMEM, "allocate neighbour table");
+  if (!dp->fo) FAIL(-ENOMEM, "allocate neighbor table");
   dp->aead_tx = bh_aead_new();
   dp->aead_rx = bh_aead_new();
   dp->aead_js = bh_aead_new();

@@ -54,8 +54,8 @@ typedef struct {
   int qos; /* 1: the same path with QoS bands + shaper instead of fq_codel (dp_qos.h); wins over fq */
   uint32_t max_frame; /* largest frame accepted (BH_FRAME_MIN..BH_FRAME_MAX); 0 = BH_FRAME_DEFAULT */
   int tap_offload;    /* 1: ask for TAP offloads (IFF_VNET_HDR + TSO, tap_linux.h; probed, may be refused) */
-  uint32_t neigh_capacity; /* neighbour table (dp_failover.h); 0 = default */
-  uint64_t neigh_age_ns;   /* local neighbour entries age out after this; 0 = default */
+  uint32_t neigh_capacity; /* neighbor table (dp_failover.h); 0 = default */
+  uint64_t neigh_age_ns;   /* local neighbor entries age out after this; 0 = default */
   int thread_nice;         /* the data-plane threads' nice value (bh_dp_thread_setup), -20..19 */
   int udp_offload_off;     /* 1: no UDP GSO/GRO on the tunnel socket (udp.h; A/B measurements) */
   int tap_gro_off;         /* 1: TAP offloads read side only, every frame written alone (tap_read.h) */
@@ -91,7 +91,7 @@ typedef struct bh_dp {
   pthread_mutex_t tap_drain_lock;
   bh_mactable *mac;
   uint64_t mac_age_ns;
-  struct bh_dp_fo *fo; /* partial failover: neighbours, quarantine, storm control (dp_failover.h; under mac_lock) */
+  struct bh_dp_fo *fo; /* partial failover: neighbors, quarantine, storm control (dp_failover.h; under mac_lock) */
 
   bh_evring events;
   bh_notify_fn notify;

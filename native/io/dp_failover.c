@@ -70,7 +70,7 @@ bh_dp_fo *bh_dp_fo_new(bh_dp *dp, uint32_t neigh_capacity, uint64_t neigh_age_ns
   /* probes come from a random locally administered unicast MAC: a Linux bridge ignores frames
    * whose source is one of its own ports' addresses (the TAP's) */
   uint8_t probe_mac[6];
-  uint64_t x = (seed ^ 0x5bd1e995ULL) * 0x9E3779B97F4A7C15ULL; /* not the neighbour table's hash seed */
+  uint64_t x = (seed ^ 0x5bd1e995ULL) * 0x9E3779B97F4A7C15ULL; /* not the neighbor table's hash seed */
   x ^= x >> 29;
   for (int i = 0; i < 6; i++) probe_mac[i] = (uint8_t)(x >> (8 * i));
   probe_mac[0] = (uint8_t)((probe_mac[0] & 0xfc) | 0x02);

@@ -12,7 +12,7 @@
  *     the frame parsed once (bh_frame.h) -> bh_fo_from_peer_view (l2_* / iso_* / quarantined)
  *     -> bh_forward_from_peer_view
  *     -> group or not locally known destination: bh_storm_admit(from tunnel) -> storm_*
- *   TAP loop (tap_loop.c, every 100 ms, mac_lock held): neighbour aging sweep with a budget
+ *   TAP loop (tap_loop.c, every 100 ms, mac_lock held): neighbor aging sweep with a budget
  *     ('neigh-gone' per aged entry), pending probes time out; loop guard: the hold expired ->
  *     'loop' cleared event; every 500 ms a loop probe is built and, after unlock,
  *     bh_dp_fo_tap_io writes it to the TAP (the local LAN only).
@@ -20,7 +20,7 @@
  *     consumed (another appliance's: 'loop' detected event, flooding into the tunnel blocked:
  *     FLOOD -> loop_blocked until the hold expires); one from the tunnel is dropped.
  *
- * Locking: the neighbour table, the core's config/quarantine set/probes and both storm buckets
+ * Locking: the neighbor table, the core's config/quarantine set/probes and both storm buckets
  * are under dp->mac_lock (one lock per batch on each data thread; for the JS thread's operations
  * dp_ops.c takes it briefly per call, this file takes no lock). Each storm instance is used by one
  * data thread only (TX: the thread that runs process_batch; RX: the RX thread); the JS thread

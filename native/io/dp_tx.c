@@ -6,7 +6,7 @@
  *     -> length check: < 14 tap_frame_short, > max frame size (options.maxFrameSize) tap_frame_oversize
  *     -> each frame parsed once into a view (bh_frame.h: MACs, tags, ethertype, IP protocol, L4)
  *        that every step below reads
- *     -> [mac_lock]  partial failover (dp_failover.h: l2 filter, quarantine, neighbour learning,
+ *     -> [mac_lock]  partial failover (dp_failover.h: l2 filter, quarantine, neighbor learning,
  *                    proxy ARP/ND answers, storm control on floods) around
  *                    bh_forward_from_tap: learn src as local; UNICAST(peer) / FLOOD /
  *                    DROP_LOCAL (local_destination) / DROP_INVALID (tap_frame_invalid)

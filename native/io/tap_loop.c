@@ -36,7 +36,7 @@ void bh_dp_tap_loop(bh_dp *dp, bh_tap_batch_fn batch_fn, void *ctx) {
     if (now - last_expire >= EXPIRE_INTERVAL_NS) {
       pthread_mutex_lock(&dp->mac_lock);
       bh_mactable_expire(dp->mac, now, EXPIRE_BUDGET);
-      bh_dp_fo_expire(dp, now); /* neighbour aging ('neigh-gone'), probe timeouts (dp_failover.h) */
+      bh_dp_fo_expire(dp, now); /* neighbor aging ('neigh-gone'), probe timeouts (dp_failover.h) */
       pthread_mutex_unlock(&dp->mac_lock);
       bh_dp_fo_tap_io(dp); /* the loop probe built by bh_dp_fo_expire, if any */
       last_expire = now;

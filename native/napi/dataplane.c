@@ -150,7 +150,7 @@ static int parse_opts(napi_env env, napi_value v, dp_opts *o) {
   if (bh_get(env, v, "threadNice", &nice) < 0 ||
       bh_arg_int_opt(env, nice, "options.threadNice", BH_THREAD_NICE_MIN, BH_THREAD_NICE_MAX, BH_THREAD_NICE, &o->thread_nice) < 0)
     return -1;
-  napi_value ncap, nage; /* partial failover's neighbour table (dp_failover.h) */
+  napi_value ncap, nage; /* partial failover's neighbor table (dp_failover.h) */
   if (bh_get(env, v, "neighborCapacity", &ncap) < 0 ||
       bh_arg_uint_opt(env, ncap, "options.neighborCapacity", 1, 1u << 20, 4096, &o->neigh_capacity) < 0 ||
       bh_get(env, v, "neighborAgeMs", &nage) < 0 ||

@@ -36,7 +36,7 @@ export function isOpResult(x: unknown): x is OpResult {
 }
 
 export function formatNeighbors(r: NeighborsReply): string {
-  if (r.entries.length === 0) return `no neighbours known (this appliance serves the ${clean(r.site)} site)\n`;
+  if (r.entries.length === 0) return `no neighbors known (this appliance serves the ${clean(r.site)} site)\n`;
   return table(['IP', 'MAC', 'SITE', 'AGE', 'ORIGIN', 'SEQ', 'FLAGS'], r.entries.map((e) => [
     clean(e.ip), clean(e.mac), clean(e.site), formatAge(e.ageMs), clean(e.origin), clean(e.seq),
     [e.router ? 'router' : '', e.frozen ? 'frozen' : '', e.conflict ? `conflict:${clean(e.conflict)}` : ''].filter(Boolean).join(',') || '-',
@@ -89,7 +89,7 @@ export function formatFailoverStatus(f: unknown): string[] {
   if (dp) {
     out.push(`  proxied: ${clean(dp.arpProxied)} arp, ${clean(dp.ndProxied)} nd; quarantined macs: ${clean(dp.quarantinedMacs)}`);
     const nt = dp.neighTable;
-    if (isObj(nt)) out.push(`  neighbour table: ${clean(nt.size)}/${clean(nt.capacity)} (moved ${clean(nt.moved)}, conflicts ${clean(nt.conflicts)}, full ${clean(nt.full)}, aged ${clean(nt.aged)})`);
+    if (isObj(nt)) out.push(`  neighbor table: ${clean(nt.size)}/${clean(nt.capacity)} (moved ${clean(nt.moved)}, conflicts ${clean(nt.conflicts)}, full ${clean(nt.full)}, aged ${clean(nt.aged)})`);
     const lg = dp.loopGuard;
     if (isObj(lg)) {
       out.push(lg.blocked ? '  LOOP: a second L2 path connects this LAN with the other site; flooding into the tunnel is blocked until it is removed'

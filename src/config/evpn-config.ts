@@ -28,7 +28,7 @@ export interface EvpnConfig {
    *  advertised */
   maxHosts: number;
   /** advertise the hosts bridgehead knows (the other site's, this LAN's) as MAC+IP routes through
-   *  zebra (neighbour entries on the bridge); MACs alone are advertised by zebra anyway */
+   *  zebra (neighbor entries on the bridge); MACs alone are advertised by zebra anyway */
   advertiseHosts: boolean;
 }
 
@@ -48,7 +48,7 @@ function ifName(v: unknown, path: string, fail: Fail): string {
 }
 
 /** ctx: the top-level `bridge` (the TAP's) and whether partial failover is on (EVPN hosts are fed
- *  into its neighbour machinery, so EVPN needs it). */
+ *  into its neighbor machinery, so EVPN needs it). */
 export function parseEvpnConfig(raw: unknown, fail: Fail, ctx: { bridge: string | null; failoverEnabled: boolean }): EvpnConfig {
   const o = knownFields(raw, 'evpn', KEYS, fail);
   const enabled = o.enabled ?? true;
@@ -65,7 +65,7 @@ export function parseEvpnConfig(raw: unknown, fail: Fail, ctx: { bridge: string 
   const advertiseHosts = o.advertiseHosts ?? true;
   if (typeof advertiseHosts !== 'boolean') fail('evpn.advertiseHosts', 'expected true or false', advertiseHosts);
   if (enabled && !ctx.failoverEnabled) {
-    fail('evpn', 'needs "failover": {"enabled": true, ...} (EVPN hosts are shared through the neighbour sync)');
+    fail('evpn', 'needs "failover": {"enabled": true, ...} (EVPN hosts are shared through the neighbor sync)');
   }
   return { enabled: enabled as boolean, vni, bridge, vxlanDevice, pollMs, maxHosts, advertiseHosts: advertiseHosts as boolean };
 }

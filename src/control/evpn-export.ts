@@ -1,21 +1,21 @@
 // Which of bridgehead's hosts are advertised to the EVPN fabric as MAC+IP, pure (docs/INTERNALS.md
-// section 10.3). zebra advertises a MAC+IP type-2 route for a neighbour entry on the VNI's SVI (the
+// section 10.3). zebra advertises a MAC+IP type-2 route for a neighbor entry on the VNI's SVI (the
 // bridge) whose MAC the bridge has on a local port; bridgehead writes such entries (state NOARP,
 // protocol EVPN_EXPORT_PROTO, so they are recognised as ours and never read back as remote hosts)
 // for the hosts it knows that are not behind another VTEP: the tenant site's hosts (their MACs are
 // on the TAP port) and hosts of this VTEP's own LAN. Remote VTEPs then know the tenant's IPs too
 // (their ARP suppression can answer for them).
 //
-//   selectExportHosts(neighbour table, EVPN-learned IPs, remote MACs, max) -> desired hosts
+//   selectExportHosts(neighbor table, EVPN-learned IPs, remote MACs, max) -> desired hosts
 //   planExport(desired, installed, budget) -> { add, del, deferred }   (del first; the rest next
 //     poll). An entry of ours whose host is now behind another VTEP is deleted at once: zebra does
-//     not replace a local neighbour with its remote one (it keeps the remote one inactive), so
+//     not replace a local neighbor with its remote one (it keeps the remote one inactive), so
 //     bridgehead would never see the host move. (zebra re-installs a remote entry deleted under it.)
 
 /** an IP and its MAC (the shape of evpn-neigh's RemoteHost) */
 export interface RemoteHost { ip: string; mac: string }
 
-/** rtnetlink neighbour protocol of bridgehead's entries (not in iproute2's rt_protos list). */
+/** rtnetlink neighbor protocol of bridgehead's entries (not in iproute2's rt_protos list). */
 export const EVPN_EXPORT_PROTO = 201;
 
 export interface TableHost { ip: string; mac: string; frozen: boolean }

@@ -1,5 +1,5 @@
 // EVPN-learned hosts, pure (docs/INTERNALS.md section 10): what FRR's zebra installed in the kernel
-// for hosts behind other VTEPs, turned into neighbour updates and withdrawals for bridgehead.
+// for hosts behind other VTEPs, turned into neighbor updates and withdrawals for bridgehead.
 //
 //   `ip -j neigh show dev BRIDGE` text  -> parseRemoteNeighbors -> RemoteHost[] (extern_learn only)
 //   `bridge -j fdb show br BRIDGE` text -> parseBridgeFdb       -> MAC -> remote VTEP; MACs on this
@@ -11,7 +11,7 @@
 //                                                                  VTEP, i.e. the host moved here)
 //     'vtep'  {ip, mac, from, to}                                (moved between VTEPs; info only)
 //
-// zebra installs a remote type-2 MAC+IP route as a neighbour entry on the VNI's SVI (the bridge of
+// zebra installs a remote type-2 MAC+IP route as a neighbor entry on the VNI's SVI (the bridge of
 // a VLAN-unaware per-VNI bridge) flagged extern_learn, protocol zebra, state NOARP; the MAC itself
 // as an extern_learn FDB entry on the VXLAN device with `dst` = the VTEP. A snapshot is the full
 // list: an entry no longer in it was withdrawn by BGP (the host moved here, or away for good).
@@ -120,7 +120,7 @@ export interface ParsedNeighbors {
   truncated: number;
 }
 
-/** Canonical neighbour IP (kernel text is canonical already; IPv6 is re-formatted to be sure). */
+/** Canonical neighbor IP (kernel text is canonical already; IPv6 is re-formatted to be sure). */
 function canonicalIp(s: unknown): string | null {
   if (typeof s !== 'string') return null;
   if (parseIpv4(s)) return isNeighborIp(s) ? s : null;
@@ -139,7 +139,7 @@ function canonicalMac(s: unknown): string | null {
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** Rows flagged extern_learn (zebra's remote entries: iproute2 prints the flag as a key, or in
- *  `flags`); rows without that flag are this host's own neighbours and are skipped silently. */
+ *  `flags`); rows without that flag are this host's own neighbors and are skipped silently. */
 const externLearned = (r: Record<string, unknown>): boolean =>
   'extern_learn' in r || (Array.isArray(r.flags) && r.flags.includes('extern_learn'));
 
@@ -149,7 +149,7 @@ const ownEntry = (r: Record<string, unknown>): boolean => String(r.protocol) ===
  *  counts a failed poll, keeps the state). */
 export function parseRemoteNeighbors(text: string, maxEntries: number): ParsedNeighbors {
   const rows = JSON.parse(text.trim() === '' ? '[]' : text) as unknown;
-  if (!Array.isArray(rows)) throw new Error('neighbour list is not a JSON array');
+  if (!Array.isArray(rows)) throw new Error('neighbor list is not a JSON array');
   const out: ParsedNeighbors = { hosts: [], own: [], invalid: 0, truncated: 0 };
   for (const r of rows) {
     if (!isObj(r)) { out.invalid++; continue; }

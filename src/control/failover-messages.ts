@@ -1,5 +1,5 @@
 // Partial-failover messages on the authenticated peer channel (transport subtype 2), besides
-// the neighbour sync ('nb-*', neighbor-messages.ts). Pure; strict decoding (exact keys, ranges,
+// the neighbor sync ('nb-*', neighbor-messages.ts). Pure; strict decoding (exact keys, ranges,
 // canonical addresses); anything else decodes to null (a counted drop).
 //   {"t":"fo-site","s":"tenant"|"provider"}            the site this appliance serves (sent when the
 //                                                      session comes up; both claiming one site is a

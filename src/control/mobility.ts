@@ -29,7 +29,7 @@
 //            applied: 'quarantine' cuts the copy that appeared last off the tunnel, 'prefer-tenant'
 //            cuts the provider copy, 'log-only' cuts nothing. The record is frozen (no moves) until
 //            resolve(host, keep), which the peer learns through the entry flag NB_RESOLVED.
-//   outputs: the data-plane neighbour table (neigh-set/neigh-del), the entries to share with the
+//   outputs: the data-plane neighbor table (neigh-set/neigh-del), the entries to share with the
 //            peer (share/unshare -> neighbor-sync), announcements on this site's LAN on behalf of a
 //            host that left it (gratuitous ARP / unsolicited NA), probes, quarantine/release,
 //            conflict and move reports, refusals and dry-run plans.

@@ -1,4 +1,4 @@
-// Neighbour-sync messages on the authenticated peer channel (transport subtype 2), pure.
+// Neighbor-sync messages on the authenticated peer channel (transport subtype 2), pure.
 // Compact JSON so a full message of the worst case (14 IPv6 entries with the longest addresses and
 // numbers) stays under MAX_PEER_MESSAGE (1200 bytes):
 //   {"t":"nb-up","e":EPOCH,"n":N,"f":FLAGS,"u":[[ip,mac,seq,origin,flags],...],"w":[ip,...]}
@@ -70,7 +70,7 @@ export function encodeNeighborMessage(m: NeighborMessage): Buffer {
     wire = m;
   }
   const b = Buffer.from(JSON.stringify(wire), 'utf8');
-  if (b.length > MAX_NEIGHBOR_MESSAGE) throw new RangeError('neighbour message too large');
+  if (b.length > MAX_NEIGHBOR_MESSAGE) throw new RangeError('neighbor message too large');
   return b;
 }
 

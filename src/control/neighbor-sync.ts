@@ -1,4 +1,4 @@
-// Neighbour sync between the two appliances, as a pure state machine:
+// Neighbor sync between the two appliances, as a pure state machine:
 // step(state, event, nowMs) -> { state, actions }. No I/O, no clock, no randomness (the caller
 // passes a random epoch with 'session-up'). The state holds bounded Maps and is updated in place;
 // step returns the same object.

@@ -1,6 +1,6 @@
 // Messages on the authenticated peer channel (transport subtype 2): small JSON objects.
 // Pure encode/decode; anything malformed, oversized or unknown decodes to null (a counted drop).
-// Neighbour-sync messages ('nb-*') are defined and checked in neighbor-messages.ts.
+// Neighbor-sync messages ('nb-*') are defined and checked in neighbor-messages.ts.
 
 import {
   decodeNeighborObject, encodeNeighborMessage, isNeighborMessageType, type NeighborMessage,
@@ -14,7 +14,7 @@ export type PeerMessage =
   | { t: 'welcome'; name: string }    // inviter -> joiner, after persisting the joiner
   | { t: 'key-rotate'; publicKey: string } // `rotate-key`: the sender's new static key (base64, 32 bytes)
   | { t: 'key-ack'; publicKey: string }    // the receiver stored that key (echoes it)
-  | NeighborMessage                    // neighbour sync (partial failover), see neighbor-sync.ts
+  | NeighborMessage                    // neighbor sync (partial failover), see neighbor-sync.ts
   | FailoverMessage;                   // site / remote probe (partial failover), see failover-messages.ts
 
 const NAME_RE = /^[A-Za-z0-9._-]{1,32}$/;

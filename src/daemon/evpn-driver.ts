@@ -1,5 +1,5 @@
 // The thin driver of EVPN integration (docs/INTERNALS.md section 10): reads the remote entries FRR's
-// zebra installed for the VNI (neighbours on the bridge, the bridge's FDB: remote VTEPs, LAN ports) every
+// zebra installed for the VNI (neighbors on the bridge, the bridge's FDB: remote VTEPs, LAN ports) every
 // pollMs, steps the pure core (src/control/evpn-neigh.ts) and feeds its actions into partial
 // failover exactly as if the data plane had seen the host on this LAN:
 //
@@ -11,7 +11,7 @@
 //             here: the data plane's learning owns it now, as for any host of this LAN)
 //   'vtep' -> one info line (zebra/BGP handle the MAC mobility sequence numbers)
 //   advertiseHosts: the data plane's hosts that are not behind another VTEP (the tenant site's,
-//             this LAN's) written as NOARP neighbours (protocol 201) on the bridge, so zebra
+//             this LAN's) written as NOARP neighbors (protocol 201) on the bridge, so zebra
 //             advertises them as MAC+IP (src/control/evpn-export.ts); at most EXPORT_BUDGET
 //             commands per poll (`ip -force -batch -`), removed again on stop
 //
@@ -29,7 +29,7 @@ import type { FailoverLog } from './failover';
 const CMD_TIMEOUT_MS = 2000;
 const CMD_MAX_BYTES = 8 << 20;
 const STATUS_HOSTS_MAX = 256;
-const EXPORT_BUDGET = 256; // neighbour commands per poll
+const EXPORT_BUDGET = 256; // neighbor commands per poll
 
 export type ReadCommand = (argv: string[]) => Promise<string>;
 /** runs `ip -force -batch -` with these lines on stdin */
@@ -44,7 +44,7 @@ export interface EvpnDriverDeps {
   read?: ReadCommand;
   batch?: BatchCommand;
   now?: () => number;
-  /** refresh interval of the data-plane entries (default 60 s, below the 300 s neighbour age) */
+  /** refresh interval of the data-plane entries (default 60 s, below the 300 s neighbor age) */
   refreshMs?: number;
 }
 
@@ -84,7 +84,7 @@ export class EvpnDriver {
     this.timer.unref?.();
   }
 
-  /** Stops polling and removes the neighbour entries we wrote (their MAC+IP routes go with them). */
+  /** Stops polling and removes the neighbor entries we wrote (their MAC+IP routes go with them). */
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
@@ -170,7 +170,7 @@ export class EvpnDriver {
     }
   }
 
-  /** Brings our neighbour entries on the bridge in line with the data plane's hosts. */
+  /** Brings our neighbor entries on the bridge in line with the data plane's hosts. */
   private async advertise(installed: core.RemoteHost[], vteps: Map<string, string>): Promise<void> {
     let table: ReturnType<DataPlane['neighbors']>;
     try { table = this.d.dp.neighbors(); } catch { return; }

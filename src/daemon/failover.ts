@@ -1,4 +1,4 @@
-// Partial failover in the daemon: the glue between the data plane's neighbour table, the pure
+// Partial failover in the daemon: the glue between the data plane's neighbor table, the pure
 // state machines (src/control/neighbor-sync.ts, mobility.ts) and the peer (docs/INTERNALS.md 5.4).
 //
 //   data plane 'neigh' / 'neigh-gone'  -> mobility local-seen / local-gone (every peer's instance)
@@ -144,7 +144,7 @@ export class FailoverDriver {
         p.up = true;
         this.sendSite(p, nowMs);
         this.syncStep(p, { kind: 'session-up', epoch: this.d.randomEpoch?.() ?? randomInt(1, 0x100000000) }, nowMs);
-        this.d.log.info({ peer: this.name(p.id) }, 'neighbour sync started');
+        this.d.log.info({ peer: this.name(p.id) }, 'neighbor sync started');
       } else if (!up && p.up) {
         p.up = false;
         this.syncStep(p, { kind: 'session-down' }, nowMs);
@@ -277,7 +277,7 @@ export class FailoverDriver {
           }
         } catch (e) {
           this.counters.setNeighborFailed++;
-          this.d.log.warn({ ip: a.ip, err: (e as Error).message }, 'data plane refused a neighbour entry');
+          this.d.log.warn({ ip: a.ip, err: (e as Error).message }, 'data plane refused a neighbor entry');
         }
         break;
       }
@@ -334,7 +334,7 @@ export class FailoverDriver {
   }
 
   /** After a resolve (here, or the peer's RESOLVED entry): a gratuitous ARP / unsolicited NA with
-   *  the kept copy's MAC on this LAN repairs neighbour caches the other copy overwrote; when the
+   *  the kept copy's MAC on this LAN repairs neighbor caches the other copy overwrote; when the
    *  kept copy lives here, a probe follows so that its answer points the bridge back at its port.
    *  Once per IP and seq (a full sync re-sends the RESOLVED entry). */
   private announceKept(p: PeerState, ip: string, seq: number): void {

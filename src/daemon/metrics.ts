@@ -68,14 +68,14 @@ export class BridgeheadMetrics {
   private readonly macMoved = this.counter('mac_table_moves', 'MAC addresses that moved between the LAN and a peer or between peers');
   private readonly macFull = this.counter('mac_table_full', 'Learns refused because the MAC table was full');
   private readonly macAged = this.counter('mac_table_aged', 'MAC addresses aged out');
-  private readonly neighSize = this.gauge('neighbor_table_entries', 'IP-to-MAC entries in the neighbour table (partial failover)');
-  private readonly neighCapacity = this.gauge('neighbor_table_capacity', 'Capacity of the neighbour table (partial failover)');
-  private readonly neighFull = this.counter('neighbor_table_full', 'Neighbour entries refused because the table was full');
+  private readonly neighSize = this.gauge('neighbor_table_entries', 'IP-to-MAC entries in the neighbor table (partial failover)');
+  private readonly neighCapacity = this.gauge('neighbor_table_capacity', 'Capacity of the neighbor table (partial failover)');
+  private readonly neighFull = this.counter('neighbor_table_full', 'Neighbor entries refused because the table was full');
   // partial failover
   private readonly foEvents = this.counter('failover_events', 'Partial-failover events by kind (moves, conflicts, quarantines, sync, ...)', ['event']);
   private readonly foConflicts = this.gauge('failover_conflicts_open', 'Open address conflicts (split brain: one IP answered at both sites), by the peer they involve', ['peer']);
   private readonly foQuarantined = this.gauge('failover_quarantined_macs', 'MACs cut off the tunnel by a conflict (quarantine)');
-  private readonly foProxied = this.counter('proxy_answers', 'ARP requests and IPv6 neighbour solicitations answered locally for hosts at the other site');
+  private readonly foProxied = this.counter('proxy_answers', 'ARP requests and IPv6 neighbor solicitations answered locally for hosts at the other site');
   // QoS and the fair queue
   private readonly qosEnqueued = this.counter('qos_enqueued_packets', 'Frames queued in the QoS band', ['band']);
   private readonly qosSent = this.counter('qos_sent_packets', 'Frames sent from the QoS band', ['band']);

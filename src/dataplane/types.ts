@@ -42,7 +42,7 @@ export interface DataPlaneOptions {
   reusePort?: boolean;
   /** Nice value of the data-plane threads, -20..19 (default -10: forwarding wins the CPU; a negative value needs CAP_SYS_NICE). */
   threadNice?: number;
-  /** partial failover: neighbour table capacity (default 4096, 1 .. 2^20) and the age after which
+  /** partial failover: neighbor table capacity (default 4096, 1 .. 2^20) and the age after which
    * an entry of this site not seen again is removed ('neigh-gone'; default 300000 ms) */
   neighborCapacity?: number;
   neighborAgeMs?: number;

@@ -13,7 +13,7 @@ export interface NeighborRow {
   frozen: boolean; ageMs: number; conflict: string | null;
 }
 export interface NeighborsReply { site: Site; entries: NeighborRow[] }
-/** origin: 'learned' from frames, or 'peer' when the neighbour sync placed it (a remote host's MAC) */
+/** origin: 'learned' from frames, or 'peer' when the neighbor sync placed it (a remote host's MAC) */
 export interface FdbRow { mac: string; site: string; peer: string | null; ageMs: number; origin: 'learned' | 'peer' }
 export interface FdbReply { site: Site | null; entries: FdbRow[] }
 

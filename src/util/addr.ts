@@ -1,4 +1,4 @@
-// Canonical text forms of neighbour addresses, pure: IPv4 dotted quad without leading zeros,
+// Canonical text forms of neighbor addresses, pure: IPv4 dotted quad without leading zeros,
 // IPv6 in RFC 5952 form (lowercase, no leading zeros, the longest run of two or more zero groups
 // compressed, the first one on a tie), MAC as six lowercase hex pairs with colons. Messages and
 // tables use only these forms, so one host has exactly one key.
@@ -58,7 +58,7 @@ export function canonicalIpFamily(s: string): IpFamily | null {
   return b && formatIpv6(b) === s ? 6 : null;
 }
 
-/** Canonical and usable as a neighbour: IPv4 not 0/8, 127/8, multicast, 240/4 or broadcast;
+/** Canonical and usable as a neighbor: IPv4 not 0/8, 127/8, multicast, 240/4 or broadcast;
  *  IPv6 not ::, ::1 or multicast. */
 export function isNeighborIp(s: string): boolean {
   const v4 = parseIpv4(s);

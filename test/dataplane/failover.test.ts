@@ -1,5 +1,5 @@
 // Tier 2: the partial-failover wiring of the data plane (docs/INTERNALS.md 5.3): proxy ARP/ND,
-// neighbour learning and events, probes and announcements, the L2 filter and isolation presets,
+// neighbor learning and events, probes and announcements, the L2 filter and isolation presets,
 // storm control, quarantine, the MAC table following setNeighbor, aging, and argument checks.
 // Two data planes in socketpair mode over 127.0.0.1; every frame is built here, independently of
 // the C builders, and answers are checked byte for byte.

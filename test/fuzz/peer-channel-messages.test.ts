@@ -1,4 +1,4 @@
-// Fuzz: messages on the authenticated peer channel (hello/welcome, neighbour sync, failover
+// Fuzz: messages on the authenticated peer channel (hello/welcome, neighbor sync, failover
 // site/probe). The peer is authenticated but not trusted to be bug-free: any bytes decode to a
 // message or to null (a counted drop), never throw; what decodes re-encodes to the same message.
 import { test } from 'node:test';

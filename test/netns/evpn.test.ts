@@ -185,7 +185,7 @@ describe('evpn: the provider appliance as a VTEP of a BGP-EVPN fabric (FRR)', ()
     assert.match(out.split('\n')[i + 1] ?? '', new RegExp(PA_VTEP.replace(/\./g, '\\.')), 'next hop: pa\'s VTEP');
     const n = await sh(['ip', '-n', hvNs(), '-j', 'neigh', 'show', 'dev', 'br0']);
     assert.ok((JSON.parse(n.stdout) as Array<{ dst: string; lladdr?: string }>).some((e) => e.dst === ADDR.t1 && e.lladdr === MAC_T1),
-      `hv's zebra installed t1 as a remote neighbour: ${n.stdout}`);
+      `hv's zebra installed t1 as a remote neighbor: ${n.stdout}`);
     assert.ok((await evpnStatus()).counters.advertised >= 1);
   });
 
@@ -255,7 +255,7 @@ describe('evpn: the provider appliance as a VTEP of a BGP-EVPN fabric (FRR)', ()
     await linkSet(T.ns('ta'), 't2', 'down'); // the original is powered off
     await vmOnHv('r2', ADDR.t2, MAC_T2);
     // hv's zebra has t2 as a remote host (advertised by pa): hv's bridge points t2's MAC at pa
-    // until the replica speaks. Its first frame is unicast to hv (a static neighbour for hv's
+    // until the replica speaks. Its first frame is unicast to hv (a static neighbor for hv's
     // address, so no broadcast of it reaches pa's TAP: only EVPN can tell bridgehead); then hv
     // learns its IP like any VM's.
     const hvMac = (JSON.parse((await sh(['ip', '-n', hvNs(), '-j', 'link', 'show', 'dev', 'br0'])).stdout) as Array<{ address: string }>)[0].address;

@@ -186,7 +186,7 @@ describe('failover: proxy ARP/ND, failover/failback, split brain', () => {
       await waitFor('conflict gone on both', 10000, async () =>
         (await failoverStatus(provider)).conflicts.length === 0 && (await failoverStatus(tenant)).conflicts.length === 0);
       assert.equal((await failoverStatus(provider)).dataPlane?.quarantinedMacs ?? 0, 0);
-      // no neighbour keeps the wrong copy's MAC: the resolve re-announced the kept one on both LANs
+      // no neighbor keeps the wrong copy's MAC: the resolve re-announced the kept one on both LANs
       for (const h of ['t2', 'p1'] as const) {
         const m = await T.neighMac(h, ADDR.t1);
         assert.ok(m === null || m === MAC.t1, `${h} has ${m} for t1`);

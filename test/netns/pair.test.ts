@@ -32,7 +32,7 @@ describe('pair: two sites over NAT, paired with invite/join', () => {
     }
   });
 
-  S.it("ARP across the tunnel: t1's neighbour table has p1's real MAC; arping gets replies from it", 60000, async () => {
+  S.it("ARP across the tunnel: t1's neighbor table has p1's real MAC; arping gets replies from it", 60000, async () => {
     need();
     await T.flushNeigh('t1');
     const p = await T.ping('t1', ADDR.p1, { count: 1, deadlineS: 5 });

@@ -1,7 +1,7 @@
 // EVPN integration without root: the iproute2 JSON parsers (rows as FRR 8.4's zebra installs
 // them), the pure core (learn, refresh, MAC change, VTEP move, withdrawal, bounds), the `evpn`
 // config section, and the driver feeding partial failover: a host behind a remote VTEP reaches
-// the tenant appliance's neighbour table through the real FailoverDriver + neighbour sync, a
+// the tenant appliance's neighbor table through the real FailoverDriver + neighbor sync, a
 // withdrawal removes it there, a host that moved onto this VTEP's own LAN is kept.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,7 +26,7 @@ const R = '198.19.10.20', RMAC = '02:00:00:00:50:20', VTEP2 = '198.18.50.2', VTE
 // what `ip -j neigh show dev br100` and `bridge -j fdb show dev vxlan100` print on a VTEP where
 // zebra installed the replica behind 198.18.50.2 (FRR 8.4, iproute2 6.1), plus local rows
 const neighJson = (rows: Array<{ ip: string; mac: string }>, extra: unknown[] = []): string => JSON.stringify([
-  { dst: '198.19.10.250', lladdr: '02:aa:00:00:00:01', state: ['REACHABLE'] }, // a local neighbour: not ours
+  { dst: '198.19.10.250', lladdr: '02:aa:00:00:00:01', state: ['REACHABLE'] }, // a local neighbor: not ours
   ...rows.map((r) => ({ dst: r.ip, lladdr: r.mac, extern_learn: null, state: ['NOARP'], protocol: 'zebra' })),
   ...extra]);
 const fdbJson = (rows: Array<{ mac: string; dst: string }>, lan: Array<{ mac: string; port: string }> = []): string => JSON.stringify([

@@ -99,7 +99,7 @@ export function runSync(link: Link, a: SyncPeer, b: SyncPeer, fromMs: number, un
   return t;
 }
 
-/** An appliance: mobility + sync + a model of its data-plane neighbour table and LAN output, and of
+/** An appliance: mobility + sync + a model of its data-plane neighbor table and LAN output, and of
  *  its LAN for probes: `alive` holds the copies that answer an ARP probe / DAD NS here (ip -> MAC).
  *  A 'verify' action is answered after verifyDelayMs by probing the partner's LAN (lost with
  *  probability verifyLoss: 'unknown'); a conflict seen here reaches the partner as peer-conflict. */

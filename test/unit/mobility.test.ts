@@ -1,4 +1,4 @@
-// Mobility and the split-brain guard: two appliances (tenant, provider) wired through neighbour
+// Mobility and the split-brain guard: two appliances (tenant, provider) wired through neighbor
 // sync over a simulated link, plus single-instance cases for each rule: learning, failover and
 // failback from either side, a VM that simply boots at the other site, --check with the probe
 // result, refusals, flapping within / outside the window, IP answered by two MACs, equal seq,

@@ -1,4 +1,4 @@
-// Neighbour sync: strict message decoding (sizes, canonical addresses, hostile input), the canonical
+// Neighbor sync: strict message decoding (sizes, canonical addresses, hostile input), the canonical
 // address helpers, and the protocol between two appliances over a link with loss, duplication and
 // reordering (seeded), restarts, stale epochs, resync, bounded queues and their counters.
 
@@ -45,7 +45,7 @@ test('canonical addresses: IPv4 without leading zeros, IPv6 per RFC 5952, MAC lo
 
 // ---------------------------------------------------------------- messages
 
-test('neighbour messages roundtrip through the peer channel codec', () => {
+test('neighbor messages roundtrip through the peer channel codec', () => {
   const msgs: NeighborMessage[] = [
     { t: 'nb-up', e: 1, n: 1, f: NB_BEGIN | NB_END, u: [], w: [] },
     { t: 'nb-up', e: 0xffffffff, n: 0x7fffffff, f: 0, u: [entry(1, 7, NB_ROUTER), entry(2, 0, NB_HANDOVER | NB_RESOLVED)], w: [ip4(9)] },
@@ -82,7 +82,7 @@ test('the worst-case update (14 longest entries, largest numbers) fits in 1200 b
   assert.equal(decodePeerMessage(Buffer.from(mixed)), null);
 });
 
-test('hostile neighbour messages decode to null', () => {
+test('hostile neighbor messages decode to null', () => {
   const e = ['198.18.0.1', '02:00:00:00:00:01', 0, 'a', 0];
   const up = (over: Record<string, unknown>): string => JSON.stringify({ t: 'nb-up', e: 1, n: 1, f: 0, u: [e], w: [], ...over });
   const withEntry = (i: number, v: unknown): string => { const x: unknown[] = [...e]; x[i] = v; return up({ u: [x] }); };
@@ -387,7 +387,7 @@ test('resend backoff doubles up to maxRtoMs; acks stop it; stale and duplicate a
   assert.deepEqual(a.ev({ kind: 'tick' }, 10_000).filter((x) => x.kind === 'send' && x.msg.t === 'nb-up'), []);
 });
 
-test('fast resend: an update whose later neighbours were acknowledged three times is resent at once', () => {
+test('fast resend: an update whose later neighbors were acknowledged three times is resent at once', () => {
   const { link, a } = pair(PERFECT, 1, { rtoMs: 1000, maxRtoMs: 8000 });
   a.ev({ kind: 'session-up', epoch: 33 }, 0);
   for (let i = 1; i <= 5; i++) a.ev({ kind: 'local-upsert', entry: entry(i) }, 0); // updates 1 (BEGIN|END) .. 6

@@ -1,5 +1,5 @@
 /* Target: the partial-failover per-frame decisions (bh_fo_from_tap / bh_fo_from_peer: L2 filter,
- * quarantine, ARP/ND learning and proxy answers, probe answers) with a fresh neighbour table per
+ * quarantine, ARP/ND learning and proxy answers, probe answers) with a fresh neighbor table per
  * input. Input: 1 config byte (proxy ARP/ND, isolation bits, learn prefix), then records of
  * 1 op byte + a length-prefixed frame: from the LAN, from the peer, a peer entry for the frame's
  * target (so proxy answers happen), or a probe. Invariants: known verdicts and drop codes; an

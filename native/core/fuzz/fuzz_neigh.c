@@ -1,4 +1,4 @@
-/* Target: neighbour table updates (bh_neigh) driven by what the LAN and the peer claim: a stream
+/* Target: neighbor table updates (bh_neigh) driven by what the LAN and the peer claim: a stream
  * of operations (learn_local as ARP/ND/traffic/announcement, apply from the control plane with
  * any site/seq/flags, lookup, proxy lookup, touch, set_flags, remove, expire, forget_site) over a
  * small address space so entries collide, move and conflict. Invariants: size <= capacity, the

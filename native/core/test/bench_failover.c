@@ -83,7 +83,7 @@ int main(void) {
     fprintf(stderr, "bench setup: a frame does not parse\n");
     return 1;
   }
-  printf("partial-failover cores, single thread (4000 entries in a 4096 neighbour table)\n");
+  printf("partial-failover cores, single thread (4000 entries in a 4096 neighbor table)\n");
   BENCH("l2filter: IPv4 UDP frame, all presets on", sink += bh_l2filter_check(&lf, udp, 60, &why));
   BENCH("l2filter: IPv6 NS frame, all presets on", sink += bh_l2filter_check(&lf, ns, nl, &why));
   BENCH("arp_parse: request", sink += (unsigned)bh_arp_parse(arp, 42, &ai));

@@ -1,5 +1,5 @@
 /* stress_dp: two data planes (socketpair mode, 127.0.0.1) hammered from several threads while
- * the "JS thread" (main) rekeys, roams, removes/re-adds peers, sets neighbours, quarantine and
+ * the "JS thread" (main) rekeys, roams, removes/re-adds peers, sets neighbors, quarantine and
  * failover options, probes, and takes snapshots. Built with
  * -fsanitize=thread (or address) by the Makefile next to it; exit 0 = no crash, frames flowed.
  * Not part of the addon build (binding.gyp takes only the .c files directly in native/io). */

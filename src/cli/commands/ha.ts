@@ -19,7 +19,7 @@ export const haCommand: CommandSpec = {
       .command('ha')
       .summary('active/standby pair: status, keepalived hooks, planned handover, identity sync')
       .description('Two appliances per site form a pair; keepalived (VRRP) elects the active one. The standby keeps ' +
-        'its TAP out of the bridge and stays silent on the WAN, with the active\'s neighbour/mobility table replicated ' +
+        'its TAP out of the bridge and stays silent on the WAN, with the active\'s neighbor/mobility table replicated ' +
         'over the LAN; on takeover it joins the bridge, handshakes from the same static key and announces the hosts it proxies.');
     ha.command('status').allowExcessArguments(false)
       .summary('this member\'s role, the other member, the last takeover')

@@ -10,7 +10,7 @@ export const neighborsCommand: CommandSpec = {
     return parent
       .command('neighbors')
       .summary('show the IP -> MAC -> site table (partial failover)')
-      .description('Ask the running daemon for its neighbour table: every IP with its MAC, the site it lives at, ' +
+      .description('Ask the running daemon for its neighbor table: every IP with its MAC, the site it lives at, ' +
         'its age, how it was learned (arp, nd, traffic, peer) and its mobility sequence number.')
       .addOption(configOption(io))
       .option('--json', 'print the table as JSON', false)

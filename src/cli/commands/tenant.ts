@@ -29,7 +29,7 @@ export const tenantCommand: CommandSpec = {
       .command('tenant')
       .summary('add, list or remove the tenants of a provider appliance')
       .description('A provider appliance serves several tenants on one UDP port, each an isolated segment with its own ' +
-        'keys, invites, TAP and bridge, MAC and neighbour tables, failover state, storm limits and QoS. Each tenant ' +
+        'keys, invites, TAP and bridge, MAC and neighbor tables, failover state, storm limits and QoS. Each tenant ' +
         'is a config directory tenants/NAME/; other commands act on it with --tenant NAME.');
     cmd.enablePositionalOptions();
     cmd.command('add').allowExcessArguments(false)

@@ -1,6 +1,6 @@
 // The two-site topology (scripts/topology.sh) seen from a test: bring it up and down under a
 // unique prefix, run commands in its namespaces with timeouts, and the usual probes (ping,
-// neighbours, links, UDP sockets, iperf3).
+// neighbors, links, UDP sockets, iperf3).
 import { execFileSync } from 'node:child_process';
 import { TOPOLOGY_SH } from './env';
 import { run, runOk, RunResult, RunOptions, Background } from './proc';
@@ -109,7 +109,7 @@ export class Topology {
     throw new Error(`${node} could not ping ${dst} within ${timeoutMs} ms (last: ${last})`);
   }
 
-  /** The MAC `node` has for `ip` in its neighbour table (any state but FAILED/INCOMPLETE), or null. */
+  /** The MAC `node` has for `ip` in its neighbor table (any state but FAILED/INCOMPLETE), or null. */
   async neighMac(node: NodeName, ip: string, dev = 'eth0'): Promise<string | null> {
     const r = await this.execOk(node, ['ip', '-j', 'neigh', 'show', ip, 'dev', dev], { timeoutMs: 5000 });
     const entries = JSON.parse(r.stdout || '[]') as Array<{ dst: string; lladdr?: string; state?: string[] }>;
