@@ -156,20 +156,9 @@ export class HandshakeGuard {
     this.load.record(nowMs);
     const mac1 = msg.subarray(INITIATION_SIZE - 2 * MAC_LEN, INITIATION_SIZE - MAC_LEN);
     if (this.replays.has(mac1)) return { kind: 'drop', reason: 'replayed_initiation' };
-    const key = sourceKey(address);
-    if (key === null) return { kind: 'drop', reason: 'bad_source' };
-    if (!this.limiter.take(key, nowMs)) return { kind: 'drop', reason: 'ratelimited' };
-    if (this.load.underLoad(nowMs)) {
-      if (!this.cookies.mac2Valid(msg, address, port, nowMs)) {
-        const reply = this.cookies.reply(msg, address, port, nowMs);
-        if (!reply) return { kind: 'drop', reason: 'bad_source' };
-        this.cookieReplies++;
-        return { kind: 'cookie', reply };
-      }
-      this.mac2Ok++;
-    }
-    this.replays.add(mac1);
-    return { kind: 'process' };
+    const v = this.admit(msg, address, port, nowMs);
+    if (v.kind === 'process') this.replays.add(mac1);
+    return v;
   }
 
   /** Decide what to do with a datagram of type 2 (a response to one of our initiations): as
@@ -178,6 +167,12 @@ export class HandshakeGuard {
     if (msg.length !== RESPONSE_SIZE || msg[0] !== MSG_RESPONSE || !checkMac1(msg, this.ourPublicKey)) {
       return { kind: 'drop', reason: 'bad_mac1' };
     }
+    return this.admit(msg, address, port, nowMs);
+  }
+
+  /** What initiations and responses share after mac1: the per-source budget, then, under load,
+   *  a valid mac2 from this source or a cookie reply. */
+  private admit(msg: Uint8Array, address: string, port: number, nowMs: number): ResponseVerdict {
     const key = sourceKey(address);
     if (key === null) return { kind: 'drop', reason: 'bad_source' };
     if (!this.limiter.take(key, nowMs)) return { kind: 'drop', reason: 'ratelimited' };
