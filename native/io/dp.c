@@ -15,6 +15,7 @@
 #include "../core/bh_mac1.h"
 #include "dp_failover.h"
 #include "dp_fq.h"
+#include "dp_path.h"
 #include "dp_read.h"
 #include "dp_rx.h"
 #include "dp_send.h"
@@ -54,7 +55,7 @@ bh_dp *bh_dp_create(const bh_dp_config *cfg, int *err, const char **step) {
     return NULL;
   }
   memset(dp, 0, sizeof *dp);
-  dp->tap_fd = dp->test_fd = dp->udp_fd = dp->wake_fd = -1;
+  dp->tap_fd = dp->test_fd = dp->udp_fd = dp->wake_fd = dp->tx_kick_fd = dp->rx_kick_fd = -1;
   dp->state = BH_DP_CREATED;
   pthread_rwlockattr_t ra;
   pthread_rwlockattr_init(&ra);
@@ -89,6 +90,13 @@ bh_dp *bh_dp_create(const bh_dp_config *cfg, int *err, const char **step) {
     FAIL(-ENOMEM, "allocate fair queue");
   dp->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (dp->wake_fd < 0) FAIL(-errno, "eventfd");
+  dp->tx_kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (dp->tx_kick_fd < 0) FAIL(-errno, "eventfd");
+  dp->rx_kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (dp->rx_kick_fd < 0) FAIL(-errno, "eventfd");
+  if (cfg->data_path < BH_PATHSEL_AUTO || cfg->data_path > BH_PATHSEL_PIPELINE) FAIL(-EINVAL, "data path");
+  if (cfg->busy_poll_us > BH_BUSY_POLL_MAX_US) FAIL(-EINVAL, "busy poll time");
+  bh_dp_path_init(dp, cfg);
 
   /* socketpair: header framing as asked, nothing to probe (the test end reads what is written) */
   int rc, offload = cfg->tap_offload ? BH_TAP_OFFLOAD_TSO | BH_TAP_OFFLOAD_USO_WRITE : 0;
@@ -175,6 +183,8 @@ void bh_dp_stop(bh_dp *dp) {
   close_fd(&dp->test_fd);
   close_fd(&dp->udp_fd);
   close_fd(&dp->wake_fd);
+  close_fd(&dp->tx_kick_fd);
+  close_fd(&dp->rx_kick_fd);
   pthread_rwlock_wrlock(&dp->peers_lock);
   bh_peers_expire_all(&dp->peers); /* bh_keypair_wipe = OPENSSL_cleanse */
   pthread_rwlock_unlock(&dp->peers_lock);

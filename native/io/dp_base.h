@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "../core/bh_mactable.h"
+#include "../core/bh_pathsel.h"
 #include "endpoint.h"
 #include "evring.h"
 #include "peers.h"
@@ -60,7 +61,13 @@ typedef struct {
   int udp_offload_off;     /* 1: no UDP GSO/GRO on the tunnel socket (udp.h; A/B measurements) */
   int tap_gro_off;         /* 1: TAP offloads read side only, every frame written alone (tap_read.h) */
   int reuse_port;          /* 1: the UDP socket joins a SO_REUSEPORT group (multi-tenant, udp_steer.h) */
+  int data_path;           /* bh_path_policy: auto (light path when traffic is light), light or pipeline (dp_path.h) */
+  uint32_t pipeline_batch; /* auto: a batch of this many frames enters the pipeline (2..64; 0 = default) */
+  uint32_t busy_poll_us;   /* light path: poll this long after activity before sleeping (0 = off, <= BH_BUSY_POLL_MAX_US) */
 } bh_dp_config;
+
+#define BH_BUSY_POLL_MAX_US 1000
+#define BH_BUSY_POLL_DEFAULT_US 0 /* options.busyPollUs; decided by measurement (docs/BENCHMARKS.md, issue 15) */
 
 typedef enum { BH_DP_CREATED, BH_DP_RUNNING, BH_DP_STOPPED } bh_dp_state;
 
@@ -106,6 +113,16 @@ typedef struct bh_dp {
   pthread_t tx_thread, rx_thread;
   int tx_started, rx_started;
   struct bh_fq_path *fqp; /* NULL unless cfg.fq: then tx_thread is the TAP reader (dp_fq.h) */
+
+  /* Which thread drains the TAP (dp_path.h): LIGHT = the RX thread, PIPELINE = the TX thread (always
+   * PIPELINE with the fair queue). Written by the thread that decides a switch, then the other one
+   * is kicked through its eventfd (tx_kick_fd / rx_kick_fd). */
+  atomic_int path;
+  atomic_int path_policy;          /* bh_path_policy (options.dataPath, dp.setDataPath) */
+  _Atomic uint64_t path_busy_ns;   /* last busy batch (bh_pathsel_busy), either direction */
+  bh_pathsel_cfg pathsel;
+  uint64_t busy_poll_ns;
+  int tx_kick_fd, rx_kick_fd;
 } bh_dp;
 
 static inline uint64_t bh_now_ns(void) {

@@ -12,6 +12,7 @@
 #include "../core/bh_mac1.h"
 #include "dp_failover.h"
 #include "dp_fq.h"
+#include "dp_path.h"
 #include "dp_pmtu.h"
 #include "dp_qos.h"
 
@@ -140,6 +141,8 @@ int bh_dp_set_path_mtu(bh_dp *dp, uint16_t id, uint32_t mtu) {
 }
 
 void bh_dp_set_mss_clamp(bh_dp *dp, int on) { atomic_store_explicit(&dp->mss_clamp, on ? 1 : 0, memory_order_relaxed); }
+
+void bh_dp_set_data_path(bh_dp *dp, bh_path_policy pol) { bh_dp_path_set_policy(dp, pol); }
 
 void bh_dp_set_mac1_key(bh_dp *dp, const uint8_t key[32]) {
   pthread_rwlock_wrlock(&dp->peers_lock); /* the RX thread checks under the read lock */

@@ -41,6 +41,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../core/bh_codel.h"
@@ -50,6 +51,7 @@
 #include "dp_base.h"
 #include "dp_failover.h"
 #include "dp_frag.h"
+#include "dp_path.h"
 #include "dp_pmtu.h"
 #include "dp_tx.h"
 #include "tap_read.h"
@@ -344,6 +346,17 @@ static void split_batch(bh_dp *dp, bh_rx_state *s, unsigned n, uint64_t now) {
   if (v) process_views(dp, s, v, now);
 }
 
+/* One wake-up's work on the light path (dp_path.h): the TAP's frames, read and sent by this thread. */
+static unsigned light_tap(bh_dp *dp) {
+  int failed = 0;
+  unsigned n = bh_dp_tx_drain_light(dp, &failed);
+  if (failed && n == 0) { /* a dead TAP stays readable: back off instead of spinning */
+    struct timespec ts = {0, 10000000L};
+    nanosleep(&ts, NULL);
+  }
+  return n;
+}
+
 void *bh_dp_rx_main(void *arg) {
   bh_dp *dp = arg;
   bh_dp_thread_setup(dp, "bh-rx");
@@ -354,19 +367,43 @@ void *bh_dp_rx_main(void *arg) {
   epoll_ctl(ep, EPOLL_CTL_ADD, dp->udp_fd, &ev);
   ev.data.fd = dp->wake_fd;
   epoll_ctl(ep, EPOLL_CTL_ADD, dp->wake_fd, &ev);
+  ev.data.fd = dp->rx_kick_fd;
+  epoll_ctl(ep, EPOLL_CTL_ADD, dp->rx_kick_fd, &ev);
+  int tap_registered = 0;
+  uint64_t poll_until = 0; /* busy polling (options.busyPollUs) after activity on the light path */
 
   while (!atomic_load_explicit(&dp->stopping, memory_order_relaxed)) {
-    struct epoll_event got[2];
-    int k = epoll_wait(ep, got, 2, BH_EPOLL_TIMEOUT_MS);
+    int light = bh_dp_path_get(dp) == BH_PATH_LIGHT;
+    if (light != tap_registered) {
+      ev.data.fd = dp->tap_fd;
+      epoll_ctl(ep, light ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, dp->tap_fd, &ev);
+      tap_registered = light;
+    }
+    int timeout = BH_EPOLL_TIMEOUT_MS;
+    if (poll_until) {
+      if (light && bh_now_ns() < poll_until)
+        timeout = 0;
+      else
+        poll_until = 0;
+    }
+    struct epoll_event got[4];
+    int k = epoll_wait(ep, got, 4, timeout);
     if (k < 0 && errno != EINTR) break;
+    int udp_ready = 0, tap_ready = 0;
+    for (int i = 0; i < k; i++) {
+      if (got[i].data.fd == dp->udp_fd) udp_ready = 1;
+      if (got[i].data.fd == dp->tap_fd) tap_ready = 1;
+      if (got[i].data.fd == dp->rx_kick_fd) bh_dp_path_clear(dp->rx_kick_fd);
+    }
     uint64_t now = bh_now_ns();
     if (now - s->last_frag_expire >= 100000000ULL) { /* partial frames time out even when idle */
       bh_dp_frag_expire(dp, now);
       s->last_frag_expire = now;
     }
     uint64_t written0 = bh_ctr_get(&dp->ctr_rx.g[BH_G_TAP_TX_FRAMES]);
+    uint64_t datagrams0 = bh_ctr_get(&dp->ctr_rx.g[BH_G_RX_DATAGRAMS]);
     unsigned received = 0;
-    for (;;) {
+    while (udp_ready) {
       if (atomic_load_explicit(&dp->stopping, memory_order_relaxed)) break;
       int n = recv_batch(dp, s);
       if (n <= 0) break;
@@ -374,10 +411,19 @@ void *bh_dp_rx_main(void *arg) {
       split_batch(dp, s, (unsigned)n, bh_now_ns());
       if (n < BH_BATCH) break;
     }
-    /* Light traffic (a few datagrams this wake-up): send what our TAP writes produced now rather
-     * than wake the TX thread for it (dp.h). Bulk receive stays out of the TX path's work. */
-    if (received && received <= RX_INLINE_DRAIN_MAX && bh_ctr_get(&dp->ctr_rx.g[BH_G_TAP_TX_FRAMES]) != written0)
+    /* every wake-up (a kick included) may switch: a large receive hands the TAP to the TX thread */
+    bh_dp_path_rx_note(dp, (uint32_t)(bh_ctr_get(&dp->ctr_rx.g[BH_G_RX_DATAGRAMS]) - datagrams0), now);
+    int wrote = bh_ctr_get(&dp->ctr_rx.g[BH_G_TAP_TX_FRAMES]) != written0;
+    unsigned tap_frames = 0;
+    if (tap_registered && bh_dp_path_get(dp) == BH_PATH_LIGHT) {
+      /* the light path: this thread reads the TAP (its own writes' replies included) */
+      if (tap_ready || wrote) tap_frames = light_tap(dp);
+    } else if (received && received <= RX_INLINE_DRAIN_MAX && wrote) {
+      /* Light traffic (a few datagrams this wake-up): send what our TAP writes produced now rather
+       * than wake the TX thread for it (dp.h). Bulk receive stays out of the TX path's work. */
       bh_dp_tx_drain_inline(dp);
+    }
+    if (dp->busy_poll_ns && (received || tap_frames)) poll_until = bh_now_ns() + dp->busy_poll_ns;
   }
   close(ep);
   return NULL;

@@ -38,6 +38,7 @@
 #include "dp_base.h"
 #include "dp_failover.h"
 #include "dp_frag.h"
+#include "dp_path.h"
 #include "dp_pmtu.h"
 #include "tap_loop.h"
 #include "tap_read.h"
@@ -219,6 +220,7 @@ static unsigned read_and_process(bh_dp *dp, bh_tx_state *s, uint64_t now, int *f
 static unsigned tx_batch(bh_dp *dp, void *ctx, uint64_t now, int *failed) {
   pthread_mutex_lock(&dp->tap_drain_lock);
   unsigned n = read_and_process(dp, ctx, now, failed);
+  if (n) BH_COUNT(&dp->ctr_tx, TX_PIPELINE_FRAMES, n);
   pthread_mutex_unlock(&dp->tap_drain_lock);
   return n;
 }
@@ -227,8 +229,28 @@ void bh_dp_tx_drain_inline(bh_dp *dp) {
   if (dp->fqp || pthread_mutex_trylock(&dp->tap_drain_lock) != 0) return;
   int failed = 0;
   /* one batch at most: a longer run is the TX thread's (it has been woken for it) */
-  if (read_and_process(dp, dp->tx, bh_now_ns(), &failed)) BH_COUNT(&dp->ctr_rx, TX_INLINE_DRAINS, 1);
+  unsigned n = read_and_process(dp, dp->tx, bh_now_ns(), &failed);
+  if (n) {
+    BH_COUNT(&dp->ctr_tx, TX_LIGHT_FRAMES, n);
+    BH_COUNT(&dp->ctr_rx, TX_INLINE_DRAINS, 1);
+  }
   pthread_mutex_unlock(&dp->tap_drain_lock);
+}
+
+unsigned bh_dp_tx_drain_light(bh_dp *dp, int *failed) {
+  unsigned total = 0;
+  *failed = 0;
+  while (!atomic_load_explicit(&dp->stopping, memory_order_relaxed)) {
+    pthread_mutex_lock(&dp->tap_drain_lock);
+    uint64_t now = bh_now_ns();
+    unsigned n = read_and_process(dp, dp->tx, now, failed);
+    if (n) BH_COUNT(&dp->ctr_tx, TX_LIGHT_FRAMES, n);
+    pthread_mutex_unlock(&dp->tap_drain_lock);
+    total += n;
+    if (n) bh_dp_path_rx_note(dp, n, now); /* a large batch hands the TAP to the TX thread */
+    if (n < BH_BATCH || bh_dp_path_get(dp) != BH_PATH_LIGHT) break;
+  }
+  return total;
 }
 
 void *bh_dp_tx_main(void *arg) {

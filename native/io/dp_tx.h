@@ -16,6 +16,10 @@ void *bh_dp_tx_main(void *arg);               /* bh-tx on the direct path (arg: 
  * TX thread that it wakes usually sleeps on the other vCPU: on this VM a cross-vCPU wake-up of an
  * idle vCPU costs ~125 us against ~18 us on the same one (docs/BENCHMARKS.md, idle RTT). */
 void bh_dp_tx_drain_inline(bh_dp *dp);
+/* The light path (dp_path.h), on the RX thread: read and send TAP batches until the TAP is drained
+ * or a large batch switched to the pipeline. Returns the frames read; *failed on a persistent
+ * read error (the caller backs off). */
+unsigned bh_dp_tx_drain_light(bh_dp *dp, int *failed);
 
 /* For the queued path's sender: fill slot i of the TX batch, then run the pipeline on n. */
 void bh_dp_tx_put(struct bh_tx_state *s, unsigned i, const uint8_t *frame, uint32_t len, uint8_t outer_tos);

@@ -32,6 +32,10 @@ typedef enum {
   BH_G_TAP_GRO_FRAMES, /* TSO super-frames written to the TAP, merged from 2+ segments (tap_write.h) */
   BH_G_TAP_UDP_GRO,    /* flag 0/1 (TAP block): UDP datagram runs are written as UDP_L4 super-frames (bh_gro.h) */
   BH_G_TX_INLINE_DRAINS, /* RX block: TAP batches the RX thread read and sent itself (bh_dp_tx_drain_inline) */
+  BH_G_TX_LIGHT_FRAMES,  /* TX block: TAP frames read and sent by the RX thread (light path or inline drain; dp_path.h) */
+  BH_G_TX_PIPELINE_FRAMES, /* TX block: TAP frames read and sent by the TX thread (pipeline) */
+  BH_G_PATH_TO_PIPELINE, /* RX block: automatic switches light -> pipeline (a large batch) */
+  BH_G_PATH_TO_LIGHT,    /* TX block: automatic switches pipeline -> light (no busy batch for the dwell time) */
   BH_G__COUNT
 } bh_global_ctr;
 

@@ -69,8 +69,9 @@ typedef struct {
   int socketpair;
   char address[BH_ADDRSTRLEN];
   uint64_t port, mac_capacity, mac_age_ms, event_capacity, max_frame, neigh_capacity, neigh_age_ms;
-  int fq, tap_offload, qos, udp_offload, tap_gro, reuse_port;
+  int fq, tap_offload, qos, udp_offload, tap_gro, reuse_port, data_path;
   int64_t thread_nice;
+  uint64_t pipeline_batch, busy_poll_us;
   napi_value on_event;
 } dp_opts;
 
@@ -150,6 +151,13 @@ static int parse_opts(napi_env env, napi_value v, dp_opts *o) {
   if (bh_get(env, v, "threadNice", &nice) < 0 ||
       bh_arg_int_opt(env, nice, "options.threadNice", BH_THREAD_NICE_MIN, BH_THREAD_NICE_MAX, BH_THREAD_NICE, &o->thread_nice) < 0)
     return -1;
+  napi_value dpath, pbatch, bpoll; /* light path vs pipeline (native/io/dp_path.h) */
+  if (bh_get(env, v, "dataPath", &dpath) < 0 || bh_parse_data_path(env, dpath, "options.dataPath", &o->data_path) < 0 ||
+      bh_get(env, v, "pipelineBatch", &pbatch) < 0 ||
+      bh_arg_uint_opt(env, pbatch, "options.pipelineBatch", 2, BH_BATCH, BH_PATHSEL_ENTER_DEFAULT, &o->pipeline_batch) < 0 ||
+      bh_get(env, v, "busyPollUs", &bpoll) < 0 ||
+      bh_arg_uint_opt(env, bpoll, "options.busyPollUs", 0, BH_BUSY_POLL_MAX_US, BH_BUSY_POLL_DEFAULT_US, &o->busy_poll_us) < 0)
+    return -1;
   napi_value ncap, nage; /* partial failover's neighbor table (dp_failover.h) */
   if (bh_get(env, v, "neighborCapacity", &ncap) < 0 ||
       bh_arg_uint_opt(env, ncap, "options.neighborCapacity", 1, 1u << 20, 4096, &o->neigh_capacity) < 0 ||
@@ -196,6 +204,9 @@ static napi_value dp_construct(napi_env env, napi_callback_info info) {
       .udp_offload_off = !o.udp_offload,
       .tap_gro_off = !o.tap_gro,
       .reuse_port = o.reuse_port,
+      .data_path = o.data_path,
+      .pipeline_batch = (uint32_t)o.pipeline_batch,
+      .busy_poll_us = (uint32_t)o.busy_poll_us,
   };
   int err = 0;
   const char *step = "create";
@@ -287,6 +298,7 @@ napi_value bh_js_define_class(napi_env env) {
       M("setPathMtu", bh_m_set_path_mtu),
       M("sendProbe", bh_m_send_probe),
       M("setMssClamp", bh_m_set_mss_clamp),
+      M("setDataPath", bh_m_set_data_path),
       M("setSteering", bh_m_set_steering),
       M("setMac1Key", bh_m_set_mac1_key),
       M("setQos", bh_m_set_qos),

@@ -27,6 +27,8 @@ napi_value bh_limits_object(napi_env env) {
       {"wanRateBitsPerS", range(env, 0, (int64_t)BH_QOS_RATE_MAX, 1, 0)},
       {"realtimeSharePct", range(env, 1, 100, 1, BH_QOS_DEFAULT_SHARE)},
       {"qosRules", range(env, 0, BH_QOS_MAX_RULES, 0, 0)},
+      {"busyPollUs", range(env, 0, BH_BUSY_POLL_MAX_US, 1, BH_BUSY_POLL_DEFAULT_US)},
+      {"pipelineBatch", range(env, 2, BH_BATCH, 1, BH_PATHSEL_ENTER_DEFAULT)},
   };
   for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++) {
     v = ranges[i].val;

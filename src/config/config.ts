@@ -73,6 +73,10 @@ export interface Config {
   qos?: QosConfig;
   /** Nice value of the data-plane threads, -20..19 (src/daemon/thread-nice.ts); absent = the default. */
   threadNice?: number;
+  /** Which data-plane thread reads the TAP (docs/INTERNALS.md 2f): 'auto' (default), 'light', 'pipeline'. */
+  dataPath?: 'auto' | 'light' | 'pipeline';
+  /** Light path: busy-poll this many µs after activity before sleeping (0..1000; absent = the default). */
+  busyPollUs?: number;
   /** Session rekey age in seconds, 10..120 (src/daemon/rekey-timer.ts); absent = 120. */
   rekeyAfterS?: number;
   /** Prometheus /metrics endpoint (src/config/metrics-config.ts); absent = off. */
@@ -86,7 +90,7 @@ export interface Config {
 /** rekeyAfterS: shorter than WireGuard's 120 s only, and at least 10 s so one handshake (5 s retry) finishes first. */
 export const REKEY_AFTER_S_RANGE = { min: 10, max: 120 } as const;
 
-const TOP_KEYS = ['version', 'name', 'listen', 'endpoint', 'tap', 'bridge', 'macTableCapacity', 'macAgeS', 'logLevel', 'peers', 'fairQueue', 'mtu', 'failover', 'tapOffload', 'qos', 'threadNice', 'rekeyAfterS', 'metrics', 'evpn', 'ha'] as const;
+const TOP_KEYS = ['version', 'name', 'listen', 'endpoint', 'tap', 'bridge', 'macTableCapacity', 'macAgeS', 'logLevel', 'peers', 'fairQueue', 'mtu', 'failover', 'tapOffload', 'qos', 'threadNice', 'dataPath', 'busyPollUs', 'rekeyAfterS', 'metrics', 'evpn', 'ha'] as const;
 const LISTEN_KEYS = ['address', 'port'] as const;
 const PEER_KEYS = ['name', 'publicKey', 'endpoint', 'psk', 'persistentKeepaliveS', 'addedAt'] as const;
 
@@ -251,6 +255,12 @@ export function parseConfig(raw: unknown, source = 'bridgehead.json'): Config {
     if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) c.fail('threadNice', `expected an integer from ${min} to ${max}`, n);
     cfg.threadNice = n as number;
   }
+  if (c.has(o, 'dataPath')) {
+    const d = o.dataPath;
+    if (d !== 'auto' && d !== 'light' && d !== 'pipeline') c.fail('dataPath', "expected 'auto', 'light' or 'pipeline'", d);
+    cfg.dataPath = d as 'auto' | 'light' | 'pipeline';
+  }
+  if (c.has(o, 'busyPollUs')) cfg.busyPollUs = c.integer(o.busyPollUs, 'busyPollUs', LIMITS.busyPollUs.min, LIMITS.busyPollUs.max);
   if (c.has(o, 'rekeyAfterS')) cfg.rekeyAfterS = c.integer(o.rekeyAfterS, 'rekeyAfterS', REKEY_AFTER_S_RANGE.min, REKEY_AFTER_S_RANGE.max);
   if (c.has(o, 'mtu')) cfg.mtu = parseMtuConfig(o.mtu, (path, problem, ...v) => c.fail(path, problem, ...v));
   if (c.has(o, 'failover')) cfg.failover = parseFailoverConfig(o.failover, (path, problem, ...v) => c.fail(path, problem, ...v), endpoint);
@@ -284,6 +294,8 @@ export function formatConfig(c: Config): string {
     ...(c.failover !== undefined ? { failover: formatFailoverConfig(c.failover) } : {}),
     ...(c.qos !== undefined ? { qos: formatQosConfig(c.qos) } : {}),
     ...(c.threadNice !== undefined ? { threadNice: c.threadNice } : {}),
+    ...(c.dataPath !== undefined ? { dataPath: c.dataPath } : {}),
+    ...(c.busyPollUs !== undefined ? { busyPollUs: c.busyPollUs } : {}),
     ...(c.rekeyAfterS !== undefined ? { rekeyAfterS: c.rekeyAfterS } : {}),
     ...(c.metrics !== undefined ? { metrics: formatMetricsConfig(c.metrics) } : {}),
     ...(c.evpn !== undefined ? { evpn: formatEvpnConfig(c.evpn) } : {}),

@@ -6,6 +6,8 @@
 //
 //   BRIDGEHEAD_FQ / _QOS / _TAP_OFFLOAD  1|0 (true/false, on/off): win over the config keys
 //   BRIDGEHEAD_THREAD_NICE              integer in the data plane's nice range: wins over threadNice
+//   BRIDGEHEAD_DATA_PATH                auto|light|pipeline: wins over dataPath (A/B of the light path)
+//   BRIDGEHEAD_BUSY_POLL_US             0..1000: wins over busyPollUs
 //   BRIDGEHEAD_REKEY_AFTER_S            10..120: session rekey age in s, wins over rekeyAfterS (soak runs)
 //   BRIDGEHEAD_MEMORY_TRIM_S            0..3600: full V8 GC + malloc_trim every S seconds (default 60; 0 = never)
 //   BH_TAP_OFFLOAD=off                  no TAP offloads, whatever else says (on = no effect)
@@ -16,13 +18,17 @@
 import { LIMITS } from '../dataplane/limits';
 import { REKEY_AFTER_S_RANGE } from '../config/config';
 
-type Spec = { kind: 'bool' } | { kind: 'int'; min: number; max: number } | { kind: 'cli' };
+type Spec = { kind: 'bool' } | { kind: 'int'; min: number; max: number } | { kind: 'enum'; values: readonly string[] } | { kind: 'cli' };
+export const DATA_PATHS = ['auto', 'light', 'pipeline'] as const;
+export type DataPath = (typeof DATA_PATHS)[number];
 
 export const ENV_SWITCHES = {
   BRIDGEHEAD_FQ: { kind: 'bool' },
   BRIDGEHEAD_QOS: { kind: 'bool' },
   BRIDGEHEAD_TAP_OFFLOAD: { kind: 'bool' },
   BRIDGEHEAD_THREAD_NICE: { kind: 'int', min: LIMITS.threadNice.min, max: LIMITS.threadNice.max },
+  BRIDGEHEAD_DATA_PATH: { kind: 'enum', values: DATA_PATHS },
+  BRIDGEHEAD_BUSY_POLL_US: { kind: 'int', min: LIMITS.busyPollUs.min, max: LIMITS.busyPollUs.max },
   BRIDGEHEAD_REKEY_AFTER_S: { kind: 'int', min: REKEY_AFTER_S_RANGE.min, max: REKEY_AFTER_S_RANGE.max },
   BRIDGEHEAD_MEMORY_TRIM_S: { kind: 'int', min: 0, max: 3600 },
   BH_TAP_OFFLOAD: { kind: 'bool' },
@@ -41,6 +47,8 @@ export interface EnvSwitches {
   qos?: boolean;
   tapOffload?: boolean;
   threadNice?: number;
+  dataPath?: DataPath;
+  busyPollUs?: number;
   rekeyAfterS?: number;
   memoryTrimS?: number;
   udpOffload?: boolean;
@@ -67,6 +75,13 @@ function envInt(env: NodeJS.ProcessEnv, name: Name, min: number, max: number): n
   return n;
 }
 
+function envEnum<T extends string>(env: NodeJS.ProcessEnv, name: Name, values: readonly T[]): T | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (!(values as readonly string[]).includes(raw)) throw new Error(`${name}=${JSON.stringify(raw)}: expected ${values.join(', ')}`);
+  return raw as T;
+}
+
 /** Reads and checks every switch; throws one line on a bad value or an unknown name. */
 export function readEnvSwitches(env: NodeJS.ProcessEnv = process.env): EnvSwitches {
   for (const name of Object.keys(env)) {
@@ -81,6 +96,8 @@ export function readEnvSwitches(env: NodeJS.ProcessEnv = process.env): EnvSwitch
     qos: envSwitch(env, 'BRIDGEHEAD_QOS'),
     tapOffload: envSwitch(env, 'BH_TAP_OFFLOAD') === false ? false : envSwitch(env, 'BRIDGEHEAD_TAP_OFFLOAD'),
     threadNice: envInt(env, 'BRIDGEHEAD_THREAD_NICE', nice.min, nice.max),
+    dataPath: envEnum(env, 'BRIDGEHEAD_DATA_PATH', DATA_PATHS),
+    busyPollUs: envInt(env, 'BRIDGEHEAD_BUSY_POLL_US', LIMITS.busyPollUs.min, LIMITS.busyPollUs.max),
     rekeyAfterS: envInt(env, 'BRIDGEHEAD_REKEY_AFTER_S', rekey.min, rekey.max),
     memoryTrimS: envInt(env, 'BRIDGEHEAD_MEMORY_TRIM_S', 0, 3600),
     udpOffload: envSwitch(env, 'BH_UDP_OFFLOAD'),

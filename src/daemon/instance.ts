@@ -20,6 +20,7 @@ import { initialSession, step, type SessionAction, type SessionEvent } from '../
 import { mac1Key } from '../control/messages';
 import { loadConfig, loadPrivateKey } from '../config/store';
 import type { Config } from '../config/types';
+import { LIMITS } from '../dataplane/limits';
 import { loadDataPlane } from '../dataplane/native';
 import type { DataPlane, Endpoint, NativeEvent } from '../dataplane/types';
 import type { StatusSnapshot } from '../ipc/status-types';
@@ -125,6 +126,8 @@ export async function startInstance(opts: InstanceOptions): Promise<Instance | n
       tapOffload: tapOffloadEnabled(config),
       maxFrameSize: config.mtu?.maxFrameSize ?? MAX_FRAME_SIZE_DEFAULT,
       threadNice: threadNice(config),
+      dataPath: sw.dataPath ?? config.dataPath ?? 'auto',
+      busyPollUs: sw.busyPollUs ?? config.busyPollUs ?? LIMITS.busyPollUs.default,
       udpOffload: sw.udpOffload ?? true,
       tapGro: sw.tapGro ?? true,
       ...(tenant ? { reusePort: true } : {}),

@@ -42,6 +42,14 @@ export interface DataPlaneOptions {
   reusePort?: boolean;
   /** Nice value of the data-plane threads, -20..19 (default -10: forwarding wins the CPU; a negative value needs CAP_SYS_NICE). */
   threadNice?: number;
+  /** Which thread reads the TAP (docs/INTERNALS.md 2f): 'auto' (default: the UDP receive thread carries
+   * light traffic to completion both ways; the two-thread pipeline takes over for large batches),
+   * 'light' or 'pipeline' (forced). */
+  dataPath?: 'auto' | 'light' | 'pipeline';
+  /** auto: a TAP batch or a wake-up's received datagrams of this many enter the pipeline (2..64, default 16) */
+  pipelineBatch?: number;
+  /** light path: poll the TAP and socket this many µs after activity before sleeping (0..1000) */
+  busyPollUs?: number;
   /** partial failover: neighbor table capacity (default 4096, 1 .. 2^20) and the age after which
    * an entry of this site not seen again is removed ('neigh-gone'; default 300000 ms) */
   neighborCapacity?: number;
@@ -151,6 +159,14 @@ export interface GlobalStats {
   tapUdpGro: number;
   /** TAP batches the receive thread read and sent itself right after its TAP writes (replies, ACKs). */
   txInlineDrains: number;
+  /** TAP frames read and sent by the receive thread (the light path, options.dataPath; inline drains included) */
+  txLightFrames: number;
+  /** TAP frames read and sent by the transmit thread (the pipeline) */
+  txPipelineFrames: number;
+  /** automatic switches from the light path to the pipeline (a large batch) */
+  pathToPipeline: number;
+  /** automatic switches back to the light path (no busy batch for the dwell time) */
+  pathToLight: number;
 }
 
 export interface MacTableStats {
@@ -239,6 +255,8 @@ export interface DataPlane extends FailoverDataPlane, QosDataPlane {
   sendProbe(id: number, size: number, probeId: number): boolean;
   /** lower the MSS of TCP SYN/SYN-ACK frames sent to a peer to fit its path MTU (default off) */
   setMssClamp(on: boolean): void;
+  /** Which thread reads the TAP from now on (options.dataPath); no effect with the fair queue. */
+  setDataPath(path: 'auto' | 'light' | 'pipeline'): void;
   /** Steering program of the reuseport group (INTERNALS 9): front position, [slot, position] pairs. */
   setSteering(front: number, slots: Array<[number, number]>): void;
   /** The 32-byte mac1 key (control/messages.ts mac1Key(our public key)): from now on the RX thread
@@ -268,6 +286,8 @@ export interface DataPlaneLimits {
   readonly wanRateBitsPerS: LimitRange;
   readonly realtimeSharePct: LimitRange & { readonly default: number };
   readonly qosRules: LimitRange;
+  readonly busyPollUs: LimitRange & { readonly default: number };
+  readonly pipelineBatch: LimitRange & { readonly default: number };
 }
 
 export interface NativeAddon {

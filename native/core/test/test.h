@@ -63,5 +63,6 @@ void suite_qos(void);
 void suite_tso(void);
 void suite_gro(void);
 void suite_steer(void);
+void suite_pathsel(void);
 
 #endif

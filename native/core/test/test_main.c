@@ -45,6 +45,7 @@ int main(void) {
   suite_tso();
   suite_gro();
   suite_steer();
+  suite_pathsel();
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
