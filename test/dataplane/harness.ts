@@ -20,7 +20,8 @@ export interface Node {
 
 export function makeNode(
   opts: { eventQueueCapacity?: number; macTableCapacity?: number; macAgeMs?: number; tapOffload?: boolean; maxFrameSize?: number;
-    threadNice?: number; udpOffload?: boolean; tapGro?: boolean } = {},
+    threadNice?: number; udpOffload?: boolean; tapGro?: boolean; dataPath?: 'auto' | 'light' | 'pipeline';
+    pipelineBatch?: number; busyPollUs?: number } = {},
 ): Node {
   const events: NativeEvent[] = [];
   const dp = new addon.DataPlane({
