@@ -111,6 +111,10 @@ export function formatStatus(s: StatusSnapshot): string {
   out.push(`  events dropped: ${num(s.events.dropped)}`);
   if (isObj(s.offload)) out.push(`  udp offload: ${formatOffload(s.offload)}`);
   if (isObj(s.offload) && s.offload.tso !== undefined) out.push(`  tap offload: ${formatTapOffload(s.offload)}`);
+  if (isObj(s.dataPath)) {
+    const d = s.dataPath;
+    out.push(`  data path: ${d.lightFrames} TAP frames sent on the light path, ${d.pipelineFrames} by the pipeline; switches ${d.toPipeline} to the pipeline, ${d.toLight} back`);
+  }
   if (typeof s.maxFrameSize === 'number') out.push(`  max frame size: ${num(s.maxFrameSize)} bytes`);
   if (isObj(s.fq)) out.push(`  fair queue: ${formatFq(s.fq)}`);
   out.push(...formatQosStatus(s.qos));

@@ -70,6 +70,8 @@ export function buildStatus(d: {
       tso: s.global.tapOffload, tsoFrames: s.global.tapGsoFrames,
       mergedWrites: s.global.tapGroFrames, udpMerge: s.global.tapUdpGro,
     },
+    dataPath: { lightFrames: s.global.txLightFrames, pipelineFrames: s.global.txPipelineFrames,
+      toPipeline: s.global.pathToPipeline, toLight: s.global.pathToLight },
     maxFrameSize: s.global.maxFrameSize,
     fragments: { tx: s.global.txFragments, rx: s.global.rxFragments, reassembled: s.global.reassembled },
     ...(s.fq ? { fq: { enabled: s.fq.enabled, backlogFrames: s.fq.backlogFrames, backlogBytes: s.fq.backlogBytes,

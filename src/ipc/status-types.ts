@@ -46,6 +46,10 @@ export interface StatusSnapshot {
     tso?: number; tsoFrames?: number;
     /** super-frames written to the TAP merged from 2+ frames (TCP, and UDP when udpMerge is 1: Linux 6.2+) */
     mergedWrites?: number; udpMerge?: number };
+  /** Which data-plane thread sent the TAP's frames (docs/INTERNALS.md 2f): the receive thread on the
+   *  light path (inline drains included) or the transmit thread (pipeline), and the automatic
+   *  switches. Optional: older daemons do not report it. */
+  dataPath?: { lightFrames: number; pipelineFrames: number; toPipeline: number; toLight: number };
   /** Largest frame accepted (config mtu.maxFrameSize). Optional: older daemons do not report it. */
   maxFrameSize?: number;
   /** Tunnel fragmentation (docs/INTERNALS.md 1b). Optional: older daemons do not report it. */
