@@ -51,7 +51,11 @@ void bh_dp_tap_loop(bh_dp *dp, bh_tap_batch_fn batch_fn, void *ctx) {
       bh_mactable_expire(dp->mac, now, EXPIRE_BUDGET);
       bh_dp_fo_expire(dp, now); /* neighbor aging ('neigh-gone'), probe timeouts (dp_failover.h) */
       pthread_mutex_unlock(&dp->mac_lock);
-      bh_dp_fo_tap_io(dp); /* the loop probe built by bh_dp_fo_expire, if any */
+      /* the loop probe built by bh_dp_fo_expire, if any; under the drain lock because it counts in
+       * the TX block, which the light path's reader (the RX thread) writes meanwhile (stats.h) */
+      pthread_mutex_lock(&dp->tap_drain_lock);
+      bh_dp_fo_tap_io(dp);
+      pthread_mutex_unlock(&dp->tap_drain_lock);
       last_expire = now;
     }
     if (!own) continue; /* the light path: the RX thread reads the TAP */
