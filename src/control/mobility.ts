@@ -133,8 +133,7 @@ export type MobilityAction =
   | { kind: 'neigh-del'; ip: string }
   /** only: share with that site alone (a handover); otherwise with every peer */
   | { kind: 'share'; entry: NeighborEntry; only?: Site }
-  /** only / except: withdraw from that site alone / from every peer but it */
-  | { kind: 'unshare'; ip: string; only?: Site; except?: Site }
+  | { kind: 'unshare'; ip: string }
   | ({ kind: 'announce' } & Announcement)
   | { kind: 'probe'; lan: Site; ip: string; frame: 'arp-probe' | 'dad-ns'; reason: 'check' }
   /** probe `lan` (the site on record) for ip and answer with verify-result {ip, id}; mac: the copy seen here */
@@ -303,7 +302,9 @@ function newRecord(c: Ctx, ip: string, mac: string, site: Site, seq: number, rou
 
 /** Moves (or re-states) a host: table, sharing, announcement on the LAN it left, move history.
  *  A handover (an operator's move to another site) is shared with the target site only: it adopts
- *  the host and shares it with everyone at this seq, which moves it at every other site. */
+ *  the host and shares it with everyone at this seq, which moves it at every other site. Our own
+ *  claim stays shared until then (a third site never lacks a record) and is withdrawn from every
+ *  peer once the target confirms (remoteUpdate) or the handover is overtaken. */
 function moveTo(c: Ctx, r: HostRecord, to: Site, seq: number, cause: MoveCause,
   opt: { handover?: boolean; resolved?: boolean; explicit?: boolean } = {}): void {
   const from = r.site;
@@ -316,8 +317,6 @@ function moveTo(c: Ctx, r: HostRecord, to: Site, seq: number, cause: MoveCause,
     r.handover = false;
   } else if (opt.handover) {
     c.out.push({ kind: 'share', entry: entryOf(r, NB_HANDOVER | resolved), only: to });
-    // the other peers learn it from the target's adoption; our own claim is withdrawn from them
-    if (from === c.local && knownSites(c.s).some((x) => x !== c.local && x !== to)) c.out.push({ kind: 'unshare', ip: r.ip, except: to });
     r.handover = true;
     c.s.counters.handovers++;
   } else if (from === c.local) {
@@ -377,7 +376,7 @@ function raise(c: Ctx, r: HostRecord, reason: ConflictReason, newcomer: Site, ma
   neighSet(c, r);
   if (keep === c.local) c.out.push({ kind: 'share', entry: entryOf(r) });
   else if (wasLocal) c.out.push({ kind: 'unshare', ip: r.ip });
-  else if (handedTo) c.out.push({ kind: 'unshare', ip: r.ip, only: handedTo });
+  else if (handedTo) c.out.push({ kind: 'unshare', ip: r.ip });
   r.handover = false;
 }
 
@@ -518,7 +517,7 @@ function remoteUpdate(c: Ctx, e: NeighborEntry, peer: Site): void {
     if (r && e.seq <= r.seq) { k.stale++; return; }
     r = r ?? newRecord(c, e.ip, e.mac, peer, 0, router, e.origin) ?? undefined;
     if (!r) return;
-    if (r.handover && r.site !== c.local) c.out.push({ kind: 'unshare', ip: r.ip, only: r.site }); // ours to a third site: overtaken
+    if (r.handover && r.site !== c.local) c.out.push({ kind: 'unshare', ip: r.ip }); // ours to a third site: overtaken
     adopt(r, e, router);
     r.verify = null;
     moveTo(c, r, c.local, e.seq, 'handover');
@@ -532,7 +531,7 @@ function remoteUpdate(c: Ctx, e: NeighborEntry, peer: Site): void {
   if (r.site === peer) {
     if (r.handover && e.seq >= r.seq && e.mac === r.mac) { // the peer has taken over the host
       r.handover = false;
-      c.out.push({ kind: 'unshare', ip: r.ip, only: peer });
+      c.out.push({ kind: 'unshare', ip: r.ip }); // the handover, and our earlier claim at the other sites
     }
     if (e.seq > r.seq || (e.seq === r.seq && e.mac === r.mac)) {
       const changed = e.seq !== r.seq || e.mac !== r.mac || router !== r.router;
@@ -548,7 +547,7 @@ function remoteUpdate(c: Ctx, e: NeighborEntry, peer: Site): void {
     const third = r.site;
     const resolved = (e.flags & NB_RESOLVED) !== 0;
     if (e.seq > r.seq) {
-      if (r.handover) c.out.push({ kind: 'unshare', ip: r.ip, only: third }); // our handover to T was overtaken
+      if (r.handover) c.out.push({ kind: 'unshare', ip: r.ip }); // our handover to T was overtaken
       r.handover = false;
       r.verify = null;
       adopt(r, e, router);

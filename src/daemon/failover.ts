@@ -331,11 +331,8 @@ export class FailoverDriver {
   }
 
   /** The peers a share/unshare goes to. */
-  private peersFor(a: { only?: mob.Site; except?: mob.Site }): PeerState[] {
-    return [...this.peers.values()].filter((p) => {
-      const site = this.siteOfPeer(p);
-      return (a.only === undefined || site === a.only) && (a.except === undefined || site !== a.except);
-    });
+  private peersFor(a: { only?: mob.Site }): PeerState[] {
+    return [...this.peers.values()].filter((p) => a.only === undefined || this.siteOfPeer(p) === a.only);
   }
 
   private peerLabel(site: mob.Site): string {
@@ -370,7 +367,7 @@ export class FailoverDriver {
       }
       case 'neigh-del': dp.deleteNeighbor(a.ip); break;
       case 'share': for (const p of this.peersFor(a)) this.syncStep(p, { kind: 'local-upsert', entry: a.entry }, nowMs); break;
-      case 'unshare': for (const p of this.peersFor(a)) this.syncStep(p, { kind: 'local-withdraw', ip: a.ip }, nowMs); break;
+      case 'unshare': for (const p of this.peers.values()) this.syncStep(p, { kind: 'local-withdraw', ip: a.ip }, nowMs); break;
       case 'announce':
         if (a.lan === this.siteName) dp.announce(a.ip, a.mac, a.router);
         break;
