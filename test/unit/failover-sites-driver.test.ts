@@ -125,6 +125,9 @@ test('three drivers: failover --to prov issued at dc-b moves a host of dc-a ever
   await settle(ns);
   for (const n of Object.values(ns)) assert.equal(n.drv.recordOf(H)?.site, 'dc-a', n.name);
   assert.equal(ns['dc-b'].dp.table.get(H)?.peer, ns['dc-b'].peerIds['dc-a']);
+  // the original still answers at dc-a: the probe goes there, and the move is refused
+  const alive = await ns['dc-b'].drv.move('failover', H, { to: 'prov' }, Date.now);
+  assert.deepEqual([alive.ok, alive.items[0].reason, alive.items[0].probe?.lan, alive.items[0].probe?.mac], [false, 'still-answers', 'dc-a', HMAC]);
   ns['dc-a'].dp.lan.delete(H); // the original is stopped
   const r = await ns['dc-b'].drv.move('failover', H, { to: 'prov' }, Date.now);
   assert.deepEqual([r.ok, r.items[0].outcome, r.items[0].from, r.items[0].to, r.items[0].probe?.lan, r.items[0].probe?.result],
