@@ -45,7 +45,7 @@
 import { isNeighborIp, isNeighborMac } from '../util/addr';
 import { NB_HANDOVER, NB_PINNED, NB_RESOLVED, NB_ROUTER, isValidEntry, type NeighborEntry, type NeighborOrigin } from './neighbor-messages';
 
-import type { ConflictPolicy, Site as Role, SiteName } from '../config/site';
+import { isSiteName, type ConflictPolicy, type Site as Role, type SiteName } from '../config/site';
 /** A site's name (two-site deployments: tenant | provider). */
 export type Site = SiteName;
 export type { ConflictPolicy, Role };
@@ -153,11 +153,10 @@ export interface MobilityResult { state: MobilityState; actions: MobilityAction[
 /** The other site of a two-site deployment (its names are the roles). */
 export const otherSite = (s: Site): Site => (s === 'tenant' ? 'provider' : 'tenant');
 
-const SITE_RE = /^[a-z0-9](?:[a-z0-9._-]{0,30}[a-z0-9])?$/;
 export const MAX_SITES = 64;
 
 export function validateMobilityConfig(c: MobilityConfig): string | null {
-  if (typeof c.localSite !== 'string' || !SITE_RE.test(c.localSite)) return `localSite ${String(c.localSite)} is not a site name`;
+  if (!isSiteName(c.localSite)) return `localSite ${String(c.localSite)} is not a site name`;
   if (!['quarantine', 'log-only', 'prefer-tenant'].includes(c.policy)) return `policy ${String(c.policy)} is not quarantine|log-only|prefer-tenant`;
   if (!Number.isInteger(c.flapMoves) || c.flapMoves < 1 || c.flapMoves > 1000) return `flapMoves ${c.flapMoves} out of range 1..1000`;
   if (!Number.isInteger(c.flapWindowMs) || c.flapWindowMs < 1 || c.flapWindowMs > 86_400_000) return `flapWindowMs ${c.flapWindowMs} out of range`;
@@ -185,7 +184,7 @@ export function initialMobility(cfg: Partial<MobilityConfig> & { localSite: Site
 
 /** A peer's site and its role (fo-site); false when the name is not valid, is ours, or too many. */
 export function setSite(s: MobilityState, name: Site, role: Role): boolean {
-  if (typeof name !== 'string' || !SITE_RE.test(name) || name === s.cfg.localSite) return false;
+  if (!isSiteName(name) || name === s.cfg.localSite) return false;
   if (!s.sites.has(name) && s.sites.size >= MAX_SITES) return false;
   s.sites.set(name, role);
   return true;
@@ -240,7 +239,7 @@ interface Ctx { s: MobilityState; now: number; out: MobilityAction[]; local: Sit
 
 /** The site a peer's event comes from: given, or the other site of a two-site deployment. */
 function fromSite(c: Ctx, from: Site | undefined): Site | null {
-  if (from !== undefined) return typeof from === 'string' && SITE_RE.test(from) && from !== c.local ? from : null;
+  if (from !== undefined) return isSiteName(from) && from !== c.local ? from : null;
   if (c.s.sites.size === 1) return [...c.s.sites.keys()][0];
   return c.local === 'tenant' || c.local === 'provider' ? otherSite(c.local) : null;
 }
@@ -639,7 +638,7 @@ function alreadyThere(c: Ctx, op: MoveOp, r: HostRecord, to: Site, check: boolea
 }
 
 function resolve(c: Ctx, ip: string, keepArg: Site): void {
-  if (typeof keepArg !== 'string' || !SITE_RE.test(keepArg)) return refuse(c, 'resolve', ip, 'bad-site');
+  if (!isSiteName(keepArg)) return refuse(c, 'resolve', ip, 'bad-site');
   const r = c.s.hosts.get(ip);
   if (!r || !r.conflict) return refuse(c, 'resolve', ip, 'no-conflict');
   // a role names the one site of the two in conflict that has it
