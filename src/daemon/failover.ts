@@ -119,10 +119,12 @@ export class FailoverDriver {
     this.mob.cfg.flapWindowMs = cfg.flapWindowS * 1000;
   }
 
-  /** The site a peer serves: the name its fo-site gave; before that, when this site is named by
-   *  its role, the other role (two-site alias); else unknown (null). */
+  /** The site a peer serves: the name its fo-site gave; before that, with a single peer and this
+   *  site named by its role, the other role (the two-site alias: an older peer, or its fo-site
+   *  still on the way); else unknown (null: its updates wait). */
   private siteOfPeer(p: PeerState): mob.Site | null {
     if (p.peerSite !== null) return p.peerSite;
+    if (this.peers.size !== 1) return null;
     return this.siteName === 'tenant' || this.siteName === 'provider' ? mob.otherSite(this.siteName) : null;
   }
 

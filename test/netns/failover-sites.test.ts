@@ -154,7 +154,10 @@ describe('failover with three named sites (full mesh): failover A -> C and back,
       const fb0 = (await fdb(b)).entries.find((e) => e.mac === MAC.t1);
       assert.equal(fb0?.site, SITE.c, JSON.stringify(fb0));
       assert.equal(await T.neighMac(B1N, ADDR.t1), MAC.t1);
+      // a fresh ARP from b1 is answered (site-b's proxy, for t1 now at site-c) with t1's MAC
+      await T.flushNeigh(B1N);
       assert.equal((await T.ping(B1N, ADDR.t1, { count: 3, intervalS: 0.2, deadlineS: 5 })).received, 3);
+      assert.equal(await T.neighMac(B1N, ADDR.t1), MAC.t1);
       assert.equal((await T.ping('p1', ADDR.t1, { count: 3, intervalS: 0.2, deadlineS: 5 })).received, 3, 'p1 reaches the replica locally');
 
       // back to site-a, issued at site-b
