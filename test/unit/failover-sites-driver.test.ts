@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { decodePeerMessage, encodePeerMessage } from '../../src/control/peer-channel-messages';
 import { decodeFailoverObject, type FailoverMessage } from '../../src/control/failover-messages';
 import type { NeighborMessage } from '../../src/control/neighbor-messages';
-import { defaultFailoverConfig } from '../../src/config/failover-config';
+import { defaultFailoverConfig, formatFailoverConfig, parseFailoverConfig, siteNameOf } from '../../src/config/failover-config';
 import type { FailoverEvent, FailoverOptions, NeighborEntry, NeighborResult, NeighborSet, FailoverStats, MacEntry } from '../../src/dataplane/types';
 import { FailoverDriver } from '../../src/daemon/failover';
 import { failoverHandlers } from '../../src/daemon/failover-ctlsock';
@@ -183,4 +183,18 @@ test('three drivers: split brain between dc-b and prov: one error line each nami
   assert.equal(r.items[0].outcome, 'resolved');
   await settle(ns);
   for (const n of Object.values(ns)) assert.deepEqual([n.drv.recordOf(H)?.site, n.drv.conflictOf(H)], ['dc-b', null], n.name);
+});
+
+test('config: failover.siteName is optional (two-site configs unchanged), validated, kept by the canonical form', () => {
+  const fail = (path: string, problem: string, value?: unknown): never => { throw new Error(`${path}: ${problem}: ${JSON.stringify(value)}`); };
+  const two = parseFailoverConfig({ enabled: true, site: 'tenant' }, fail);
+  assert.equal('siteName' in two, false);
+  assert.equal(siteNameOf(two), 'tenant');
+  assert.equal('siteName' in formatFailoverConfig(two), false, 'nothing new written for two sites');
+  const named = parseFailoverConfig({ enabled: true, site: 'tenant', siteName: 'dc-2' }, fail);
+  assert.equal(siteNameOf(named), 'dc-2');
+  assert.equal(formatFailoverConfig(named).siteName, 'dc-2');
+  for (const bad of ['', 'DC2', 'dc 2', '-dc', 'local', 'both', 'x'.repeat(33), 7]) {
+    assert.throws(() => parseFailoverConfig({ enabled: true, site: 'tenant', siteName: bad }, fail), /failover\.siteName: expected a site name/, String(bad));
+  }
 });
