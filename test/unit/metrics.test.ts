@@ -60,7 +60,7 @@ const failover = (): FailoverStatus => ({
   enabled: true, site: 'tenant', policy: 'quarantine',
   peers: [{ name: 'provider', up: true, peerSite: 'provider', siteMismatch: false, hosts: 3, sharing: 3, remote: 2, syncing: false },
     { name: 'dr-2', up: false, peerSite: null, siteMismatch: false, hosts: 0, sharing: 0, remote: 0, syncing: false }],
-  conflicts: [{ ip: '198.18.5.10', reason: 'ip-two-macs', detectedMs: NOW - 5000, atSeq: 3, macs: { tenant: '02:00:00:00:00:01', provider: '02:00:00:00:00:02' },
+  conflicts: [{ ip: '198.18.5.10', reason: 'ip-two-macs', detectedMs: NOW - 5000, atSeq: 3, sites: ['tenant', 'provider'], macs: { tenant: '02:00:00:00:00:01', provider: '02:00:00:00:00:02' },
     quarantined: null, policy: 'quarantine', peer: 'provider' }],
   counters: { moves: 4, failovers: 1, quarantinesLeftToPeer: 2 },
   dataPlane: { neighTable: { size: 40, capacity: 4096, learned: 40, moved: 0, macChanged: 0, stale: 0, conflicts: 1, full: 0, aged: 0, ignored: 0, removed: 0 },
