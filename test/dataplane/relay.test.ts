@@ -1,0 +1,126 @@
+// Tier 2: three sites, no root. Hub C pairs with spokes A and B (socketpair "TAPs", real
+// encrypted UDP on 127.0.0.1). With setRelay(true) at C (config topology 'hub'): a broadcast from
+// one spoke reaches the hub's LAN and the other spoke exactly once and never comes back; known
+// unicast between spokes is relayed to the one spoke that has the MAC, not flooded and not on
+// the hub's LAN; relayed frames are re-sealed per target and path-MTU fragmented like frames
+// from the TAP. With relay off (mesh, two sites) a frame from a peer only reaches the LAN.
+
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { BROADCAST, Node, frame, installSession, mac, makeNode, newSession, readFrames, waitFor } from './harness';
+
+const HA = mac(0x0a); // a host on spoke A's LAN
+const HB = mac(0x0b); // on spoke B's LAN
+const HC = mac(0x0c); // on the hub's LAN
+const QUIET_MS = 300; // how long "nothing arrives" is watched
+
+/** Everything that arrives at a node's LAN within QUIET_MS. */
+function drain(n: Node, ms = QUIET_MS): Buffer[] {
+  return readFrames(n.dp, 1000, ms);
+}
+
+describe('hub relay between three sites', () => {
+  let a: Node, b: Node, c: Node;
+  const A_AT_C = 1, B_AT_C = 2; // peer ids at the hub; each spoke knows the hub as peer 1
+  before(async () => {
+    a = makeNode();
+    b = makeNode();
+    c = makeNode();
+    a.dp.addPeer(1, c.ep);
+    b.dp.addPeer(1, c.ep);
+    c.dp.addPeer(A_AT_C, a.ep);
+    c.dp.addPeer(B_AT_C, b.ep);
+    installSession(a.dp, 1, c.dp, A_AT_C, newSession());
+    installSession(b.dp, 1, c.dp, B_AT_C, newSession());
+    for (const n of [a, b, c]) n.dp.start();
+    assert.ok(a.dp.sendKeepalive(1) && b.dp.sendKeepalive(1));
+    await waitFor(() => c.events.filter((e) => e.type === 'keypair-confirmed').length === 2, 'C confirms both spokes');
+    c.dp.setRelay(true);
+  });
+  after(() => { for (const n of [a, b, c]) n.dp.stop(); });
+
+  test('a broadcast from spoke A reaches the hub LAN and spoke B exactly once, and not A again', () => {
+    const s0 = c.dp.stats().global;
+    const f = frame(BROADCAST, HA, 60, 1);
+    a.dp.testWriteFrame(f);
+    const atC = drain(c), atB = drain(b), atA = drain(a);
+    assert.deepEqual(atC, [f], 'hub LAN: once, byte-identical');
+    assert.deepEqual(atB, [f], 'spoke B: once, byte-identical');
+    assert.equal(atA.length, 0, 'never back to the sender');
+    const s1 = c.dp.stats().global;
+    assert.equal(s1.relayFloods - s0.relayFloods, 1);
+    assert.equal(s1.relayed - s0.relayed, 0);
+    assert.equal(s1.floods - s0.floods, 0, 'a relayed flood is not a flood from the hub LAN');
+  });
+
+  test('known unicast B -> A goes through the hub to A only (not flooded, not on the hub LAN)', () => {
+    // B learns HA at its peer (the hub) from the broadcast above; the hub learns HB now
+    b.dp.testWriteFrame(frame(BROADCAST, HB, 60, 2));
+    assert.equal(drain(a).length, 1);
+    assert.equal(drain(c).length, 1);
+    const s0 = c.dp.stats();
+    const sent: Buffer[] = [];
+    for (let i = 0; i < 8; i++) sent.push(frame(HA, HB, 100 + i, 10 + i));
+    for (const f of sent) b.dp.testWriteFrame(f);
+    assert.deepEqual(readFrames(a.dp, sent.length, 2000), sent, 'all at A, in order, byte-identical');
+    assert.equal(drain(c).length, 0, 'nothing on the hub LAN');
+    assert.equal(drain(b).length, 0, 'nothing back at B');
+    const s1 = c.dp.stats();
+    assert.equal(s1.global.relayed - s0.global.relayed, sent.length);
+    assert.equal(s1.global.relayFloods - s0.global.relayFloods, 0);
+    assert.equal(s1.global.tapTxFrames - s0.global.tapTxFrames, 0);
+    const toA = (s: typeof s1) => s.peers.find((p) => p.id === A_AT_C)!.txFrames;
+    assert.equal(toA(s1) - toA(s0), sent.length, 're-sealed for A, one datagram each');
+  });
+
+  test('unknown unicast from A floods to the hub LAN and B once; a frame for the hub LAN stays there', () => {
+    const hx = mac(0x77);
+    const f = frame(hx, HA, 80, 3);
+    a.dp.testWriteFrame(f); // unknown at A: flooded to its only peer, the hub
+    assert.deepEqual(drain(c), [f]);
+    assert.deepEqual(drain(b), [f]);
+    assert.equal(drain(a).length, 0);
+    c.dp.testWriteFrame(frame(BROADCAST, HC, 60, 4)); // the hub LAN's host becomes known
+    assert.equal(drain(a).length, 1);
+    assert.equal(drain(b).length, 1);
+    const g = frame(HC, HA, 90, 5);
+    a.dp.testWriteFrame(g);
+    assert.deepEqual(drain(c), [g]);
+    assert.equal(drain(b).length, 0, 'a host of the hub LAN: not relayed');
+  });
+
+  test('path MTU and sealing apply to relayed frames: a 1514-byte frame to a 1400-byte path arrives whole', async () => {
+    b.dp.testWriteFrame(frame(BROADCAST, HB, 60, 8)); // HB at B again
+    a.dp.testWriteFrame(frame(BROADCAST, HA, 60, 9)); // HA at A again
+    drain(a); drain(b); drain(c);
+    c.dp.setPathMtu(B_AT_C, 1400);
+    const s0 = c.dp.stats().global;
+    const big = frame(HB, HA, 1514, 10);
+    a.dp.testWriteFrame(big);
+    assert.deepEqual(b.dp.testReadFrame(2000), big);
+    await waitFor(() => c.dp.stats().global.txFragments - s0.txFragments >= 2 || null, 'hub fragments the relayed frame');
+    assert.equal(c.dp.stats().global.relayed - s0.relayed, 1);
+    c.dp.setPathMtu(B_AT_C, 0);
+  });
+
+  test('relay off (mesh, or two sites): a frame from a peer reaches the LAN only (split horizon)', () => {
+    c.dp.setRelay(false);
+    const s0 = c.dp.stats().global;
+    const f = frame(BROADCAST, HA, 60, 11);
+    a.dp.testWriteFrame(f);
+    assert.deepEqual(drain(c), [f]);
+    assert.equal(drain(b).length, 0, 'not relayed to the other peer');
+    b.dp.testWriteFrame(frame(HA, HB, 64, 12)); // known unicast for A: reaches the hub LAN, not A
+    assert.equal(drain(a).length, 0);
+    assert.equal(drain(c).length, 1);
+    const s1 = c.dp.stats().global;
+    assert.equal(s1.relayed + s1.relayFloods, s0.relayed + s0.relayFloods);
+    c.dp.setRelay(true);
+    a.dp.testWriteFrame(f); // live: the next frame is relayed again
+    assert.deepEqual(drain(b), [f]);
+    drain(c);
+    for (const n of [a, b, c]) for (const [reason, count] of Object.entries(n.dp.stats().drops))
+      if (!['local_destination'].includes(reason)) assert.equal(count, 0, `unexpected drop ${reason}`);
+  });
+});
