@@ -26,7 +26,8 @@
  *        (peer_frame_invalid)
  *     -> hub only (dp.setRelay): RELAY (dst at another peer) / RELAY_FLOOD (group, unknown: also
  *        the TAP) sealed for the other peers, never the sender, by bh_dp_tx_relay (dp_tx.h) with
- *        the TX path's MSS clamp and path-MTU fragmentation (relayed / relayFloods)
+ *        the TX path's MSS clamp and path-MTU fragmentation (relayed / relayFloods); with QoS
+ *        each carries its band's outer DSCP and is charged to the WAN shaper (not queued in a band)
  *     -> AQM: CoDel on the time each datagram waited in the socket (kernel arrival timestamp,
  *        SO_TIMESTAMPNS) drops bulk frames (> BH_AQM_MIN_FRAME) of a standing queue (aqm_dropped)
  *     -> bh_tap_write_batch (tap_write.h): each frame to the TAP; with TAP offloads runs of one TCP
@@ -53,7 +54,9 @@
 #include "dp_base.h"
 #include "dp_failover.h"
 #include "dp_frag.h"
+#include "dp_fq.h"
 #include "dp_pmtu.h"
+#include "dp_qos.h"
 #include "dp_tx.h"
 #include "tap_read.h"
 #include "tap_write.h"
@@ -93,6 +96,7 @@ typedef struct bh_rx_state {
   uint8_t *rl[RX_VIEWS];
   uint16_t rl_len[RX_VIEWS];
   bh_port rl_from[RX_VIEWS], rl_to[RX_VIEWS]; /* rl_to BH_PORT_LOCAL: every peer but rl_from */
+  uint8_t rl_tos[RX_VIEWS];                   /* with QoS: the band's outer TOS */
   struct { uint16_t peer; uint32_t local_index; } promote[RX_VIEWS];
   unsigned n_promote;
   struct { uint16_t peer; unsigned src; } roam[RX_VIEWS];
@@ -254,6 +258,23 @@ static void apply_writes(bh_dp *dp, bh_rx_state *s) {
   s->n_promote = s->n_roam = 0;
 }
 
+/* The hub's relayed frames of this pass: with QoS each gets its band's outer TOS, and what was
+ * sent is charged to the WAN shaper (dp_qos.h; the fq lock alone, never with another lock). */
+static void relay_out(bh_dp *dp, bh_rx_state *s, unsigned nrl, uint64_t now) {
+  bh_dp_qos *q = dp->fqp ? dp->fqp->qos : NULL;
+  if (q) {
+    pthread_mutex_lock(&dp->fqp->lock);
+    bh_dp_qos_relay_classify(q, s->rl, s->rl_len, nrl, s->rl_tos);
+    pthread_mutex_unlock(&dp->fqp->lock);
+  }
+  uint64_t wire = bh_dp_tx_relay(dp, dp->relay_tx, s->rl, s->rl_len, s->rl_from, s->rl_to, q ? s->rl_tos : NULL, nrl, now);
+  if (q && wire) {
+    pthread_mutex_lock(&dp->fqp->lock);
+    bh_dp_qos_relay_charge(q, wire);
+    pthread_mutex_unlock(&dp->fqp->lock);
+  }
+}
+
 /* One pass over n datagram views (split_batch). */
 static void process_views(bh_dp *dp, bh_rx_state *s, unsigned n, uint64_t now) {
   unsigned frames = 0;
@@ -313,7 +334,7 @@ static void process_views(bh_dp *dp, bh_rx_state *s, unsigned n, uint64_t now) {
     for (unsigned k = 0; k < nrl; k++) floods += s->rl_to[k] == BH_PORT_LOCAL;
     BH_COUNT(&dp->ctr_rx, RELAYED, nrl - floods);
     BH_COUNT(&dp->ctr_rx, RELAY_FLOODS, floods);
-    bh_dp_tx_relay(dp, dp->relay_tx, s->rl, s->rl_len, s->rl_from, s->rl_to, nrl, now);
+    relay_out(dp, s, nrl, now);
   }
   for (unsigned i = 0; i < n; i++) {
     if (s->kind[i] != RX_FRAME || s->pt_len[i] <= BH_AQM_MIN_FRAME) continue;
