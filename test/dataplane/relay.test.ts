@@ -8,12 +8,17 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
+import type { FailoverOptions, StormRates } from '../../src/dataplane/types';
 import { BROADCAST, Node, frame, installSession, mac, makeNode, newSession, readFrames, waitFor } from './harness';
 
 const HA = mac(0x0a); // a host on spoke A's LAN
 const HB = mac(0x0b); // on spoke B's LAN
 const HC = mac(0x0c); // on the hub's LAN
 const QUIET_MS = 300; // how long "nothing arrives" is watched
+const rates = (bPps: number, bBurst: number): StormRates => ({ broadcastPps: bPps, broadcastBurst: bBurst,
+  multicastPps: 1000, multicastBurst: 2000, unknownUnicastPps: 10000, unknownUnicastBurst: 20000 });
+const OPTS: FailoverOptions = { proxyArp: false, proxyNd: false, learnPrefixes: [],
+  storm: { toTunnel: rates(1000, 2000), fromTunnel: rates(1000, 2000) }, isolate: { dhcp: false, vrrp: false, hsrp: false, ra: false } };
 
 /** Everything that arrives at a node's LAN within QUIET_MS. */
 function drain(n: Node, ms = QUIET_MS): Buffer[] {
@@ -104,6 +109,32 @@ describe('hub relay between three sites', () => {
     c.dp.setPathMtu(B_AT_C, 0);
   });
 
+  test('the hub\'s to-tunnel storm limit applies to relayed floods; its own LAN still gets every frame', () => {
+    const PPS = 5, BURST = 5, N = 40;
+    c.dp.setFailoverOptions({ ...OPTS, storm: { ...OPTS.storm, toTunnel: rates(PPS, BURST) } });
+    const st0 = c.dp.failoverStats().storm.toTunnel.broadcast, s0 = c.dp.stats();
+    let atB = 0, atC = 0;
+    const t0 = process.hrtime.bigint();
+    try {
+      for (let i = 0; i < N; i += 8) {
+        for (let k = i; k < i + 8; k++) a.dp.testWriteFrame(frame(BROADCAST, HA, 60, 100 + k));
+        atC += readFrames(c.dp, 8, 1000).length;
+        atB += drain(b, 50).length;
+      }
+      atB += drain(b).length;
+    } finally {
+      c.dp.setFailoverOptions(OPTS);
+    }
+    const elapsedS = Number(process.hrtime.bigint() - t0) / 1e9;
+    const st1 = c.dp.failoverStats().storm.toTunnel.broadcast, s1 = c.dp.stats();
+    assert.equal(atC, N, 'every broadcast reached the hub LAN');
+    assert.ok(atB >= BURST && atB <= BURST + PPS * elapsedS + 2, `spoke B got ${atB} (burst ${BURST} + ${PPS}/s x ${elapsedS.toFixed(2)} s)`);
+    assert.equal(st1.passed - st0.passed, atB);
+    assert.equal(st1.dropped - st0.dropped, N - atB);
+    assert.equal(s1.drops.storm_broadcast - s0.drops.storm_broadcast, N - atB, 'counted as storm_broadcast');
+    assert.equal(s1.global.relayFloods - s0.global.relayFloods, atB);
+  });
+
   test('relay off (mesh, or two sites): a frame from a peer reaches the LAN only (split horizon)', () => {
     c.dp.setRelay(false);
     const s0 = c.dp.stats().global;
@@ -121,6 +152,6 @@ describe('hub relay between three sites', () => {
     assert.deepEqual(drain(b), [f]);
     drain(c);
     for (const n of [a, b, c]) for (const [reason, count] of Object.entries(n.dp.stats().drops))
-      if (!['local_destination'].includes(reason)) assert.equal(count, 0, `unexpected drop ${reason}`);
+      if (!['local_destination', 'storm_broadcast'].includes(reason)) assert.equal(count, 0, `unexpected drop ${reason}`);
   });
 });
