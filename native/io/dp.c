@@ -85,7 +85,7 @@ bh_dp *bh_dp_create(const bh_dp_config *cfg, int *err, const char **step) {
   dp->tx = bh_dp_tx_state_new();
   dp->relay_tx = bh_dp_tx_relay_state_new(dp);
   dp->rx = bh_dp_rx_state_new();
-  if (!dp->tx || !dp->rx) FAIL(-ENOMEM, "allocate batch buffers");
+  if (!dp->tx || !dp->relay_tx || !dp->rx) FAIL(-ENOMEM, "allocate batch buffers");
   if ((cfg->fq || cfg->qos) && !(dp->fqp = bh_dp_fq_new(random_seed(), cfg->qos ? dp->max_frame : 0)))
     FAIL(-ENOMEM, "allocate fair queue");
   dp->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
