@@ -329,13 +329,7 @@ static void process_views(bh_dp *dp, bh_rx_state *s, unsigned n, uint64_t now) {
     }
   }
   pthread_mutex_unlock(&dp->mac_lock);
-  if (nrl) {
-    unsigned floods = 0;
-    for (unsigned k = 0; k < nrl; k++) floods += s->rl_to[k] == BH_PORT_LOCAL;
-    BH_COUNT(&dp->ctr_rx, RELAYED, nrl - floods);
-    BH_COUNT(&dp->ctr_rx, RELAY_FLOODS, floods);
-    relay_out(dp, s, nrl, now);
-  }
+  if (nrl) relay_out(dp, s, nrl, now);
   for (unsigned i = 0; i < n; i++) {
     if (s->kind[i] != RX_FRAME || s->pt_len[i] <= BH_AQM_MIN_FRAME) continue;
     if (bh_codel_should_drop(&s->codel, s->sojourn_ns[s->dg_src[i]], now)) {

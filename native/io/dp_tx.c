@@ -238,12 +238,15 @@ uint64_t bh_dp_tx_relay(bh_dp *dp, bh_tx_state *s, uint8_t *const *frame, const 
     s->cur_tos = tos ? tos[i] : 0;
     if (to[i] != BH_PORT_LOCAL) {
       bh_peer *p = bh_peers_get(&dp->peers, to[i]);
-      if (p && p->id != from[i])
+      if (p && p->id != from[i]) {
+        BH_COUNT(CTR(dp, s), RELAYED, 1);
         seal_to(dp, s, p, frame[i], len[i], now);
-      else
+      } else {
         BH_DROP(CTR(dp, s), NO_SESSION); /* peer removed since the MAC was learned */
+      }
       continue;
     }
+    if (dp->peers.count > 1) BH_COUNT(CTR(dp, s), RELAY_FLOODS, 1); /* a hub with one spoke floods on to nobody */
     for (uint32_t k = 0; k < dp->peers.count; k++)
       if (dp->peers.list[k]->id != from[i]) seal_to(dp, s, dp->peers.list[k], frame[i], len[i], now);
   }
