@@ -267,10 +267,12 @@ static void relay_out(bh_dp *dp, bh_rx_state *s, unsigned nrl, uint64_t now) {
     bh_dp_qos_relay_classify(q, s->rl, s->rl_len, nrl, s->rl_tos);
     pthread_mutex_unlock(&dp->fqp->lock);
   }
-  uint64_t wire = bh_dp_tx_relay(dp, dp->relay_tx, s->rl, s->rl_len, s->rl_from, s->rl_to, q ? s->rl_tos : NULL, nrl, now);
-  if (q && wire) {
+  uint32_t dgrams = 0;
+  uint64_t bytes = bh_dp_tx_relay(dp, dp->relay_tx, s->rl, s->rl_len, s->rl_from, s->rl_to, q ? s->rl_tos : NULL, nrl,
+                                  now, &dgrams);
+  if (q && dgrams) { /* the datagrams hold the tunnel header and tag already */
     pthread_mutex_lock(&dp->fqp->lock);
-    bh_dp_qos_relay_charge(q, wire);
+    bh_dp_qos_relay_charge(q, bytes + (uint64_t)dgrams * (BH_QOS_WIRE_OVERHEAD - BH_DATA_HDR - BH_TAG));
     pthread_mutex_unlock(&dp->fqp->lock);
   }
 }

@@ -41,7 +41,6 @@
 #include "dp_failover.h"
 #include "dp_frag.h"
 #include "dp_pmtu.h"
-#include "dp_qos.h" /* BH_QOS_WIRE_OVERHEAD */
 #include "tap_loop.h"
 #include "tap_read.h"
 #include "udp_gso.h"
@@ -65,7 +64,8 @@ typedef struct bh_tx_state {
   uint8_t cur_tos, any_tos;   /* the frame being sealed; some out slot has tos != 0 */
   bh_peer *peer[BH_TX_OUT];
   unsigned n_out;
-  uint64_t sent_wire; /* bytes on the wire (datagram + UDP/IP/Ethernet) sent since the relay call began */
+  uint64_t sent_bytes; /* datagram bytes sent since the relay call began */
+  uint32_t sent_dgrams;
   bh_counters *ctr; /* NULL: dp->ctr_tx (the TAP drain's); the relay state: dp->ctr_rx (the RX thread's) */
   uint32_t frag_id;                            /* next tunnel-fragmented frame's id */
   uint8_t frag_pt[BH_FRAG_HDR + BH_FRAME_MAX]; /* one fragment's plaintext */
@@ -98,7 +98,8 @@ static void account(bh_dp *dp, bh_tx_state *s, unsigned i, uint64_t now) {
   atomic_fetch_add_explicit(&p->tx_bytes, len, memory_order_relaxed);
   atomic_fetch_add_explicit(&p->tx_frames, 1, memory_order_relaxed);
   atomic_store_explicit(&p->last_tx_ns, now, memory_order_relaxed);
-  s->sent_wire += len + BH_QOS_WIRE_OVERHEAD - BH_DATA_HDR - BH_TAG; /* the header and tag are in len */
+  s->sent_bytes += len;
+  s->sent_dgrams++;
 }
 
 /* Send everything queued: one sendmmsg, runs to one endpoint as UDP GSO super-datagrams
@@ -229,10 +230,12 @@ static void process_batch(bh_dp *dp, bh_tx_state *s, unsigned n, uint64_t now) {
  * (bh_forward_from_peer_relay_view): to[i] != BH_PORT_LOCAL -> that peer only; BH_PORT_LOCAL ->
  * every peer except from[i] (split horizon). Each copy is sealed with the target's own key, with
  * the MSS clamp and path-MTU fragmentation of seal_to, as a frame read from the TAP; tos (NULL:
- * none) is each frame's outer TOS (QoS band). Returns the wire bytes sent (for the QoS shaper). */
+ * none) is each frame's outer TOS (QoS band). Returns the datagram bytes sent, *datagrams their
+ * count (for the QoS shaper). */
 uint64_t bh_dp_tx_relay(bh_dp *dp, bh_tx_state *s, uint8_t *const *frame, const uint16_t *len, const bh_port *from,
-                        const bh_port *to, const uint8_t *tos, unsigned n, uint64_t now) {
-  s->sent_wire = 0;
+                        const bh_port *to, const uint8_t *tos, unsigned n, uint64_t now, uint32_t *datagrams) {
+  s->sent_bytes = 0;
+  s->sent_dgrams = 0;
   pthread_rwlock_rdlock(&dp->peers_lock);
   for (unsigned i = 0; i < n; i++) {
     s->cur_tos = tos ? tos[i] : 0;
@@ -252,7 +255,8 @@ uint64_t bh_dp_tx_relay(bh_dp *dp, bh_tx_state *s, uint8_t *const *frame, const 
   }
   if (s->n_out) flush(dp, s, now);
   pthread_rwlock_unlock(&dp->peers_lock);
-  return s->sent_wire;
+  *datagrams = s->sent_dgrams;
+  return s->sent_bytes;
 }
 
 /* The fair-queued path's sender (dp_send.c) runs the same pipeline on dequeued frames. */
