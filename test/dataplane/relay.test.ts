@@ -155,3 +155,46 @@ describe('hub relay between three sites', () => {
       if (!['local_destination', 'storm_broadcast'].includes(reason)) assert.equal(count, 0, `unexpected drop ${reason}`);
   });
 });
+
+describe('hub relay with QoS on the hub', () => {
+  let a: Node, b: Node, c: Node;
+  before(async () => {
+    a = makeNode();
+    b = makeNode();
+    c = makeNode({ qos: true } as Parameters<typeof makeNode>[0]);
+    a.dp.addPeer(1, c.ep);
+    b.dp.addPeer(1, c.ep);
+    c.dp.addPeer(1, a.ep);
+    c.dp.addPeer(2, b.ep);
+    installSession(a.dp, 1, c.dp, 1, newSession());
+    installSession(b.dp, 1, c.dp, 2, newSession());
+    for (const n of [a, b, c]) n.dp.start();
+    assert.ok(a.dp.sendKeepalive(1) && b.dp.sendKeepalive(1));
+    await waitFor(() => c.events.filter((e) => e.type === 'keypair-confirmed').length === 2, 'C confirms both spokes');
+    c.dp.setRelay(true);
+    c.dp.setQos({ wanRateBitsPerS: 2_000_000 });
+  });
+  after(() => { for (const n of [a, b, c]) n.dp.stop(); });
+
+  test('relayed bytes are charged to the hub\'s WAN shaper: its own LAN\'s next frame waits for them', async () => {
+    a.dp.testWriteFrame(frame(BROADCAST, HA, 60, 1));
+    b.dp.testWriteFrame(frame(BROADCAST, HB, 60, 2));
+    drain(a); drain(b); drain(c);
+    await new Promise((r) => setTimeout(r, 300)); // the bucket refills to its burst
+    const d0 = c.dp.qosStats().shaperDelayed;
+    c.dp.testWriteFrame(frame(HA, HC, 100, 3));
+    assert.equal(a.dp.testReadFrame(2000)?.length, 100);
+    const d1 = c.dp.qosStats().shaperDelayed;
+    assert.equal(d1, d0, 'a full bucket: the hub LAN\'s frame is not delayed');
+    const big: Buffer[] = [];
+    for (let i = 0; i < 16; i++) big.push(frame(HB, HA, 1400, 10 + i));
+    for (let i = 0; i < 16; i += 8) {
+      for (const f of big.slice(i, i + 8)) a.dp.testWriteFrame(f);
+      assert.equal(readFrames(b.dp, 8, 2000).length, 8, 'relayed frames are sent at once, not shaped');
+    }
+    c.dp.testWriteFrame(frame(HA, HC, 100, 4));
+    assert.equal(a.dp.testReadFrame(3000)?.length, 100, 'and still delivered');
+    assert.ok(c.dp.qosStats().shaperDelayed > d1, `the shaper held the hub LAN's frame back for the relayed bytes (${d1} -> ${c.dp.qosStats().shaperDelayed})`);
+    assert.equal(c.dp.stats().global.relayed >= 16, true);
+  });
+});
