@@ -67,6 +67,7 @@ typedef struct bh_tx_state {
   uint64_t sent_bytes; /* datagram bytes sent since the relay call began */
   uint32_t sent_dgrams;
   bh_counters *ctr; /* NULL: dp->ctr_tx (the TAP drain's); the relay state: dp->ctr_rx (the RX thread's) */
+  struct bh_aead *aead; /* NULL: dp->aead_tx; the relay state: dp->aead_rx (a context is one thread's) */
   uint32_t frag_id;                            /* next tunnel-fragmented frame's id */
   uint8_t frag_pt[BH_FRAG_HDR + BH_FRAME_MAX]; /* one fragment's plaintext */
 } bh_tx_state;
@@ -75,6 +76,8 @@ struct bh_tx_state *bh_dp_tx_state_new(void) { return calloc(1, sizeof(bh_tx_sta
 
 /* The counters block of the thread that uses this state (stats.h: one writer per block). */
 #define CTR(dp, s) ((s)->ctr ? (s)->ctr : &(dp)->ctr_tx)
+/* The AEAD context of that thread: an EVP context must never be used by two threads at once. */
+#define AEAD(dp, s) ((s)->aead ? (s)->aead : (dp)->aead_tx)
 
 /* Tunnel fragment ids of relayed frames live in the upper half of the id space so that they never
  * collide at the receiving peer with those of the TAP path's state (dp_frag.h reassembles per
@@ -85,6 +88,7 @@ struct bh_tx_state *bh_dp_tx_relay_state_new(bh_dp *dp) {
   bh_tx_state *s = calloc(1, sizeof(bh_tx_state));
   if (s) {
     s->ctr = &dp->ctr_rx;
+    s->aead = dp->aead_rx; /* the RX thread opens with it between its relay calls */
     s->frag_id = RELAY_FRAG_ID_BASE;
   }
   return s;
@@ -126,7 +130,7 @@ static int seal_one(bh_dp *dp, bh_tx_state *s, bh_peer *p, bh_keypair *kp, uint8
                     size_t len, uint64_t now) {
   if (s->n_out == BH_TX_OUT) flush(dp, s, now);
   unsigned i = s->n_out;
-  long r = bh_keypair_seal(kp, dp->aead_tx, subtype, pt, len, s->out[i], now);
+  long r = bh_keypair_seal(kp, AEAD(dp, s), subtype, pt, len, s->out[i], now);
   if (r < 0) {
     if (r == BH_KP_ERR_EXPIRED) {
       BH_DROP(CTR(dp, s), KEY_EXPIRED);
