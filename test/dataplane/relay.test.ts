@@ -135,6 +135,26 @@ describe('hub relay between three sites', () => {
     assert.equal(s1.global.relayFloods - s0.global.relayFloods, atB);
   });
 
+  test('the hub seals its own LAN\'s frames and relayed ones at the same time: all arrive, none fails authentication', () => {
+    b.dp.testWriteFrame(frame(BROADCAST, HB, 60, 40));
+    a.dp.testWriteFrame(frame(BROADCAST, HA, 60, 41));
+    c.dp.testWriteFrame(frame(BROADCAST, HC, 60, 42));
+    drain(a); drain(b); drain(c);
+    const auth0 = a.dp.stats().drops.auth_failed + b.dp.stats().drops.auth_failed;
+    const s0 = c.dp.stats().global.relayed;
+    const ROUNDS = 60;
+    for (let r = 0; r < ROUNDS; r++) {
+      const toA = [0, 1, 2, 3].map((k) => frame(HA, HC, 1000 + k, 1000 + r * 8 + k)); // C's TX thread seals these
+      const toB = [0, 1, 2, 3].map((k) => frame(HB, HA, 1000 + k, 2000 + r * 8 + k)); // C's RX thread relays these
+      for (let k = 0; k < 4; k++) { c.dp.testWriteFrame(toA[k]); a.dp.testWriteFrame(toB[k]); }
+      assert.deepEqual(readFrames(b.dp, 4, 2000), toB, `round ${r}: relayed frames at B`);
+      const atA = readFrames(a.dp, 4, 2000);
+      assert.deepEqual(atA, toA, `round ${r}: the hub's own frames at A`);
+    }
+    assert.equal(a.dp.stats().drops.auth_failed + b.dp.stats().drops.auth_failed, auth0, 'no datagram failed authentication');
+    assert.equal(c.dp.stats().global.relayed - s0, ROUNDS * 4);
+  });
+
   test('relay off (mesh, or two sites): a frame from a peer reaches the LAN only (split horizon)', () => {
     c.dp.setRelay(false);
     const s0 = c.dp.stats().global;
