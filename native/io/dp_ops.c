@@ -140,6 +140,7 @@ int bh_dp_set_path_mtu(bh_dp *dp, uint16_t id, uint32_t mtu) {
 }
 
 void bh_dp_set_mss_clamp(bh_dp *dp, int on) { atomic_store_explicit(&dp->mss_clamp, on ? 1 : 0, memory_order_relaxed); }
+void bh_dp_set_relay(bh_dp *dp, int on) { atomic_store_explicit(&dp->relay, on ? 1 : 0, memory_order_relaxed); }
 
 void bh_dp_set_mac1_key(bh_dp *dp, const uint8_t key[32]) {
   pthread_rwlock_wrlock(&dp->peers_lock); /* the RX thread checks under the read lock */

@@ -32,6 +32,8 @@ typedef enum {
   BH_G_TAP_GRO_FRAMES, /* TSO super-frames written to the TAP, merged from 2+ segments (tap_write.h) */
   BH_G_TAP_UDP_GRO,    /* flag 0/1 (TAP block): UDP datagram runs are written as UDP_L4 super-frames (bh_gro.h) */
   BH_G_TX_INLINE_DRAINS, /* RX block: TAP batches the RX thread read and sent itself (bh_dp_tx_drain_inline) */
+  BH_G_RELAYED,        /* RX block, hub only: frames from a peer relayed to the one peer that has the MAC */
+  BH_G_RELAY_FLOODS,   /* RX block, hub only: group / unknown frames from a peer flooded on to the other peers */
   BH_G__COUNT
 } bh_global_ctr;
 

@@ -287,6 +287,7 @@ napi_value bh_js_define_class(napi_env env) {
       M("setPathMtu", bh_m_set_path_mtu),
       M("sendProbe", bh_m_send_probe),
       M("setMssClamp", bh_m_set_mss_clamp),
+      M("setRelay", bh_m_set_relay),
       M("setSteering", bh_m_set_steering),
       M("setMac1Key", bh_m_set_mac1_key),
       M("setQos", bh_m_set_qos),

@@ -48,6 +48,7 @@ napi_value bh_m_send_keepalive(napi_env env, napi_callback_info info);
 napi_value bh_m_set_path_mtu(napi_env env, napi_callback_info info); /* pmtu.c */
 napi_value bh_m_send_probe(napi_env env, napi_callback_info info);   /* pmtu.c */
 napi_value bh_m_set_mss_clamp(napi_env env, napi_callback_info info); /* pmtu.c */
+napi_value bh_m_set_relay(napi_env env, napi_callback_info info);     /* pmtu.c */
 napi_value bh_m_set_steering(napi_env env, napi_callback_info info); /* steer.c */
 napi_value bh_m_set_mac1_key(napi_env env, napi_callback_info info); /* pmtu.c */
 napi_value bh_trim_memory_js(napi_env env, napi_callback_info info); /* memory.c */

@@ -20,6 +20,7 @@ static const char *const global_names[BH_G__COUNT] = {
     [BH_G_TAP_OFFLOAD] = "tapOffload",     [BH_G_TAP_GSO_FRAMES] = "tapGsoFrames",
     [BH_G_MAX_FRAME_SIZE] = "maxFrameSize", [BH_G_TAP_GRO_FRAMES] = "tapGroFrames",
     [BH_G_TAP_UDP_GRO] = "tapUdpGro",      [BH_G_TX_INLINE_DRAINS] = "txInlineDrains",
+    [BH_G_RELAYED] = "relayed",            [BH_G_RELAY_FLOODS] = "relayFloods",
 };
 
 /* stats().fq and the drops fq_codel / fq_overflow (counted inside the fq, dp_fq.h) */

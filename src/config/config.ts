@@ -27,6 +27,7 @@ import { QosConfig, VOICE_RULES, formatQosConfig, parseQosConfig } from './qos-c
 import { MetricsConfig, formatMetricsConfig, parseMetricsConfig } from './metrics-config';
 import { EvpnConfig, formatEvpnConfig, parseEvpnConfig } from './evpn-config';
 import { HaConfig, formatHaConfig, parseHaConfig } from './ha-config';
+import { Topology, parseTopologyValue } from './topology-config';
 
 export const CONFIG_VERSION = 1;
 export const DEFAULT_TAP = 'bh0';
@@ -81,12 +82,15 @@ export interface Config {
   evpn?: EvpnConfig;
   /** Active/standby pair membership (src/config/ha-config.ts); absent = a single appliance. */
   ha?: HaConfig;
+  /** Multi-site layout: 'hub' relays between its peers, 'mesh' never (src/config/topology-config.ts); absent = mesh. */
+  topology?: Topology;
 }
 
 /** rekeyAfterS: shorter than WireGuard's 120 s only, and at least 10 s so one handshake (5 s retry) finishes first. */
 export const REKEY_AFTER_S_RANGE = { min: 10, max: 120 } as const;
 
 const TOP_KEYS = ['version', 'name', 'listen', 'endpoint', 'tap', 'bridge', 'macTableCapacity', 'macAgeS', 'logLevel', 'peers', 'fairQueue', 'mtu', 'failover', 'tapOffload', 'qos', 'threadNice', 'rekeyAfterS', 'metrics', 'evpn', 'ha'] as const;
+const TOPOLOGY_KEYS = ['topology'] as const; // beside TOP_KEYS (src/config/topology-config.ts)
 const LISTEN_KEYS = ['address', 'port'] as const;
 const PEER_KEYS = ['name', 'publicKey', 'endpoint', 'psk', 'persistentKeepaliveS', 'addedAt'] as const;
 
@@ -184,7 +188,7 @@ function parsePeer(c: Checker, raw: unknown, path: string): PeerConfig {
  */
 export function parseConfig(raw: unknown, source = 'bridgehead.json'): Config {
   const c = new Checker(source);
-  const o = c.object(raw, '', TOP_KEYS);
+  const o = c.object(raw, '', [...TOP_KEYS, ...TOPOLOGY_KEYS]);
 
   const version = c.required(o, 'version', 'version');
   if (version !== CONFIG_VERSION) c.fail('version', `unsupported version (expected ${CONFIG_VERSION})`, version);
@@ -261,6 +265,7 @@ export function parseConfig(raw: unknown, source = 'bridgehead.json'): Config {
       { bridge, failoverEnabled: cfg.failover?.enabled === true });
   }
   if (c.has(o, 'ha')) cfg.ha = parseHaConfig(o.ha, (path, problem, ...v) => c.fail(path, problem, ...v));
+  if (c.has(o, 'topology')) cfg.topology = parseTopologyValue(o.topology, (path, problem, ...v) => c.fail(path, problem, ...v));
   return cfg;
 }
 
@@ -288,6 +293,7 @@ export function formatConfig(c: Config): string {
     ...(c.metrics !== undefined ? { metrics: formatMetricsConfig(c.metrics) } : {}),
     ...(c.evpn !== undefined ? { evpn: formatEvpnConfig(c.evpn) } : {}),
     ...(c.ha !== undefined ? { ha: formatHaConfig(c.ha) } : {}),
+    ...(c.topology !== undefined ? { topology: c.topology } : {}),
     peers: c.peers.map((p) => ({
       name: p.name,
       publicKey: p.publicKey,
@@ -313,6 +319,8 @@ export function newConfig(opts: {
   wanRateMbit?: number;
   /** Prometheus /metrics on (`init --metrics [IP:PORT]`): true = the default loopback address */
   metrics?: string | true;
+  /** multi-site layout (`init --topology`); absent = no topology key (mesh) */
+  topology?: Topology;
 }): Config {
   return parseConfig({
     version: 1,
@@ -325,6 +333,7 @@ export function newConfig(opts: {
     ...(opts.site !== undefined ? { failover: { enabled: true, site: opts.site } } : {}),
     ...(opts.wanRateMbit !== undefined ? { qos: { wanRateMbit: opts.wanRateMbit, rules: VOICE_RULES } } : {}),
     ...(opts.metrics !== undefined ? { metrics: opts.metrics === true ? { enabled: true } : { enabled: true, listen: opts.metrics } } : {}),
+    ...(opts.topology !== undefined ? { topology: opts.topology } : {}),
   });
 }
 

@@ -49,6 +49,7 @@ import { startEvpn } from './evpn-driver';
 import { haHandlers, startHaDriver } from './ha-setup';
 import type { HaDriver } from './ha-driver';
 import { applyQos, qosEnabled, qosHandlers } from './qos';
+import { relays } from '../config/topology-config';
 
 const TICK_MS = 250;
 
@@ -184,6 +185,7 @@ export async function startInstance(opts: InstanceOptions): Promise<Instance | n
   const remembered = endpointMemory.load();
   const pmtu = new PmtuDriver(dp, config, log);
   if (config.mtu?.mssClamp) dp.setMssClamp(true);
+  if (relays(config.topology)) dp.setRelay(true); // the hub of a multi-site segment
   let qosConfig = config.qos;
   applyQos(dp, config, qosEnabled(config));
   const failover = startFailover({ dp, config, registry, log });
