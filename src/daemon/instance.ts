@@ -46,6 +46,7 @@ import { KeyRotation } from './key-rotation';
 import { startFailover } from './failover-setup';
 import { failoverHandlers } from './failover-ctlsock';
 import { startEvpn } from './evpn-driver';
+import { ensureSegment } from './segment';
 import { haHandlers, startHaDriver } from './ha-setup';
 import type { HaDriver } from './ha-driver';
 import { applyQos, qosEnabled, qosHandlers } from './qos';
@@ -266,6 +267,10 @@ export async function startInstance(opts: InstanceOptions): Promise<Instance | n
     }
     const tapMtu = tapMtuFor(config.mtu?.maxFrameSize ?? MAX_FRAME_SIZE_DEFAULT);
     if (tapMtu !== null && dp.tapName) await setTapMtu(dp.tapName, tapMtu);
+    if (config.segment && config.bridge) {
+      const created = await ensureSegment(opts.configDir, config.segment, config.bridge);
+      if (created.length) log.info({ created, segment: config.segment, bridge: config.bridge }, 'segment created');
+    }
     dp.start();
     if (ha) await ha.start(); // standby until keepalived says MASTER
     else if (config.bridge) await attachToBridge(dp.tapName, config.bridge);
