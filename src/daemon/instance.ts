@@ -108,6 +108,17 @@ export async function startInstance(opts: InstanceOptions): Promise<Instance | n
     return fail(`listen port ${config.listen.port} differs from the appliance's ${tenant.port} (all tenants share one port)`);
   }
 
+  // the segment's kernel objects first: the EVPN driver reads its bridge from the first poll
+  if (config.segment && config.bridge) {
+    try {
+      const created = await ensureSegment(opts.configDir, config.segment, config.bridge);
+      if (created.length) log.info({ created, segment: config.segment, bridge: config.bridge }, 'segment created');
+    } catch (e) {
+      log.error({ err: (e as Error).message }, 'startup failed');
+      return fail((e as Error).message);
+    }
+  }
+
   let dp: DataPlane;
   // Events are queued by the native side and delivered here in order; `driver` is set below
   // before the data plane starts, so no event can arrive before it exists.
@@ -267,10 +278,6 @@ export async function startInstance(opts: InstanceOptions): Promise<Instance | n
     }
     const tapMtu = tapMtuFor(config.mtu?.maxFrameSize ?? MAX_FRAME_SIZE_DEFAULT);
     if (tapMtu !== null && dp.tapName) await setTapMtu(dp.tapName, tapMtu);
-    if (config.segment && config.bridge) {
-      const created = await ensureSegment(opts.configDir, config.segment, config.bridge);
-      if (created.length) log.info({ created, segment: config.segment, bridge: config.bridge }, 'segment created');
-    }
     dp.start();
     if (ha) await ha.start(); // standby until keepalived says MASTER
     else if (config.bridge) await attachToBridge(dp.tapName, config.bridge);

@@ -47,7 +47,7 @@ export async function ensureSegment(dir: string, seg: SegmentConfig, bridge: str
   const owned = loadOwned(dir);
   const created: string[] = [];
   for (const c of plan.commands) {
-    await exec(c.argv);
+    await exec(c.argv).catch((e: Error) => { throw new Error(`segment: ${e.message}`); });
     if (c.creates) {
       created.push(c.creates.name);
       if (!owned.some((o) => o.name === c.creates?.name)) { owned.push(c.creates); saveOwned(dir, owned); }
@@ -61,7 +61,7 @@ export async function teardownSegment(dir: string): Promise<string[]> {
   const owned = loadOwned(dir);
   if (owned.length === 0) return [];
   const cmds = planTeardown(owned, await readLinks());
-  for (const argv of cmds) await exec(argv);
+  for (const argv of cmds) await exec(argv).catch((e: Error) => { throw new Error(`segment: ${e.message}`); });
   fs.rmSync(path.join(dir, OWNED_FILE), { force: true });
   return cmds.map((a) => a[a.length - 1]);
 }
