@@ -259,7 +259,20 @@ describe('tenant segments: two tenants on VLANs of one trunk, two on EVPN VNIs, 
       assert.equal(nb.entries.filter((e) => e.ip === `${other.net}.2`).length, 0, `site ${v.k} got tenant ${other.name}'s replica`);
       await waitFor(`tenant ${v.name}: site reaches its replica`, 30000, async () =>
         (await exec(`ht${v.k}`, ['ping', '-n', '-c', '1', '-W', '1', `${v.net}.2`], 5000)).code === 0, 300);
-      await pings(`ht${v.k}`, `${v.net}.2`);
+    }
+    // both tenants ping at once while `capture --tenant NAME --where wan` runs for each on the shared
+    // port: each capture holds its own site's datagrams and none of the other's
+    const caps = VNIS.map((v) => bg('pv', `cap-wan-${v.name}`, [NODE, CLI, 'capture', '--tenant', v.name, '--where', 'wan', '-c', provDir(),
+      '--seconds', '8', '--count', '1000', '--write', path.join(work, `wan-${v.name}.pcap`)]));
+    for (const c of caps) await waitFor(`${c.name} running`, 10000, async () => fs.readFileSync(c.logFile, 'utf8').includes('capturing on'));
+    await Promise.all(VNIS.map((v) => pings(`ht${v.k}`, `${v.net}.2`)));
+    for (const c of caps) await waitFor(`${c.name} done`, 15000, async () => !c.running);
+    for (const v of VNIS) {
+      const site = `198.18.0.${10 + v.k}`;
+      const pk = readPcap(path.join(work, `wan-${v.name}.pcap`)).packets.map((p) => p.data);
+      const ends = pk.map((d) => [d.subarray(28, 32).join('.'), d.subarray(32, 36).join('.')]); // cooked header (16) + IPv4
+      assert.ok(ends.length >= 20, `tenant ${v.name}: its 10 requests and 10 replies, tunnelled (${ends.length})`);
+      assert.deepEqual(ends.filter(([a, b]) => a !== site && b !== site), [], `tenant ${v.name}'s wan capture holds another tenant's datagrams`);
     }
   });
 
