@@ -46,6 +46,7 @@ import { KeyRotation } from './key-rotation';
 import { startFailover } from './failover-setup';
 import { failoverHandlers } from './failover-ctlsock';
 import { startEvpn } from './evpn-driver';
+import { ensureSegment } from './segment';
 import { haHandlers, startHaDriver } from './ha-setup';
 import type { HaDriver } from './ha-driver';
 import { applyQos, qosEnabled, qosHandlers } from './qos';
@@ -106,6 +107,17 @@ export async function startInstance(opts: InstanceOptions): Promise<Instance | n
   const now = () => Date.now();
   if (tenant && config.listen.port !== tenant.port) {
     return fail(`listen port ${config.listen.port} differs from the appliance's ${tenant.port} (all tenants share one port)`);
+  }
+
+  // the segment's kernel objects first: the EVPN driver reads its bridge from the first poll
+  if (config.segment && config.bridge) {
+    try {
+      const created = await ensureSegment(opts.configDir, config.segment, config.bridge);
+      if (created.length) log.info({ created, segment: config.segment, bridge: config.bridge }, 'segment created');
+    } catch (e) {
+      log.error({ err: (e as Error).message }, 'startup failed');
+      return fail((e as Error).message);
+    }
   }
 
   let dp: DataPlane;
