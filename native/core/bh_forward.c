@@ -1,6 +1,7 @@
 /* bh_forward: learning-switch decision. From the TAP: learn src as local, then
  * group dst -> flood, known peer -> unicast, known local -> drop, unknown -> flood.
- * From a peer: learn src as that peer, deliver to the TAP. */
+ * From a peer: learn src as that peer, deliver to the TAP; at a hub (relay) also on to the
+ * other peers: known unicast to the one peer that has the MAC, flooding to all but the sender. */
 #include "bh_forward.h"
 
 static int bad_src(const bh_eth_info *e) { return bh_mac_is_group(e->src) || bh_mac_is_zero(e->src); }
@@ -39,4 +40,15 @@ bh_fwd_action bh_forward_from_peer(bh_mactable *t, bh_port from, const uint8_t *
   bh_frame v;
   bh_frame_parse(frame, len, &v);
   return bh_forward_from_peer_view(t, from, &v, now_ns, NULL);
+}
+
+bh_fwd_action bh_forward_from_peer_relay_view(bh_mactable *t, bh_port from, const bh_frame *v, uint64_t now_ns,
+                                              int relay, bh_port *out_port, bh_learn_result *learn_out) {
+  bh_fwd_action a = bh_forward_from_peer_view(t, from, v, now_ns, learn_out);
+  if (a != BH_FWD_UNICAST || !relay) return a;
+  bh_port p;
+  if (bh_mac_is_group(v->eth.dst) || !bh_mactable_lookup(t, v->eth.dst, now_ns, &p)) return BH_FWD_RELAY_FLOOD;
+  if (p == BH_PORT_LOCAL || p == from) return BH_FWD_UNICAST;
+  if (out_port) *out_port = p;
+  return BH_FWD_RELAY;
 }

@@ -84,8 +84,9 @@ bh_dp *bh_dp_create(const bh_dp_config *cfg, int *err, const char **step) {
   if (!dp->aead_tx || !dp->aead_rx || !dp->aead_js) FAIL(-ENOMEM, "EVP ChaCha20-Poly1305 context");
   if (!dp->mac1) FAIL(-ENOMEM, "EVP BLAKE2BMAC context");
   dp->tx = bh_dp_tx_state_new();
+  dp->relay_tx = bh_dp_tx_relay_state_new(dp);
   dp->rx = bh_dp_rx_state_new();
-  if (!dp->tx || !dp->rx) FAIL(-ENOMEM, "allocate batch buffers");
+  if (!dp->tx || !dp->relay_tx || !dp->rx) FAIL(-ENOMEM, "allocate batch buffers");
   if ((cfg->fq || cfg->qos) && !(dp->fqp = bh_dp_fq_new(random_seed(), cfg->qos ? dp->max_frame : 0)))
     FAIL(-ENOMEM, "allocate fair queue");
   dp->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -203,6 +204,7 @@ void bh_dp_destroy(bh_dp *dp) {
   bh_aead_free(dp->aead_js);
   bh_mac1_free(dp->mac1);
   free(dp->tx);
+  free(dp->relay_tx);
   free(dp->rx);
   bh_tap_reader_free(dp->tap_reader);
   bh_dp_fq_free(dp->fqp);

@@ -86,6 +86,7 @@ typedef struct bh_dp {
   bh_dp_state state;
   atomic_int stopping;
   atomic_int mss_clamp; /* dp.setMssClamp: TX clamps TCP SYN MSS to the peer's path MTU (bh_mss.h) */
+  atomic_int relay;     /* dp.setRelay: this appliance is the hub, relays between its peers (dp_rx.c) */
   uint32_t max_frame;   /* largest frame accepted from the TAP or a peer (bh_dp_config.max_frame) */
   int thread_nice;      /* bh_dp_config.thread_nice */
   struct bh_tap_reader *tap_reader; /* the TAP read of whichever thread drains the TAP (tap_read.h) */
@@ -109,6 +110,7 @@ typedef struct bh_dp {
    * for reading; dp.setMac1Key re-keys it under the write lock). No key set: not checked. */
   struct bh_mac1 *mac1;
   struct bh_tx_state *tx;
+  struct bh_tx_state *relay_tx; /* the RX thread's sealing state for relayed frames (bh_dp_tx_relay) */
   struct bh_rx_state *rx;
   pthread_t tx_thread, rx_thread;
   int tx_started, rx_started;

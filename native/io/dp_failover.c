@@ -220,7 +220,8 @@ void bh_dp_fo_tx_flush(bh_dp *dp) {
   fo->n_reply = 0;
 }
 
-uint8_t bh_dp_fo_from_peer(bh_dp *dp, bh_port from, const uint8_t *frame, size_t len, uint64_t now) {
+uint8_t bh_dp_fo_from_peer(bh_dp *dp, bh_port from, const uint8_t *frame, size_t len, uint64_t now, int relay,
+                           bh_port *relay_to) {
   bh_dp_fo *fo = dp->fo;
   if (bh_lg_from_peer(&fo->lg, frame, len)) return BH_DP_FWD_FILTERED;
   bh_frame v;
@@ -231,15 +232,21 @@ uint8_t bh_dp_fo_from_peer(bh_dp *dp, bh_port from, const uint8_t *frame, size_t
     return BH_DP_FWD_FILTERED;
   }
   bh_learn_result learned;
-  bh_fwd_action a = bh_forward_from_peer_view(dp->mac, from, &v, now, &learned);
+  bh_fwd_action a = bh_forward_from_peer_relay_view(dp->mac, from, &v, now, relay, relay_to, &learned);
   if (learned == BH_LEARN_FULL) mac_table_full(dp, now);
-  if (a != BH_FWD_UNICAST) return (uint8_t)a;
+  if (a == BH_FWD_DROP_INVALID) return (uint8_t)a;
   bh_port where;
   int known = !bh_mac_is_group(frame) && bh_mactable_lookup(dp->mac, frame, now, &where);
   bh_storm_class cls = bh_storm_classify(frame, known);
   if (!bh_storm_admit(&fo->storm_rx, BH_STORM_FROM_TUNNEL, cls, now)) {
     count_storm(&dp->ctr_rx, cls);
     return BH_DP_FWD_FILTERED;
+  }
+  /* a relayed flood also goes into the tunnel: the hub's to-tunnel limits apply to it as to a
+   * flood from its LAN (refused: the LAN copy is still delivered) */
+  if (a == BH_FWD_RELAY_FLOOD && !bh_storm_admit(&fo->storm_tx, BH_STORM_TO_TUNNEL, cls, now)) {
+    count_storm(&dp->ctr_rx, cls);
+    return BH_FWD_UNICAST;
   }
   return (uint8_t)a;
 }

@@ -12,6 +12,7 @@
  *     the frame parsed once (bh_frame.h) -> bh_fo_from_peer_view (l2_* / iso_* / quarantined)
  *     -> bh_forward_from_peer_view
  *     -> group or not locally known destination: bh_storm_admit(from tunnel) -> storm_*
+ *     -> at a hub, a relayed flood (RELAY_FLOOD) also bh_storm_admit(to tunnel): refused -> LAN only
  *   TAP loop (tap_loop.c, every 100 ms, mac_lock held): neighbor aging sweep with a budget
  *     ('neigh-gone' per aged entry), pending probes time out; loop guard: the hold expired ->
  *     'loop' cleared event; every 500 ms a loop probe is built and, after unlock,
@@ -22,9 +23,9 @@
  *
  * Locking: the neighbor table, the core's config/quarantine set/probes and both storm buckets
  * are under dp->mac_lock (one lock per batch on each data thread; for the JS thread's operations
- * dp_ops.c takes it briefly per call, this file takes no lock). Each storm instance is used by one
- * data thread only (TX: the thread that runs process_batch; RX: the RX thread); the JS thread
- * reconfigures them under the same lock. */
+ * dp_ops.c takes it briefly per call, this file takes no lock). The TX storm instance serves the
+ * thread that runs process_batch and, at a hub, the RX thread's relayed floods; RX: the RX
+ * thread; all under mac_lock, and the JS thread reconfigures them under the same lock. */
 #ifndef BH_DP_FAILOVER_H
 #define BH_DP_FAILOVER_H
 
@@ -68,7 +69,9 @@ void bh_dp_fo_free(bh_dp_fo *fo);
 /* ---- data-thread hooks (mac_lock held unless said otherwise) ---- */
 uint8_t bh_dp_fo_from_tap(bh_dp *dp, const bh_frame *v, uint64_t now, bh_port *port); /* v: bh_frame.h */
 void bh_dp_fo_tx_flush(bh_dp *dp); /* without mac_lock */
-uint8_t bh_dp_fo_from_peer(bh_dp *dp, bh_port from, const uint8_t *frame, size_t len, uint64_t now);
+/* relay (the hub): bh_forward_from_peer_relay_view's RELAY (*relay_to) / RELAY_FLOOD, else UNICAST = TAP */
+uint8_t bh_dp_fo_from_peer(bh_dp *dp, bh_port from, const uint8_t *frame, size_t len, uint64_t now, int relay,
+                           bh_port *relay_to);
 void bh_dp_fo_expire(bh_dp *dp, uint64_t now);
 void bh_dp_fo_tap_io(bh_dp *dp); /* without mac_lock, on the TAP-loop thread after bh_dp_fo_expire */
 void bh_dp_fo_forget_peer(bh_dp *dp, bh_port peer); /* removePeer */

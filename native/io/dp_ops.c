@@ -141,6 +141,7 @@ int bh_dp_set_path_mtu(bh_dp *dp, uint16_t id, uint32_t mtu) {
 }
 
 void bh_dp_set_mss_clamp(bh_dp *dp, int on) { atomic_store_explicit(&dp->mss_clamp, on ? 1 : 0, memory_order_relaxed); }
+void bh_dp_set_relay(bh_dp *dp, int on) { atomic_store_explicit(&dp->relay, on ? 1 : 0, memory_order_relaxed); }
 
 void bh_dp_set_data_path(bh_dp *dp, bh_path_policy pol) { bh_dp_path_set_policy(dp, pol); }
 

@@ -32,6 +32,7 @@ int bh_dp_set_path_mtu(bh_dp *dp, uint16_t id, uint32_t mtu);
 void bh_dp_set_mss_clamp(bh_dp *dp, int on); /* bh_mss.h on the TX path */
 /* Light path, pipeline or automatic (dp_path.h); no effect with the fair queue. */
 void bh_dp_set_data_path(bh_dp *dp, bh_path_policy pol);
+void bh_dp_set_relay(bh_dp *dp, int on);     /* hub: relay between peers (bh_forward_from_peer_relay_view) */
 /* The mac1 key (BLAKE2b-256("mac1----" || our static public key)) the RX thread checks handshake
  * initiations and responses against before they go into the event ring (bh_mac1.h). */
 void bh_dp_set_mac1_key(bh_dp *dp, const uint8_t key[32]);

@@ -51,8 +51,8 @@ void bh_dp_probe_ack(bh_dp *dp, bh_peer *p, const uint8_t *pt, size_t len) {
   bh_dp_emit(dp, &ev, pt, BH_PROBE_HDR);
 }
 
-void bh_dp_mtu_exceeded(bh_dp *dp, bh_peer *p, uint64_t now) {
-  BH_DROP(&dp->ctr_tx, UDP_MSGSIZE);
+void bh_dp_mtu_exceeded(bh_dp *dp, bh_counters *ctr, bh_peer *p, uint64_t now) {
+  BH_DROP(ctr, UDP_MSGSIZE);
   uint64_t last = atomic_load_explicit(&p->last_msgsize_ns, memory_order_relaxed);
   if (last && now - last < 1000000000ULL) return;
   atomic_store_explicit(&p->last_msgsize_ns, now, memory_order_relaxed);

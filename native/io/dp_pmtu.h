@@ -23,7 +23,7 @@
 void bh_dp_probe_answer(bh_dp *dp, bh_peer *p, const uint8_t *pt, size_t len, uint64_t now);
 /* TX thread: a datagram to p was refused with EMSGSIZE: udp_msgsize, and 'mtu-exceeded' at most
  * once per second per peer (the control plane re-confirms its path MTU at once). */
-void bh_dp_mtu_exceeded(bh_dp *dp, bh_peer *p, uint64_t now);
+void bh_dp_mtu_exceeded(bh_dp *dp, bh_counters *ctr /* the sending thread's block */, bh_peer *p, uint64_t now);
 /* RX thread: an authenticated probe ack from p ('probe-ack' event). */
 void bh_dp_probe_ack(bh_dp *dp, bh_peer *p, const uint8_t *pt, size_t len);
 

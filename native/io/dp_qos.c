@@ -82,6 +82,18 @@ unsigned bh_dp_qos_dequeue_batch(bh_dp_qos *q, struct bh_tx_state *s, unsigned m
 
 uint32_t bh_dp_qos_backlog(const bh_dp_qos *q) { return bh_qos_sched_backlog(q->sched); }
 
+void bh_dp_qos_relay_classify(const bh_dp_qos *q, uint8_t *const *frame, const uint16_t *len, unsigned n, uint8_t *tos) {
+  for (unsigned i = 0; i < n; i++) tos[i] = q->tos[bh_qos_classify(&q->set.rules, frame[i], len[i])];
+}
+
+void bh_dp_qos_relay_charge(bh_dp_qos *q, uint64_t wire_bytes) {
+  while (wire_bytes) {
+    uint32_t part = wire_bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)wire_bytes;
+    bh_qos_shaper_charge(&q->shaper, part);
+    wire_bytes -= part;
+  }
+}
+
 void bh_dp_qos_snapshot_get(const bh_dp_qos *q, bh_dp_qos_snapshot *out) {
   memset(out, 0, sizeof *out);
   out->set = q->set;

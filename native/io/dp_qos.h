@@ -72,6 +72,11 @@ void bh_dp_qos_enqueue_batch(bh_dp_qos *q, const uint8_t *frames, size_t stride,
  * held frames back, *wait_ns is the time until it lets the next one pass (else 0). */
 unsigned bh_dp_qos_dequeue_batch(bh_dp_qos *q, struct bh_tx_state *s, unsigned max, uint64_t now_ns, uint64_t *wait_ns);
 uint32_t bh_dp_qos_backlog(const bh_dp_qos *q);
+/* Hub relay (dp_rx.c): relayed frames are not queued in the bands (they are sent at once by the RX
+ * thread) but get their band's outer TOS (tos[i]) and are charged to the WAN shaper after they
+ * were sent, so the hub's uplink as a whole stays within the rate (the TAP path waits for them). */
+void bh_dp_qos_relay_classify(const bh_dp_qos *q, uint8_t *const *frame, const uint16_t *len, unsigned n, uint8_t *tos);
+void bh_dp_qos_relay_charge(bh_dp_qos *q, uint64_t wire_bytes);
 void bh_dp_qos_snapshot_get(const bh_dp_qos *q, bh_dp_qos_snapshot *out);
 
 /* sendto for the JS thread's datagrams (handshake, keepalive, control): with QoS on they carry

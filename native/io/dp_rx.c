@@ -24,6 +24,10 @@
  *     -> [mac_lock] partial failover (dp_failover.h: l2 filter, quarantine; storm control for
  *        group / unknown destinations) around bh_forward_from_peer: learn src as the peer
  *        (peer_frame_invalid)
+ *     -> hub only (dp.setRelay): RELAY (dst at another peer) / RELAY_FLOOD (group, unknown: also
+ *        the TAP) sealed for the other peers, never the sender, by bh_dp_tx_relay (dp_tx.h) with
+ *        the TX path's MSS clamp and path-MTU fragmentation (relayed / relayFloods); with QoS
+ *        each carries its band's outer DSCP and is charged to the WAN shaper (not queued in a band)
  *     -> AQM: CoDel on the time each datagram waited in the socket (kernel arrival timestamp,
  *        SO_TIMESTAMPNS) drops bulk frames (> BH_AQM_MIN_FRAME) of a standing queue (aqm_dropped)
  *     -> bh_tap_write_batch (tap_write.h): each frame to the TAP; with TAP offloads runs of one TCP
@@ -51,8 +55,10 @@
 #include "dp_base.h"
 #include "dp_failover.h"
 #include "dp_frag.h"
+#include "dp_fq.h"
 #include "dp_path.h"
 #include "dp_pmtu.h"
+#include "dp_qos.h"
 #include "dp_tx.h"
 #include "tap_read.h"
 #include "tap_write.h"
@@ -88,6 +94,11 @@ typedef struct bh_rx_state {
   uint16_t pt_len[RX_VIEWS];
   uint8_t *wr[RX_VIEWS]; /* the pass's frames for the TAP, in order */
   uint16_t wr_len[RX_VIEWS];
+  /* hub relay: the pass's frames for other peers (bh_dp_tx_relay), in order */
+  uint8_t *rl[RX_VIEWS];
+  uint16_t rl_len[RX_VIEWS];
+  bh_port rl_from[RX_VIEWS], rl_to[RX_VIEWS]; /* rl_to BH_PORT_LOCAL: every peer but rl_from */
+  uint8_t rl_tos[RX_VIEWS];                   /* with QoS: the band's outer TOS */
   struct { uint16_t peer; uint32_t local_index; } promote[RX_VIEWS];
   unsigned n_promote;
   struct { uint16_t peer; unsigned src; } roam[RX_VIEWS];
@@ -249,6 +260,25 @@ static void apply_writes(bh_dp *dp, bh_rx_state *s) {
   s->n_promote = s->n_roam = 0;
 }
 
+/* The hub's relayed frames of this pass: with QoS each gets its band's outer TOS, and what was
+ * sent is charged to the WAN shaper (dp_qos.h; the fq lock alone, never with another lock). */
+static void relay_out(bh_dp *dp, bh_rx_state *s, unsigned nrl, uint64_t now) {
+  bh_dp_qos *q = dp->fqp ? dp->fqp->qos : NULL;
+  if (q) {
+    pthread_mutex_lock(&dp->fqp->lock);
+    bh_dp_qos_relay_classify(q, s->rl, s->rl_len, nrl, s->rl_tos);
+    pthread_mutex_unlock(&dp->fqp->lock);
+  }
+  uint32_t dgrams = 0;
+  uint64_t bytes = bh_dp_tx_relay(dp, dp->relay_tx, s->rl, s->rl_len, s->rl_from, s->rl_to, q ? s->rl_tos : NULL, nrl,
+                                  now, &dgrams);
+  if (q && dgrams) { /* the datagrams hold the tunnel header and tag already */
+    pthread_mutex_lock(&dp->fqp->lock);
+    bh_dp_qos_relay_charge(q, bytes + (uint64_t)dgrams * (BH_QOS_WIRE_OVERHEAD - BH_DATA_HDR - BH_TAG));
+    pthread_mutex_unlock(&dp->fqp->lock);
+  }
+}
+
 /* One pass over n datagram views (split_batch). */
 static void process_views(bh_dp *dp, bh_rx_state *s, unsigned n, uint64_t now) {
   unsigned frames = 0;
@@ -282,17 +312,28 @@ static void process_views(bh_dp *dp, bh_rx_state *s, unsigned n, uint64_t now) {
     }
   if (!frames) return;
 
+  int relay = atomic_load_explicit(&dp->relay, memory_order_relaxed);
+  unsigned nrl = 0;
   pthread_mutex_lock(&dp->mac_lock);
   for (unsigned i = 0; i < n; i++) {
     if (s->kind[i] != RX_FRAME) continue;
+    bh_port to = BH_PORT_LOCAL;
     uint8_t a = s->pt_len[i] > dp->max_frame ? BH_FWD_DROP_INVALID /* dp_failover.h: filters around bh_forward_from_peer */
-                                             : bh_dp_fo_from_peer(dp, s->peer[i], s->dg[i] + BH_DATA_HDR, s->pt_len[i], now);
-    if (a != BH_FWD_UNICAST) {
+                                             : bh_dp_fo_from_peer(dp, s->peer[i], s->dg[i] + BH_DATA_HDR, s->pt_len[i], now,
+                                                                  relay, &to);
+    if (a == BH_FWD_RELAY || a == BH_FWD_RELAY_FLOOD) { /* hub: on to other peers (split horizon in the core) */
+      s->rl[nrl] = s->dg[i] + BH_DATA_HDR;
+      s->rl_len[nrl] = s->pt_len[i];
+      s->rl_from[nrl] = s->peer[i];
+      s->rl_to[nrl++] = a == BH_FWD_RELAY ? to : BH_PORT_LOCAL;
+      if (a == BH_FWD_RELAY) s->kind[i] = RX_NONE; /* known at another peer: not for this LAN */
+    } else if (a != BH_FWD_UNICAST) {
       if (a != BH_DP_FWD_FILTERED) BH_DROP(&dp->ctr_rx, PEER_FRAME_INVALID);
       s->kind[i] = RX_NONE;
     }
   }
   pthread_mutex_unlock(&dp->mac_lock);
+  if (nrl) relay_out(dp, s, nrl, now);
   for (unsigned i = 0; i < n; i++) {
     if (s->kind[i] != RX_FRAME || s->pt_len[i] <= BH_AQM_MIN_FRAME) continue;
     if (bh_codel_should_drop(&s->codel, s->sojourn_ns[s->dg_src[i]], now)) {

@@ -22,6 +22,8 @@
  *            one endpoint go as UDP GSO super-datagrams (udp_gso.h; plain when refused)
  *            with QoS (dp_qos.h) each datagram carries its band's outer TOS (tos[], an IP_TOS cmsg)
  *     -> per-datagram accounting (txDatagrams/txBytes, peer txBytes/txFrames/lastTx)
+ *   Hub relay (bh_dp_tx_relay, on the RX thread with its own state and counters block): frames
+ *   from one peer sealed for the others through the same seal_to / flush.
  */
 #include "dp_tx.h"
 
@@ -63,36 +65,62 @@ typedef struct bh_tx_state {
   uint8_t cur_tos, any_tos;   /* the frame being sealed; some out slot has tos != 0 */
   bh_peer *peer[BH_TX_OUT];
   unsigned n_out;
+  uint64_t sent_bytes; /* datagram bytes sent since the relay call began */
+  uint32_t sent_dgrams;
+  bh_counters *ctr; /* NULL: dp->ctr_tx (the TAP drain's); the relay state: dp->ctr_rx (the RX thread's) */
+  struct bh_aead *aead; /* NULL: dp->aead_tx; the relay state: dp->aead_rx (a context is one thread's) */
   uint32_t frag_id;                            /* next tunnel-fragmented frame's id */
   uint8_t frag_pt[BH_FRAG_HDR + BH_FRAME_MAX]; /* one fragment's plaintext */
 } bh_tx_state;
 
 struct bh_tx_state *bh_dp_tx_state_new(void) { return calloc(1, sizeof(bh_tx_state)); }
 
+/* The counters block of the thread that uses this state (stats.h: one writer per block). */
+#define CTR(dp, s) ((s)->ctr ? (s)->ctr : &(dp)->ctr_tx)
+/* The AEAD context of that thread: an EVP context must never be used by two threads at once. */
+#define AEAD(dp, s) ((s)->aead ? (s)->aead : (dp)->aead_tx)
+
+/* Tunnel fragment ids of relayed frames live in the upper half of the id space so that they never
+ * collide at the receiving peer with those of the TAP path's state (dp_frag.h reassembles per
+ * peer and id; 2^31 ids apart is far beyond the reassembly timeout). */
+#define RELAY_FRAG_ID_BASE 0x80000000u
+
+struct bh_tx_state *bh_dp_tx_relay_state_new(bh_dp *dp) {
+  bh_tx_state *s = calloc(1, sizeof(bh_tx_state));
+  if (s) {
+    s->ctr = &dp->ctr_rx;
+    s->aead = dp->aead_rx; /* the RX thread opens with it between its relay calls */
+    s->frag_id = RELAY_FRAG_ID_BASE;
+  }
+  return s;
+}
+
 static void account(bh_dp *dp, bh_tx_state *s, unsigned i, uint64_t now) {
   size_t len = s->iov[i].iov_len;
   bh_peer *p = s->peer[i];
-  BH_COUNT(&dp->ctr_tx, TX_DATAGRAMS, 1);
-  BH_COUNT(&dp->ctr_tx, TX_BYTES, len);
+  BH_COUNT(CTR(dp, s), TX_DATAGRAMS, 1);
+  BH_COUNT(CTR(dp, s), TX_BYTES, len);
   atomic_fetch_add_explicit(&p->tx_bytes, len, memory_order_relaxed);
   atomic_fetch_add_explicit(&p->tx_frames, 1, memory_order_relaxed);
   atomic_store_explicit(&p->last_tx_ns, now, memory_order_relaxed);
+  s->sent_bytes += len;
+  s->sent_dgrams++;
 }
 
 /* Send everything queued: one sendmmsg, runs to one endpoint as UDP GSO super-datagrams
  * (udp_gso.h), then per-datagram accounting. Peers read lock held (s->peer[] stays valid). */
 _Static_assert(BH_TX_OUT <= BH_GSO_MAX_SLOTS, "a flush must fit one bh_gso_send");
 static void flush(bh_dp *dp, bh_tx_state *s, uint64_t now) {
-  unsigned gso = bh_gso_send(&s->gso, dp->udp_fd, &dp->ctr_tx.g[BH_G_UDP_GSO], s->iov, s->dst,
+  unsigned gso = bh_gso_send(&s->gso, dp->udp_fd, &dp->ctr_tx.g[BH_G_UDP_GSO] /* the flag lives in the TX block */, s->iov, s->dst,
                              s->any_tos ? s->tos : NULL, s->n_out, s->sent, now);
-  if (gso) BH_COUNT(&dp->ctr_tx, TX_GSO_SENDS, gso);
+  if (gso) BH_COUNT(CTR(dp, s), TX_GSO_SENDS, gso);
   for (unsigned i = 0; i < s->n_out; i++) {
     if (s->sent[i])
       account(dp, s, i, now);
     else if (s->gso.msgsize[i])
-      bh_dp_mtu_exceeded(dp, s->peer[i], now); /* udp_msgsize + 'mtu-exceeded' (dp_pmtu.h) */
+      bh_dp_mtu_exceeded(dp, CTR(dp, s), s->peer[i], now); /* udp_msgsize + 'mtu-exceeded' (dp_pmtu.h) */
     else
-      BH_DROP(&dp->ctr_tx, UDP_SEND_FAILED); /* socket buffer full, or unsendable (e.g. bad address) */
+      BH_DROP(CTR(dp, s), UDP_SEND_FAILED); /* socket buffer full, or unsendable (e.g. bad address) */
   }
   s->n_out = 0;
   s->any_tos = 0;
@@ -103,13 +131,13 @@ static int seal_one(bh_dp *dp, bh_tx_state *s, bh_peer *p, bh_keypair *kp, uint8
                     size_t len, uint64_t now) {
   if (s->n_out == BH_TX_OUT) flush(dp, s, now);
   unsigned i = s->n_out;
-  long r = bh_keypair_seal(kp, dp->aead_tx, subtype, pt, len, s->out[i], now);
+  long r = bh_keypair_seal(kp, AEAD(dp, s), subtype, pt, len, s->out[i], now);
   if (r < 0) {
     if (r == BH_KP_ERR_EXPIRED) {
-      BH_DROP(&dp->ctr_tx, KEY_EXPIRED);
+      BH_DROP(CTR(dp, s), KEY_EXPIRED);
       bh_dp_need_handshake(dp, p, now);
     } else {
-      BH_DROP(&dp->ctr_tx, UDP_SEND_FAILED);
+      BH_DROP(CTR(dp, s), UDP_SEND_FAILED);
     }
     return -1;
   }
@@ -128,34 +156,35 @@ static void seal_to(bh_dp *dp, bh_tx_state *s, bh_peer *p, const uint8_t *frame,
   bh_keypair *kp = p->current;
   if (!kp || !bh_keypair_usable(kp, now)) {
     if (kp)
-      BH_DROP(&dp->ctr_tx, KEY_EXPIRED); /* older than 180 s or past the message limit */
+      BH_DROP(CTR(dp, s), KEY_EXPIRED); /* older than 180 s or past the message limit */
     else
-      BH_DROP(&dp->ctr_tx, NO_SESSION);
+      BH_DROP(CTR(dp, s), NO_SESSION);
     bh_dp_need_handshake(dp, p, now);
     return;
   }
   if (p->ep.len == 0) {
-    BH_DROP(&dp->ctr_tx, NO_SESSION);
+    BH_DROP(CTR(dp, s), NO_SESSION);
     return;
   }
   size_t budget = bh_dp_udp_budget(p), chunk = 0;
   if (atomic_load_explicit(&dp->mss_clamp, memory_order_relaxed) && budget < 65507 &&
       bh_mss_clamp((uint8_t *)frame, len, budget - BH_DATA_HDR - BH_TAG) == BH_MSS_CLAMPED)
-    BH_COUNT(&dp->ctr_tx, MSS_CLAMPED, 1); /* the frame is the TX batch's own copy */
+    BH_COUNT(CTR(dp, s), MSS_CLAMPED, 1); /* the frame is the TX batch's own copy */
   if (BH_DATA_HDR + len + BH_TAG <= budget) {
     seal_one(dp, s, p, kp, BH_SUB_FRAME, frame, len, now);
     return;
   }
   unsigned n = bh_frag_plan(len, budget - BH_FRAG_OVERHEAD, &chunk);
-  if (n == 0) BH_DROP(&dp->ctr_tx, TAP_FRAME_OVERSIZE); /* cannot happen with path MTU >= BH_PMTU_MIN */
-  bh_frag_hdr h = {.frame_id = s->frag_id++, .total = (uint16_t)len};
+  if (n == 0) BH_DROP(CTR(dp, s), TAP_FRAME_OVERSIZE); /* cannot happen with path MTU >= BH_PMTU_MIN */
+  bh_frag_hdr h = {.frame_id = s->frag_id, .total = (uint16_t)len};
+  s->frag_id = (s->frag_id & RELAY_FRAG_ID_BASE) | ((s->frag_id + 1) & ~RELAY_FRAG_ID_BASE); /* stays in its half */
   for (unsigned k = 0; k < n; k++) {
     size_t off = k * chunk, piece = len - off < chunk ? len - off : chunk;
     h.offset = (uint16_t)off;
     bh_frag_hdr_write(s->frag_pt, &h);
     memcpy(s->frag_pt + BH_FRAG_HDR, frame + off, piece);
     if (seal_one(dp, s, p, kp, BH_SUB_FRAGMENT, s->frag_pt, BH_FRAG_HDR + piece, now) < 0) return;
-    BH_COUNT(&dp->ctr_tx, TX_FRAGMENTS, 1);
+    BH_COUNT(CTR(dp, s), TX_FRAGMENTS, 1);
   }
 }
 
@@ -200,6 +229,39 @@ static void process_batch(bh_dp *dp, bh_tx_state *s, unsigned n, uint64_t now) {
   }
   if (s->n_out) flush(dp, s, now);
   pthread_rwlock_unlock(&dp->peers_lock);
+}
+
+/* Hub relay (dp_rx.c, RX thread, no lock held): frames from peer from[i], decided under mac_lock
+ * (bh_forward_from_peer_relay_view): to[i] != BH_PORT_LOCAL -> that peer only; BH_PORT_LOCAL ->
+ * every peer except from[i] (split horizon). Each copy is sealed with the target's own key, with
+ * the MSS clamp and path-MTU fragmentation of seal_to, as a frame read from the TAP; tos (NULL:
+ * none) is each frame's outer TOS (QoS band). Returns the datagram bytes sent, *datagrams their
+ * count (for the QoS shaper). */
+uint64_t bh_dp_tx_relay(bh_dp *dp, bh_tx_state *s, uint8_t *const *frame, const uint16_t *len, const bh_port *from,
+                        const bh_port *to, const uint8_t *tos, unsigned n, uint64_t now, uint32_t *datagrams) {
+  s->sent_bytes = 0;
+  s->sent_dgrams = 0;
+  pthread_rwlock_rdlock(&dp->peers_lock);
+  for (unsigned i = 0; i < n; i++) {
+    s->cur_tos = tos ? tos[i] : 0;
+    if (to[i] != BH_PORT_LOCAL) {
+      bh_peer *p = bh_peers_get(&dp->peers, to[i]);
+      if (p && p->id != from[i]) {
+        BH_COUNT(CTR(dp, s), RELAYED, 1);
+        seal_to(dp, s, p, frame[i], len[i], now);
+      } else {
+        BH_DROP(CTR(dp, s), NO_SESSION); /* peer removed since the MAC was learned */
+      }
+      continue;
+    }
+    if (dp->peers.count > 1) BH_COUNT(CTR(dp, s), RELAY_FLOODS, 1); /* a hub with one spoke floods on to nobody */
+    for (uint32_t k = 0; k < dp->peers.count; k++)
+      if (dp->peers.list[k]->id != from[i]) seal_to(dp, s, dp->peers.list[k], frame[i], len[i], now);
+  }
+  if (s->n_out) flush(dp, s, now);
+  pthread_rwlock_unlock(&dp->peers_lock);
+  *datagrams = s->sent_dgrams;
+  return s->sent_bytes;
 }
 
 /* The fair-queued path's sender (dp_send.c) runs the same pipeline on dequeued frames. */

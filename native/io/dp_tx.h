@@ -9,6 +9,14 @@
 #include "dp_base.h"
 
 struct bh_tx_state *bh_dp_tx_state_new(void); /* the TX batch buffers; free() */
+/* The RX thread's state for relayed frames (counts into dp->ctr_rx); free() */
+struct bh_tx_state *bh_dp_tx_relay_state_new(bh_dp *dp);
+/* Hub relay, RX thread, no lock held (dp_tx.c): to[i] = the target peer, or BH_PORT_LOCAL for
+ * every peer except from[i]; tos[i] the outer TOS (NULL: 0). Frames may be modified in place (MSS
+ * clamp). Returns the datagram bytes sent and *datagrams their count. */
+uint64_t bh_dp_tx_relay(bh_dp *dp, struct bh_tx_state *s, uint8_t *const *frame, const uint16_t *len,
+                        const bh_port *from, const bh_port *to, const uint8_t *tos, unsigned n, uint64_t now,
+                        uint32_t *datagrams);
 void *bh_dp_tx_main(void *arg);               /* bh-tx on the direct path (arg: bh_dp) */
 /* Called by the RX thread after a light batch of TAP writes (direct path only): if the TX thread is
  * not draining, read and send at once what those writes produced on the TAP. A host's reply (an

@@ -36,6 +36,8 @@ typedef enum {
   BH_G_TX_PIPELINE_FRAMES, /* TX block: TAP frames read and sent by the TX thread (pipeline) */
   BH_G_PATH_TO_PIPELINE, /* RX block: automatic switches light -> pipeline (a large batch) */
   BH_G_PATH_TO_LIGHT,    /* TX block: automatic switches pipeline -> light (no busy batch for the dwell time) */
+  BH_G_RELAYED,        /* RX block, hub only: frames from a peer relayed to the one peer that has the MAC */
+  BH_G_RELAY_FLOODS,   /* RX block, hub only: group / unknown frames from a peer flooded on to the other peers */
   BH_G__COUNT
 } bh_global_ctr;
 

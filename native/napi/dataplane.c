@@ -299,6 +299,7 @@ napi_value bh_js_define_class(napi_env env) {
       M("sendProbe", bh_m_send_probe),
       M("setMssClamp", bh_m_set_mss_clamp),
       M("setDataPath", bh_m_set_data_path),
+      M("setRelay", bh_m_set_relay),
       M("setSteering", bh_m_set_steering),
       M("setMac1Key", bh_m_set_mac1_key),
       M("setQos", bh_m_set_qos),

@@ -51,6 +51,7 @@ napi_value bh_m_set_mss_clamp(napi_env env, napi_callback_info info); /* pmtu.c 
 napi_value bh_m_set_data_path(napi_env env, napi_callback_info info); /* datapath.c */
 /* options.dataPath: undefined -> auto; else 'auto' | 'light' | 'pipeline' (bh_path_policy) */
 int bh_parse_data_path(napi_env env, napi_value v, const char *name, int *out); /* datapath.c */
+napi_value bh_m_set_relay(napi_env env, napi_callback_info info);     /* pmtu.c */
 napi_value bh_m_set_steering(napi_env env, napi_callback_info info); /* steer.c */
 napi_value bh_m_set_mac1_key(napi_env env, napi_callback_info info); /* pmtu.c */
 napi_value bh_trim_memory_js(napi_env env, napi_callback_info info); /* memory.c */

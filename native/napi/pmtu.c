@@ -68,6 +68,24 @@ napi_value bh_m_set_mss_clamp(napi_env env, napi_callback_info info) {
   return u;
 }
 
+/* DataPlane.setRelay(on): this appliance is the hub of a multi-site segment: frames from one
+ * peer go on to the others (known unicast to the peer that has the MAC, flooding to every peer
+ * but the sender; bh_forward_from_peer_relay_view). Off by default (mesh / spoke / two sites). */
+napi_value bh_m_set_relay(napi_env env, napi_callback_info info) {
+  napi_value argv[1], u;
+  size_t argc = 1;
+  bh_js *js = bh_js_this(env, info, &argc, argv);
+  bool on = false;
+  if (!js) return NULL;
+  if (napi_get_value_bool(env, argv[0], &on) != napi_ok) {
+    bh_throw(env, "ERR_INVALID_ARG_TYPE", "DataPlane.setRelay: expected true or false");
+    return NULL;
+  }
+  bh_dp_set_relay(js->dp, on);
+  napi_get_undefined(env, &u);
+  return u;
+}
+
 /* DataPlane.setMac1Key(key): from now on handshake initiations and responses whose mac1 is not
  * right for this 32-byte key (the control plane's mac1Key(own public key)) are dropped by the RX
  * thread (drops.bad_mac1) and never become 'handshake' events. Called again after rotate-key. */

@@ -22,6 +22,7 @@ static const char *const global_names[BH_G__COUNT] = {
     [BH_G_TAP_UDP_GRO] = "tapUdpGro",      [BH_G_TX_INLINE_DRAINS] = "txInlineDrains",
     [BH_G_TX_LIGHT_FRAMES] = "txLightFrames", [BH_G_TX_PIPELINE_FRAMES] = "txPipelineFrames",
     [BH_G_PATH_TO_PIPELINE] = "pathToPipeline", [BH_G_PATH_TO_LIGHT] = "pathToLight",
+    [BH_G_RELAYED] = "relayed",            [BH_G_RELAY_FLOODS] = "relayFloods",
 };
 
 /* stats().fq and the drops fq_codel / fq_overflow (counted inside the fq, dp_fq.h) */

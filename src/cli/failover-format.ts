@@ -52,12 +52,13 @@ export function formatFdb(r: FdbReply): string {
 const REASONS: Record<string, string> = {
   'unknown-host': 'no such host is known to either appliance',
   'already-there': 'the host is already at that site',
-  'in-conflict': 'the host is in conflict; resolve it first (bridgehead resolve HOST --keep tenant|provider)',
+  'in-conflict': 'the host is in conflict; resolve it first (bridgehead resolve HOST --keep SITE)',
   'still-answers': 'the original still answers at its site (split-brain risk); stop it first or use --force',
   'no-conflict': 'there is no conflict for this host',
   'probe-failed': 'could not probe the host at its current site (peer unreachable?); use --force to move it anyway',
   'no-peer': 'no peer appliance is configured',
-  'bad-site': 'bad site',
+  'bad-site': 'no such site (a site name a peer announced, this site\'s, or the role of one: see bridgehead status)',
+  'need-site': 'several sites have that role; name the site (--to SITE, --keep SITE)',
 };
 
 function formatItem(op: string, i: OpItem): string {
@@ -80,9 +81,11 @@ export function formatFailoverStatus(f: unknown): string[] {
   if (!isObj(f)) return [];
   if (f.enabled !== true) return ['', 'failover: off'];
   const s = f as unknown as FailoverStatus;
-  const out = ['', `failover: on, site ${clean(s.site)}, conflict policy ${clean(s.policy)}`];
+  const role = typeof s.role === 'string' && s.role !== s.site ? ` (${clean(s.role)})` : '';
+  const out = ['', `failover: on, site ${clean(s.site)}${role}, conflict policy ${clean(s.policy)}`];
   for (const p of Array.isArray(s.peers) ? s.peers : []) {
-    out.push(`  peer ${clean(p.name)}: sync ${p.up ? 'up' : 'down'}${p.syncing ? ' (syncing)' : ''}, ${clean(p.hosts)} hosts, ` +
+    const named = typeof p.peerSite === 'string' && p.peerSite !== p.name ? ` (site ${clean(p.peerSite)})` : '';
+    out.push(`  peer ${clean(p.name)}${named}: sync ${p.up ? 'up' : 'down'}${p.syncing ? ' (syncing)' : ''}, ${clean(p.hosts)} hosts, ` +
       `sharing ${clean(p.sharing)}, learned ${clean(p.remote)} from the peer${p.siteMismatch ? ', SITE MISMATCH: both appliances serve the same site' : ''}`);
   }
   const dp = isObj(s.dataPlane) ? s.dataPlane : null;
@@ -105,7 +108,11 @@ export function formatFailoverStatus(f: unknown): string[] {
     out.push('  conflicts:');
     for (const k of conflicts) {
       const q = k.quarantined ? `, ${clean(k.quarantined.site)} copy ${clean(k.quarantined.mac)} quarantined` : ', nothing cut (log-only)';
-      out.push(`    ${clean(k.ip)}: ${clean(k.reason)} (tenant ${clean(k.macs?.tenant)}, provider ${clean(k.macs?.provider)})${q}`);
+      const sites = Array.isArray(k.sites) && k.sites.length === 2 ? k.sites : ['tenant', 'provider'];
+      const two = sites.includes('tenant') && sites.includes('provider');
+      const copies = two ? `tenant ${clean(k.macs?.tenant)}, provider ${clean(k.macs?.provider)}`
+        : `${clean(sites[0])} ${clean(k.macs?.[sites[0]])} on record, ${clean(sites[1])} ${clean(k.macs?.[sites[1]])} seen`;
+      out.push(`    ${clean(k.ip)}: ${clean(k.reason)} (${copies})${q}`);
     }
   }
   return out;

@@ -103,6 +103,10 @@ export function formatStatus(s: StatusSnapshot): string {
       `${formatBytes(t.txBytes)} sent (${plural(t.txDatagrams, 'datagram')})`,
   );
   out.push(`  tap: ${num(t.tapRxFrames)} frames read, ${num(t.tapTxFrames)} frames written, ${num(t.floods)} flooded`);
+  const tp = s.topology;
+  if (tp && (tp.layout === 'hub' || tp.relayed || tp.relayFloods)) {
+    out.push(`  topology: ${tp.layout}, ${num(tp.relayed)} frames relayed to one site, ${num(tp.relayFloods)} flooded on to the other sites`);
+  }
   const m = s.macTable;
   out.push(
     `  mac table: ${num(m.size)}/${num(m.capacity)} entries ` +

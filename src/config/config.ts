@@ -26,7 +26,9 @@ import { FailoverConfig, formatFailoverConfig, parseFailoverConfig } from './fai
 import { QosConfig, VOICE_RULES, formatQosConfig, parseQosConfig } from './qos-config';
 import { MetricsConfig, formatMetricsConfig, parseMetricsConfig } from './metrics-config';
 import { EvpnConfig, formatEvpnConfig, parseEvpnConfig } from './evpn-config';
+import { type SegmentConfig, formatSegmentConfig, parseSegmentConfig } from './segment-config';
 import { HaConfig, formatHaConfig, parseHaConfig } from './ha-config';
+import { Topology, parseTopologyValue } from './topology-config';
 
 export const CONFIG_VERSION = 1;
 export const DEFAULT_TAP = 'bh0';
@@ -83,14 +85,19 @@ export interface Config {
   metrics?: MetricsConfig;
   /** VXLAN VNI of a BGP-EVPN fabric (src/config/evpn-config.ts); absent = off. */
   evpn?: EvpnConfig;
+  /** The segment's kernel objects the appliance creates (src/config/segment-config.ts); absent = the operator's bridge. */
+  segment?: SegmentConfig;
   /** Active/standby pair membership (src/config/ha-config.ts); absent = a single appliance. */
   ha?: HaConfig;
+  /** Multi-site layout: 'hub' relays between its peers, 'mesh' never (src/config/topology-config.ts); absent = mesh. */
+  topology?: Topology;
 }
 
 /** rekeyAfterS: shorter than WireGuard's 120 s only, and at least 10 s so one handshake (5 s retry) finishes first. */
 export const REKEY_AFTER_S_RANGE = { min: 10, max: 120 } as const;
 
-const TOP_KEYS = ['version', 'name', 'listen', 'endpoint', 'tap', 'bridge', 'macTableCapacity', 'macAgeS', 'logLevel', 'peers', 'fairQueue', 'mtu', 'failover', 'tapOffload', 'qos', 'threadNice', 'dataPath', 'busyPollUs', 'rekeyAfterS', 'metrics', 'evpn', 'ha'] as const;
+const TOP_KEYS = ['version', 'name', 'listen', 'endpoint', 'tap', 'bridge', 'macTableCapacity', 'macAgeS', 'logLevel', 'peers', 'fairQueue', 'mtu', 'failover', 'tapOffload', 'qos', 'threadNice', 'dataPath', 'busyPollUs', 'rekeyAfterS', 'metrics', 'evpn', 'segment', 'ha'] as const;
+const TOPOLOGY_KEYS = ['topology'] as const; // beside TOP_KEYS (src/config/topology-config.ts)
 const LISTEN_KEYS = ['address', 'port'] as const;
 const PEER_KEYS = ['name', 'publicKey', 'endpoint', 'psk', 'persistentKeepaliveS', 'addedAt'] as const;
 
@@ -188,7 +195,7 @@ function parsePeer(c: Checker, raw: unknown, path: string): PeerConfig {
  */
 export function parseConfig(raw: unknown, source = 'bridgehead.json'): Config {
   const c = new Checker(source);
-  const o = c.object(raw, '', TOP_KEYS);
+  const o = c.object(raw, '', [...TOP_KEYS, ...TOPOLOGY_KEYS]);
 
   const version = c.required(o, 'version', 'version');
   if (version !== CONFIG_VERSION) c.fail('version', `unsupported version (expected ${CONFIG_VERSION})`, version);
@@ -270,7 +277,16 @@ export function parseConfig(raw: unknown, source = 'bridgehead.json'): Config {
     cfg.evpn = parseEvpnConfig(o.evpn, (path, problem, ...v) => c.fail(path, problem, ...v),
       { bridge, failoverEnabled: cfg.failover?.enabled === true });
   }
+  if (c.has(o, 'segment')) {
+    const fail = (path: string, problem: string, ...v: unknown[]): never => c.fail(path, problem, ...v);
+    const seg = parseSegmentConfig(o.segment, fail, { bridge, tap });
+    if (seg.type === 'vxlan' && cfg.evpn?.enabled && (cfg.evpn.vni !== seg.vni || cfg.evpn.vxlanDevice !== seg.device)) {
+      fail('segment', `must be the evpn section's VNI ${cfg.evpn.vni} and device ${cfg.evpn.vxlanDevice}`, seg);
+    }
+    cfg.segment = seg;
+  }
   if (c.has(o, 'ha')) cfg.ha = parseHaConfig(o.ha, (path, problem, ...v) => c.fail(path, problem, ...v));
+  if (c.has(o, 'topology')) cfg.topology = parseTopologyValue(o.topology, (path, problem, ...v) => c.fail(path, problem, ...v));
   return cfg;
 }
 
@@ -299,7 +315,9 @@ export function formatConfig(c: Config): string {
     ...(c.rekeyAfterS !== undefined ? { rekeyAfterS: c.rekeyAfterS } : {}),
     ...(c.metrics !== undefined ? { metrics: formatMetricsConfig(c.metrics) } : {}),
     ...(c.evpn !== undefined ? { evpn: formatEvpnConfig(c.evpn) } : {}),
+    ...(c.segment !== undefined ? { segment: formatSegmentConfig(c.segment) } : {}),
     ...(c.ha !== undefined ? { ha: formatHaConfig(c.ha) } : {}),
+    ...(c.topology !== undefined ? { topology: c.topology } : {}),
     peers: c.peers.map((p) => ({
       name: p.name,
       publicKey: p.publicKey,
@@ -325,6 +343,8 @@ export function newConfig(opts: {
   wanRateMbit?: number;
   /** Prometheus /metrics on (`init --metrics [IP:PORT]`): true = the default loopback address */
   metrics?: string | true;
+  /** multi-site layout (`init --topology`); absent = no topology key (mesh) */
+  topology?: Topology;
 }): Config {
   return parseConfig({
     version: 1,
@@ -337,6 +357,7 @@ export function newConfig(opts: {
     ...(opts.site !== undefined ? { failover: { enabled: true, site: opts.site } } : {}),
     ...(opts.wanRateMbit !== undefined ? { qos: { wanRateMbit: opts.wanRateMbit, rules: VOICE_RULES } } : {}),
     ...(opts.metrics !== undefined ? { metrics: opts.metrics === true ? { enabled: true } : { enabled: true, listen: opts.metrics } } : {}),
+    ...(opts.topology !== undefined ? { topology: opts.topology } : {}),
   });
 }
 

@@ -5,7 +5,7 @@
 
 import { isIP } from 'node:net';
 import { formatIpv6, parseIpv6 } from '../util/addr';
-import type { ConflictPolicy, Site } from './site';
+import { isSiteName, type ConflictPolicy, type Site, type SiteName } from './site';
 import { knownFields, type Fail, type Obj } from './fields';
 import type { FailoverOptions, StormRates } from '../dataplane/types';
 
@@ -18,6 +18,9 @@ export interface FailoverConfig {
   /** master switch; default false (the section may be present and still off) */
   enabled: boolean;
   site: Site;
+  /** this site's name when a tenant has more than two sites (records, messages, `failover --to`);
+   *  absent: the role (`site`) names it, the two-site alias. Members of an HA pair share it. */
+  siteName?: SiteName;
   conflictPolicy: ConflictPolicy;
   flapMoves: number;
   flapWindowS: number;
@@ -37,7 +40,7 @@ export const DEFAULT_STORM_RATES: StormRates = {
 };
 
 const STORM_KEYS = Object.keys(DEFAULT_STORM_RATES) as Array<keyof StormRates>;
-const KEYS = ['enabled', 'site', 'conflictPolicy', 'flapMoves', 'flapWindowS', 'learnPrefixes', 'proxyArp', 'proxyNd',
+const KEYS = ['enabled', 'site', 'siteName', 'conflictPolicy', 'flapMoves', 'flapWindowS', 'learnPrefixes', 'proxyArp', 'proxyNd',
   'loopGuard', 'storm', 'isolate'] as const;
 const ISOLATE_KEYS = ['dhcp', 'vrrp', 'hsrp', 'ra'] as const;
 
@@ -54,6 +57,9 @@ export function defaultFailoverConfig(site: Site): FailoverConfig {
 /** The site `init` writes when --site is not given: an appliance others reach at a public
  *  endpoint issues the invites and is the provider's; one without (behind NAT, it joins) the
  *  tenant's. */
+/** The name of this appliance's site: failover.siteName, else its role (the two-site alias). */
+export const siteNameOf = (f: Pick<FailoverConfig, 'site' | 'siteName'>): SiteName => f.siteName ?? f.site;
+
 export function defaultSite(endpoint: string | null): Site {
   return endpoint !== null ? 'provider' : 'tenant';
 }
@@ -139,9 +145,13 @@ export function parseFailoverConfig(raw: unknown, fail: Fail, endpoint: string |
     stormCfg = { toTunnel: storm(so.toTunnel, 'failover.storm.toTunnel', fail),
       fromTunnel: storm(so.fromTunnel, 'failover.storm.fromTunnel', fail) };
   }
+  if (o.siteName !== undefined && !isSiteName(o.siteName)) {
+    fail('failover.siteName', 'expected a site name: 1-32 of a-z 0-9 . _ -, starting and ending with a letter or digit', o.siteName);
+  }
   return {
     enabled: bool(o, 'enabled', 'failover', d.enabled, fail),
     site,
+    ...(o.siteName !== undefined ? { siteName: o.siteName as SiteName } : {}),
     conflictPolicy: oneOf(o, 'conflictPolicy', 'failover', CONFLICT_POLICIES, d.conflictPolicy, fail),
     flapMoves: int(o, 'flapMoves', 'failover', 1, 1000, d.flapMoves, fail),
     flapWindowS: int(o, 'flapWindowS', 'failover', 1, 86_400, d.flapWindowS, fail),
@@ -157,7 +167,7 @@ export function parseFailoverConfig(raw: unknown, fail: Fail, endpoint: string |
 /** The canonical JSON form (formatConfig). */
 export function formatFailoverConfig(f: FailoverConfig): FailoverConfig {
   return {
-    enabled: f.enabled, site: f.site, conflictPolicy: f.conflictPolicy, flapMoves: f.flapMoves, flapWindowS: f.flapWindowS,
+    enabled: f.enabled, site: f.site, ...(f.siteName !== undefined ? { siteName: f.siteName } : {}), conflictPolicy: f.conflictPolicy, flapMoves: f.flapMoves, flapWindowS: f.flapWindowS,
     learnPrefixes: [...f.learnPrefixes], proxyArp: f.proxyArp, proxyNd: f.proxyNd, loopGuard: f.loopGuard,
     storm: { toTunnel: { ...f.storm.toTunnel }, fromTunnel: { ...f.storm.fromTunnel } }, isolate: { ...f.isolate },
   };

@@ -1,9 +1,12 @@
 // Partial-failover messages on the authenticated peer channel (transport subtype 2), besides
 // the neighbor sync ('nb-*', neighbor-messages.ts). Pure; strict decoding (exact keys, ranges,
 // canonical addresses); anything else decodes to null (a counted drop).
-//   {"t":"fo-site","s":"tenant"|"provider"}            the site this appliance serves (sent when the
-//                                                      session comes up; both claiming one site is a
-//                                                      configuration error the daemon reports)
+//   {"t":"fo-site","s":"tenant"|"provider"[,"n":NAME]}  the site this appliance serves: its role s and,
+//                                                      from appliances that support named sites, its
+//                                                      name n (absent: the role names it, the two-site
+//                                                      alias; sent when the session comes up; two
+//                                                      peers claiming one site name is a configuration
+//                                                      error the daemon reports)
 //   {"t":"fo-probe","id":N,"ip":IP}                    "probe your LAN for IP" (failover --check of a
 //                                                      host that lives at the peer's site)
 //   {"t":"fo-probe-res","id":N,"ip":IP,"a":0|1,"m":MAC|""}  the answer: a = 1 and the MAC that answered
@@ -12,9 +15,10 @@
 //                                                      conflict too (verify on move, pinned host)
 
 import { isNeighborIp, isNeighborMac } from '../util/addr';
+import { isSiteName } from '../config/site';
 
 export type FoSite = 'tenant' | 'provider';
-export interface FoSiteMsg { t: 'fo-site'; s: FoSite }
+export interface FoSiteMsg { t: 'fo-site'; s: FoSite; n?: string }
 export interface FoProbe { t: 'fo-probe'; id: number; ip: string }
 export interface FoProbeResult { t: 'fo-probe-res'; id: number; ip: string; a: 0 | 1; m: string }
 export type FoConflictReason = 'still-answers' | 'pinned';
@@ -39,7 +43,9 @@ const isIp = (v: unknown): v is string => typeof v === 'string' && isNeighborIp(
 export function decodeFailoverObject(o: Record<string, unknown>): FailoverMessage | null {
   switch (o.t) {
     case 'fo-site':
-      return exactKeys(o, ['t', 's']) && (o.s === 'tenant' || o.s === 'provider') ? { t: 'fo-site', s: o.s } : null;
+      if (o.s !== 'tenant' && o.s !== 'provider') return null;
+      if (exactKeys(o, ['t', 's'])) return { t: 'fo-site', s: o.s };
+      return exactKeys(o, ['t', 's', 'n']) && isSiteName(o.n) ? { t: 'fo-site', s: o.s, n: o.n } : null;
     case 'fo-probe':
       return exactKeys(o, ['t', 'id', 'ip']) && isId(o.id) && isIp(o.ip) ? { t: 'fo-probe', id: o.id, ip: o.ip } : null;
     case 'fo-probe-res': {

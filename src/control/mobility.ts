@@ -1,6 +1,14 @@
 // Host mobility for partial failover, as a pure state machine: step(state, event, nowMs) ->
-// { state, actions }. One instance per appliance; `localSite` says which site it serves. The state
+// { state, actions }. One instance per appliance; `localSite` names the site it serves. The state
 // holds a bounded Map and is updated in place; step returns the same object.
+//
+//   sites:   named (SiteName); each appliance keeps the records of every site. Events from a peer
+//            carry its site (`from`; absent: the one other site of a two-site deployment, whose
+//            names are the roles tenant/provider). `setSite` tells the machine a peer's role
+//            (prefer-tenant, the default target of failover/failback). A record names the site the
+//            host is at by the highest seq; a claim from site F at a higher seq moves it to F
+//            whether it was here, at F or at a third site; an equal seq from two other sites is a
+//            tie broken by name (the lower name keeps it), which those two sites report as a conflict.
 //
 //   inputs:  what the local data plane sees (local-seen / local-gone), the peer's entries from
 //            neighbor-sync (remote-update / remote-withdraw), the result of a verification
@@ -37,14 +45,17 @@
 import { isNeighborIp, isNeighborMac } from '../util/addr';
 import { NB_HANDOVER, NB_PINNED, NB_RESOLVED, NB_ROUTER, isValidEntry, type NeighborEntry, type NeighborOrigin } from './neighbor-messages';
 
-import type { ConflictPolicy, Site } from '../config/site';
-export type { ConflictPolicy, Site };
+import { isSiteName, type ConflictPolicy, type Site as Role, type SiteName } from '../config/site';
+/** A site's name (two-site deployments: tenant | provider). */
+export type Site = SiteName;
+export type { ConflictPolicy, Role };
 export type ConflictReason = 'ip-two-macs' | 'equal-seq' | 'flapping' | 'still-answers' | 'pinned';
 export type VerifyResult = 'answered' | 'silent' | 'unknown';
 export type SeenHow = 'traffic' | 'arp' | 'nd' | 'garp' | 'una';
 export type MoveCause = 'seen-here' | 'seen-there' | 'failover' | 'failback' | 'handover' | 'resolve';
 export type MoveOp = 'failover' | 'failback';
-export type RefuseReason = 'unknown-host' | 'already-there' | 'in-conflict' | 'still-answers' | 'no-conflict' | 'bad-site';
+export type RefuseReason = 'unknown-host' | 'already-there' | 'in-conflict' | 'still-answers' | 'no-conflict' | 'bad-site' |
+  'need-site';
 
 export const DEFAULT_FLAP_MOVES = 5;
 export const DEFAULT_FLAP_WINDOW_MS = 180_000;
@@ -65,7 +76,9 @@ export interface Conflict {
   reason: ConflictReason;
   detectedMs: number;
   atSeq: number;                                   // seq of the record when detected
-  macs: Record<Site, string>;                      // the copy at each site
+  /** [the site the host was on record at, the site of the new sighting/claim] */
+  sites: [Site, Site];
+  macs: Record<Site, string>;                      // the copy at each of the two sites
   quarantined: { site: Site; mac: string } | null; // the copy cut off the tunnel
   policy: ConflictPolicy;
 }
@@ -77,10 +90,10 @@ export interface HostRecord {
   seq: number;
   router: boolean;
   origin: NeighborOrigin;
-  moves: Array<{ atMs: number; to: Site }>; // within the flap window, at most flapMoves + 1
+  moves: Array<{ atMs: number; from: Site; to: Site }>; // within the flap window, at most flapMoves + 1
   handover: boolean;     // we share a handover entry for it until the peer confirms
   pinned: boolean;       // placed by failover/failback: a sighting at the other site is a conflict
-  verify: PendingVerify | null; // seen here while on record at the peer's site: the peer probes
+  verify: PendingVerify | null; // seen here while on record at another site: that site probes
   conflict: Conflict | null;
 }
 
@@ -91,33 +104,39 @@ export interface MobilityCounters {
   conflicts: number; quarantines: number; resolves: number; refused: number; stale: number; invalid: number;
   full: number; weakIgnored: number; frozen: number; gone: number; withdrawn: number; announcements: number;
   verifies: number; verifyAnswered: number; verifySilent: number; verifyUnknown: number; verifyStale: number;
-  verifyWaiting: number; unchanged: number; pins: number;
+  verifyWaiting: number; unchanged: number; pins: number; ties: number; noSite: number;
 }
 
 export interface MobilityState { cfg: MobilityConfig; hosts: Map<string, HostRecord>; counters: MobilityCounters;
-  nextVerifyId: number }
+  nextVerifyId: number;
+  /** the sites known besides ours, with their role (setSite); bounded by the peers */
+  sites: Map<Site, Role>;
+  localRole: Role }
 
 export type MobilityEvent =
   | { kind: 'local-seen'; ip: string; mac: string; how: SeenHow; router?: boolean }
   | { kind: 'local-gone'; ip: string }                    // the data plane aged it out
-  | { kind: 'remote-update'; entry: NeighborEntry }       // neighbor-sync remote-upsert
-  | { kind: 'remote-withdraw'; ip: string }
-  | { kind: MoveOp; ip: string; check?: boolean; force?: boolean; probe?: 'answered' | 'silent' }
+  | { kind: 'remote-update'; entry: NeighborEntry; from?: Site }  // neighbor-sync remote-upsert of site `from`
+  | { kind: 'remote-withdraw'; ip: string; from?: Site }
+  /** to: the target site (absent: failover -> the provider's site, failback -> the tenant's, when unique) */
+  | { kind: MoveOp; ip: string; to?: Site; check?: boolean; force?: boolean; probe?: 'answered' | 'silent' }
+  /** keep: a site name, or a role naming one of the two sites in conflict */
   | { kind: 'resolve'; ip: string; keep: Site }
   | { kind: 'verify-result'; ip: string; id: number; result: VerifyResult; mac?: string }
-  /** the peer found a second copy (MAC mac) on its LAN while we have the host: seq = its record's */
-  | { kind: 'peer-conflict'; ip: string; mac: string; reason: 'still-answers' | 'pinned'; seq: number };
+  /** site `from` found a second copy (MAC mac) on its LAN while we have the host: seq = its record's */
+  | { kind: 'peer-conflict'; ip: string; mac: string; reason: 'still-answers' | 'pinned'; seq: number; from?: Site };
 
 export interface Announcement { lan: Site; ip: string; mac: string; frame: 'garp' | 'una'; router: boolean }
 
 export type MobilityAction =
   | { kind: 'neigh-set'; ip: string; mac: string; site: Site; seq: number; router: boolean; frozen: boolean }
   | { kind: 'neigh-del'; ip: string }
-  | { kind: 'share'; entry: NeighborEntry }
+  /** only: share with that site alone (a handover); otherwise with every peer */
+  | { kind: 'share'; entry: NeighborEntry; only?: Site }
   | { kind: 'unshare'; ip: string }
   | ({ kind: 'announce' } & Announcement)
   | { kind: 'probe'; lan: Site; ip: string; frame: 'arp-probe' | 'dad-ns'; reason: 'check' }
-  /** probe `lan` (the peer's) for ip and answer with verify-result {ip, id}; mac: the copy seen here */
+  /** probe `lan` (the site on record) for ip and answer with verify-result {ip, id}; mac: the copy seen here */
   | { kind: 'verify'; lan: Site; ip: string; id: number; mac: string; frame: 'arp-probe' | 'dad-ns' }
   /** failover/failback of a host already at the target: nothing moved (it is pinned there now) */
   | { kind: 'unchanged'; op: MoveOp; ip: string; site: Site }
@@ -131,10 +150,13 @@ export type MobilityAction =
 
 export interface MobilityResult { state: MobilityState; actions: MobilityAction[] }
 
+/** The other site of a two-site deployment (its names are the roles). */
 export const otherSite = (s: Site): Site => (s === 'tenant' ? 'provider' : 'tenant');
 
+export const MAX_SITES = 64;
+
 export function validateMobilityConfig(c: MobilityConfig): string | null {
-  if (c.localSite !== 'tenant' && c.localSite !== 'provider') return `localSite ${String(c.localSite)} is not tenant|provider`;
+  if (!isSiteName(c.localSite)) return `localSite ${String(c.localSite)} is not a site name`;
   if (!['quarantine', 'log-only', 'prefer-tenant'].includes(c.policy)) return `policy ${String(c.policy)} is not quarantine|log-only|prefer-tenant`;
   if (!Number.isInteger(c.flapMoves) || c.flapMoves < 1 || c.flapMoves > 1000) return `flapMoves ${c.flapMoves} out of range 1..1000`;
   if (!Number.isInteger(c.flapWindowMs) || c.flapWindowMs < 1 || c.flapWindowMs > 86_400_000) return `flapWindowMs ${c.flapWindowMs} out of range`;
@@ -143,7 +165,8 @@ export function validateMobilityConfig(c: MobilityConfig): string | null {
   return null;
 }
 
-export function initialMobility(cfg: Partial<MobilityConfig> & { localSite: Site }): MobilityState {
+/** localRole: the role of this site (default: its name when that is tenant|provider, else tenant). */
+export function initialMobility(cfg: Partial<MobilityConfig> & { localSite: Site }, localRole?: Role): MobilityState {
   const full: MobilityConfig = { policy: 'quarantine', flapMoves: DEFAULT_FLAP_MOVES, flapWindowMs: DEFAULT_FLAP_WINDOW_MS,
     maxHosts: 4096, verifyTimeoutMs: DEFAULT_VERIFY_TIMEOUT_MS, ...cfg };
   const err = validateMobilityConfig(full);
@@ -153,26 +176,89 @@ export function initialMobility(cfg: Partial<MobilityConfig> & { localSite: Site
     counters: { hostsNew: 0, moves: 0, macChanges: 0, failovers: 0, failbacks: 0, handovers: 0, conflicts: 0,
       quarantines: 0, resolves: 0, refused: 0, stale: 0, invalid: 0, full: 0, weakIgnored: 0, frozen: 0, gone: 0,
       withdrawn: 0, announcements: 0, verifies: 0, verifyAnswered: 0, verifySilent: 0, verifyUnknown: 0, verifyStale: 0,
-      verifyWaiting: 0, unchanged: 0, pins: 0 },
-    nextVerifyId: 1,
+      verifyWaiting: 0, unchanged: 0, pins: 0, ties: 0, noSite: 0 },
+    nextVerifyId: 1, sites: new Map(),
+    localRole: localRole ?? (full.localSite === 'provider' ? 'provider' : 'tenant'),
   };
+}
+
+/** A peer's site and its role (fo-site); false when the name is not valid, is ours, or too many. */
+export function setSite(s: MobilityState, name: Site, role: Role): boolean {
+  if (!isSiteName(name) || name === s.cfg.localSite) return false;
+  if (!s.sites.has(name) && s.sites.size >= MAX_SITES) return false;
+  s.sites.set(name, role);
+  return true;
+}
+
+/** The role of a site: ours, a peer's (setSite), or its name when that is a role. */
+export function roleOf(s: MobilityState, site: Site): Role | null {
+  if (site === s.cfg.localSite) return s.localRole;
+  return s.sites.get(site) ?? (site === 'tenant' || site === 'provider' ? site : null);
+}
+
+/** Every known site: ours and the peers'. Two-site alias: without peers, the other role's name. */
+function knownSites(s: MobilityState): Site[] {
+  const all = [s.cfg.localSite, ...s.sites.keys()];
+  if (s.sites.size === 0 && (s.cfg.localSite === 'tenant' || s.cfg.localSite === 'provider')) all.push(otherSite(s.cfg.localSite));
+  return all;
+}
+
+/** A site argument: a known site's name, or a role held by exactly one known site. */
+export function siteByName(s: MobilityState, arg: Site): { site: Site } | { error: 'bad-site' | 'need-site' } {
+  const known = knownSites(s);
+  if (known.includes(arg)) return { site: arg };
+  if (arg !== 'tenant' && arg !== 'provider') return { error: 'bad-site' };
+  const withRole = known.filter((x) => roleOf(s, x) === arg);
+  return withRole.length === 1 ? { site: withRole[0] } : { error: withRole.length === 0 ? 'bad-site' : 'need-site' };
+}
+
+/** The entries this site shares (a new peer's neighbor sync starts with them). */
+export function localEntries(s: MobilityState): NeighborEntry[] {
+  const out: NeighborEntry[] = [];
+  for (const r of s.hosts.values()) if (r.site === s.cfg.localSite) out.push(entryOf(r));
+  return out;
+}
+
+/** A peer site went away (unpaired): its hosts are forgotten (neigh-del), conflicts released. */
+export function forgetSite(s: MobilityState, site: Site): MobilityAction[] {
+  const out: MobilityAction[] = [];
+  for (const r of [...s.hosts.values()]) {
+    if (r.conflict && r.conflict.sites.includes(site)) {
+      const q = r.conflict.quarantined;
+      r.conflict = null;
+      if (q) out.push({ kind: 'release', ip: r.ip, ...q });
+    }
+    if (r.site === site) { s.hosts.delete(r.ip); out.push({ kind: 'neigh-del', ip: r.ip }); }
+  }
+  s.sites.delete(site);
+  return out;
 }
 
 /** Context of one step: the state, the clock value and the actions being collected. */
 interface Ctx { s: MobilityState; now: number; out: MobilityAction[]; local: Site }
 
+/** The site a peer's event comes from: given, or the other site of a two-site deployment. */
+function fromSite(c: Ctx, from: Site | undefined): Site | null {
+  if (from !== undefined) return isSiteName(from) && from !== c.local ? from : null;
+  if (c.s.sites.size === 1) return [...c.s.sites.keys()][0];
+  return c.local === 'tenant' || c.local === 'provider' ? otherSite(c.local) : null;
+}
+
 export function step(state: MobilityState, ev: MobilityEvent, nowMs: number): MobilityResult {
   const c: Ctx = { s: state, now: nowMs, out: [], local: state.cfg.localSite };
+  const peerEvent = ev.kind === 'remote-update' || ev.kind === 'remote-withdraw' || ev.kind === 'peer-conflict';
+  const from = peerEvent ? fromSite(c, (ev as { from?: Site }).from) : null;
+  if (peerEvent && from === null) { state.counters.noSite++; return { state, actions: [] }; }
   switch (ev.kind) {
     case 'local-seen': localSeen(c, ev.ip, ev.mac, ev.how, ev.router === true); break;
     case 'local-gone': localGone(c, ev.ip); break;
-    case 'remote-update': remoteUpdate(c, ev.entry); break;
-    case 'remote-withdraw': remoteWithdraw(c, ev.ip); break;
-    case 'failover': moveOp(c, 'failover', 'provider', ev); break;
-    case 'failback': moveOp(c, 'failback', 'tenant', ev); break;
+    case 'remote-update': remoteUpdate(c, ev.entry, from!); break;
+    case 'remote-withdraw': remoteWithdraw(c, ev.ip, from!); break;
+    case 'failover': moveOp(c, 'failover', ev); break;
+    case 'failback': moveOp(c, 'failback', ev); break;
     case 'resolve': resolve(c, ev.ip, ev.keep); break;
     case 'verify-result': verifyResult(c, ev.ip, ev.id, ev.result, ev.mac); break;
-    case 'peer-conflict': peerConflict(c, ev.ip, ev.mac, ev.reason, ev.seq); break;
+    case 'peer-conflict': peerConflict(c, ev.ip, ev.mac, ev.reason, ev.seq, from!); break;
   }
   return { state, actions: c.out };
 }
@@ -193,6 +279,16 @@ function announcement(r: HostRecord, lan: Site): Announcement {
   return { lan, ip: r.ip, mac: r.mac, frame: v6(r.ip) ? 'una' : 'garp', router: r.router };
 }
 
+const pair = (a: Site, am: string, b: Site, bm: string): Record<Site, string> => ({ [a]: am, [b]: bm });
+
+/** Of two sites claiming a host at the same seq, the one whose copy counts as the newcomer: the
+ *  provider's when the roles differ (two sites: as before), else the higher name. */
+function tieLoser(c: Ctx, a: Site, b: Site): Site {
+  const ra = roleOf(c.s, a), rb = roleOf(c.s, b);
+  if (ra !== rb) return ra === 'provider' ? a : b;
+  return a > b ? a : b;
+}
+
 function newRecord(c: Ctx, ip: string, mac: string, site: Site, seq: number, router: boolean,
   origin: NeighborOrigin): HostRecord | null {
   if (c.s.hosts.size >= c.s.cfg.maxHosts) { c.s.counters.full++; return null; }
@@ -203,7 +299,11 @@ function newRecord(c: Ctx, ip: string, mac: string, site: Site, seq: number, rou
   return r;
 }
 
-/** Moves (or re-states) a host: table, sharing, announcement on the LAN it left, move history. */
+/** Moves (or re-states) a host: table, sharing, announcement on the LAN it left, move history.
+ *  A handover (an operator's move to another site) is shared with the target site only: it adopts
+ *  the host and shares it with everyone at this seq, which moves it at every other site. Our own
+ *  claim stays shared until then (a third site never lacks a record) and is withdrawn from every
+ *  peer once the target confirms (remoteUpdate) or the handover is overtaken. */
 function moveTo(c: Ctx, r: HostRecord, to: Site, seq: number, cause: MoveCause,
   opt: { handover?: boolean; resolved?: boolean; explicit?: boolean } = {}): void {
   const from = r.site;
@@ -215,7 +315,7 @@ function moveTo(c: Ctx, r: HostRecord, to: Site, seq: number, cause: MoveCause,
     c.out.push({ kind: 'share', entry: entryOf(r, resolved) });
     r.handover = false;
   } else if (opt.handover) {
-    c.out.push({ kind: 'share', entry: entryOf(r, NB_HANDOVER | resolved) });
+    c.out.push({ kind: 'share', entry: entryOf(r, NB_HANDOVER | resolved), only: to });
     r.handover = true;
     c.s.counters.handovers++;
   } else if (from === c.local) {
@@ -228,46 +328,54 @@ function moveTo(c: Ctx, r: HostRecord, to: Site, seq: number, cause: MoveCause,
   if (from === to) return;
   c.s.counters.moves++;
   c.out.push({ kind: 'moved', ip: r.ip, mac: r.mac, from, to, seq, cause });
-  // an operator's move (failover/failback/resolve, here or at the peer) is no flapping: it starts a
-  // fresh history; only moves the appliances inferred from sightings are counted
+  // an operator's move (failover/failback/resolve, here or at another site) is no flapping: it
+  // starts a fresh history; only moves the appliances inferred from sightings are counted
   if (opt.explicit || cause === 'failover' || cause === 'failback' || cause === 'handover' || cause === 'resolve') {
     r.moves = [];
     return;
   }
   r.moves = r.moves.filter((m) => c.now - m.atMs < c.s.cfg.flapWindowMs);
-  r.moves.push({ atMs: c.now, to });
+  r.moves.push({ atMs: c.now, from, to });
   if (r.moves.length > c.s.cfg.flapMoves + 1) r.moves.shift();
   if (r.moves.length > c.s.cfg.flapMoves) {
     // the first move in the window went to where the second copy appeared
-    raise(c, r, 'flapping', r.moves[0].to, { tenant: r.mac, provider: r.mac });
+    const m = r.moves[0];
+    raise(c, r, 'flapping', m.to, pair(m.from, r.mac, m.to, r.mac));
   }
 }
 
-/** Records a conflict and applies the policy. newcomer: the site whose copy appeared last;
- *  seenSeq: the highest seq in the evidence (resolve() numbers above it). */
+/** Records a conflict and applies the policy. newcomer: the site whose copy appeared last; macs:
+ *  the copy at each of the two sites (newcomer's and the other's); seenSeq: the highest seq in the
+ *  evidence (resolve() numbers above it). */
 function raise(c: Ctx, r: HostRecord, reason: ConflictReason, newcomer: Site, macs: Record<Site, string>,
   seenSeq = r.seq, seenHere = false): void {
   if (r.conflict) return;
+  const other = Object.keys(macs).find((x) => x !== newcomer) ?? newcomer;
   r.verify = null;
   r.seq = Math.max(r.seq, seenSeq);
   const policy = c.s.cfg.policy;
-  const cut: Site | null = policy === 'quarantine' ? newcomer : policy === 'prefer-tenant' ? 'provider' : null;
+  let cut: Site | null = null;
+  if (policy === 'quarantine') cut = newcomer;
+  else if (policy === 'prefer-tenant') cut = roleOf(c.s, newcomer) === roleOf(c.s, other) ? newcomer
+    : roleOf(c.s, newcomer) === 'provider' ? newcomer : other;
   const quarantined = cut ? { site: cut, mac: macs[cut] } : null;
-  r.conflict = { ip: r.ip, reason, detectedMs: c.now, atSeq: r.seq, macs, quarantined, policy };
+  r.conflict = { ip: r.ip, reason, detectedMs: c.now, atSeq: r.seq, sites: [other, newcomer], macs, quarantined, policy };
   r.moves = [];
   c.s.counters.conflicts++;
-  c.out.push({ kind: 'conflict', conflict: { ...r.conflict, macs: { ...macs } }, seenHere });
+  c.out.push({ kind: 'conflict', conflict: { ...r.conflict, sites: [other, newcomer], macs: { ...macs } }, seenHere });
   if (!quarantined) return;
   c.s.counters.quarantines++;
   c.out.push({ kind: 'quarantine', ip: r.ip, ...quarantined });
   // Until resolved, the record names the copy that is kept, frozen.
-  const keep = otherSite(quarantined.site);
+  const keep = cut === newcomer ? other : newcomer;
   const wasLocal = r.site === c.local;
+  const handedTo = r.handover ? r.site : null;
   r.site = keep;
   r.mac = macs[keep];
   neighSet(c, r);
   if (keep === c.local) c.out.push({ kind: 'share', entry: entryOf(r) });
-  else if (wasLocal || r.handover) c.out.push({ kind: 'unshare', ip: r.ip });
+  else if (wasLocal) c.out.push({ kind: 'unshare', ip: r.ip });
+  else if (handedTo) c.out.push({ kind: 'unshare', ip: r.ip });
   r.handover = false;
 }
 
@@ -290,7 +398,7 @@ function localSeen(c: Ctx, ip: string, mac: string, how: SeenHow, router: boolea
   if (!r) {
     const n = newRecord(c, ip, mac, c.local, 0, origin === 'nd' && router, origin);
     if (n) { neighSet(c, n); c.out.push({ kind: 'share', entry: entryOf(n) }); }
-    // a new address of a MAC pinned at the other site (the original back, e.g. its link-local
+    // a new address of a MAC pinned at another site (the original back, e.g. its link-local
     // IPv6 address): verified against the pinned record like a sighting of its own IP
     if (weak) return;
     for (const o of c.s.hosts.values()) {
@@ -319,15 +427,14 @@ function localSeen(c: Ctx, ip: string, mac: string, how: SeenHow, router: boolea
     c.out.push({ kind: 'share', entry: entryOf(r) });
     return;
   }
-  // on record at the other site
-  const macs = { [c.local]: mac, [otherSite(c.local)]: r.mac } as Record<Site, string>;
+  // on record at another site
   if (r.mac === mac) {
     if (r.verify && c.now < r.verify.untilMs) { k.verifyWaiting++; return; }
-    startVerify(c, r, mac, how, router); // is the copy on record still there? The peer's probe decides
+    startVerify(c, r, mac, how, router); // is the copy on record still there? That site's probe decides
     return;
   }
   if (weak) { k.weakIgnored++; return; }
-  raise(c, r, 'ip-two-macs', c.local, macs);
+  raise(c, r, 'ip-two-macs', c.local, pair(r.site, r.mac, c.local, mac));
 }
 
 function startVerify(c: Ctx, r: HostRecord, mac: string, how: SeenHow, router: boolean): void {
@@ -346,18 +453,16 @@ function verifyResult(c: Ctx, ip: string, id: number, result: VerifyResult, answ
   r.verify = null;
   if (r.site === c.local || frozen(r)) { k.verifyStale++; return; } // overtaken: moved here meanwhile, or in conflict
   if (r.pinned) {
-    // placed at the peer's site by an operator, and no failback/failover reached us during the
+    // placed at another site by an operator, and no failover/failback reached us during the
     // probe (it would have moved the record here): never a silent move back, whatever the probe says
     if (result === 'answered') k.verifyAnswered++; else if (result === 'silent') k.verifySilent++; else k.verifyUnknown++;
-    raise(c, r, 'pinned', c.local, { [c.local]: v.mac, [otherSite(c.local)]: answeredMac ?? r.mac } as Record<Site, string>,
-      r.seq, true);
+    raise(c, r, 'pinned', c.local, pair(r.site, answeredMac ?? r.mac, c.local, v.mac), r.seq, true);
     return;
   }
   if (result === 'answered') {
     k.verifyAnswered++;
     const there = answeredMac !== undefined && isNeighborMac(answeredMac) ? answeredMac : r.mac;
-    raise(c, r, 'still-answers', c.local, { [c.local]: v.mac, [otherSite(c.local)]: there } as Record<Site, string>,
-      r.seq, true);
+    raise(c, r, 'still-answers', c.local, pair(r.site, there, c.local, v.mac), r.seq, true);
     return;
   }
   if (result === 'silent') k.verifySilent++; else k.verifyUnknown++;
@@ -367,15 +472,14 @@ function verifyResult(c: Ctx, ip: string, id: number, result: VerifyResult, answ
   moveTo(c, r, c.local, r.seq + 1, 'seen-here');
 }
 
-/** The peer found a second copy on its LAN (verified, or its record was pinned here). */
-function peerConflict(c: Ctx, ip: string, mac: string, reason: 'still-answers' | 'pinned', seq: number): void {
+/** Site `from` found a second copy on its LAN (verified, or its record was pinned here). */
+function peerConflict(c: Ctx, ip: string, mac: string, reason: 'still-answers' | 'pinned', seq: number, from: Site): void {
   const k = c.s.counters;
   if (!isNeighborIp(ip) || !isNeighborMac(mac)) { k.invalid++; return; }
   const r = c.s.hosts.get(ip);
   if (!r) return;
   if (r.conflict) { k.frozen++; return; }
-  const peer = otherSite(c.local);
-  raise(c, r, reason, peer, { [c.local]: r.mac, [peer]: mac } as Record<Site, string>, seq);
+  raise(c, r, reason, from, pair(r.site === from ? c.local : r.site, r.mac, from, mac), seq);
 }
 
 function localGone(c: Ctx, ip: string): void {
@@ -386,14 +490,21 @@ function localGone(c: Ctx, ip: string): void {
   c.out.push({ kind: 'unshare', ip }, { kind: 'neigh-del', ip });
 }
 
-function remoteUpdate(c: Ctx, e: NeighborEntry): void {
+function adopt(r: HostRecord, e: NeighborEntry, router: boolean): void {
+  r.mac = e.mac;
+  r.router = router;
+  r.origin = e.origin;
+  r.pinned = (e.flags & NB_PINNED) !== 0;
+}
+
+/** Site `peer` shares entry e (a host it has, or hands over to us). */
+function remoteUpdate(c: Ctx, e: NeighborEntry, peer: Site): void {
   const k = c.s.counters;
   if (!isValidEntry(e)) { k.invalid++; return; }
-  const peer = otherSite(c.local);
   const router = (e.flags & NB_ROUTER) !== 0;
   let r = c.s.hosts.get(e.ip);
   if (r?.conflict && (e.flags & NB_RESOLVED) && e.seq > r.conflict.atSeq) {
-    clearConflict(c, r); // the operator resolved it on the peer
+    clearConflict(c, r); // the operator resolved it at another site
     k.resolves++;
   }
   if (r && frozen(r)) { // remember the highest seq seen so resolve() numbers above it
@@ -405,10 +516,8 @@ function remoteUpdate(c: Ctx, e: NeighborEntry): void {
     if (r && e.seq <= r.seq) { k.stale++; return; }
     r = r ?? newRecord(c, e.ip, e.mac, peer, 0, router, e.origin) ?? undefined;
     if (!r) return;
-    r.mac = e.mac;
-    r.router = router;
-    r.origin = e.origin;
-    r.pinned = (e.flags & NB_PINNED) !== 0;
+    if (r.handover && r.site !== c.local) c.out.push({ kind: 'unshare', ip: r.ip }); // ours to a third site: overtaken
+    adopt(r, e, router);
     r.verify = null;
     moveTo(c, r, c.local, e.seq, 'handover');
     return;
@@ -421,48 +530,62 @@ function remoteUpdate(c: Ctx, e: NeighborEntry): void {
   if (r.site === peer) {
     if (r.handover && e.seq >= r.seq && e.mac === r.mac) { // the peer has taken over the host
       r.handover = false;
-      c.out.push({ kind: 'unshare', ip: r.ip });
+      c.out.push({ kind: 'unshare', ip: r.ip }); // the handover, and our earlier claim at the other sites
     }
     if (e.seq > r.seq || (e.seq === r.seq && e.mac === r.mac)) {
       const changed = e.seq !== r.seq || e.mac !== r.mac || router !== r.router;
-      r.pinned = (e.flags & NB_PINNED) !== 0;
+      adopt(r, e, router);
       r.seq = e.seq;
-      r.mac = e.mac;
-      r.router = router;
-      r.origin = e.origin;
       if (changed) neighSet(c, r);
     } else if (e.mac !== r.mac) {
       k.stale++; // lower (or equal) seq with another MAC from the site that has it: ignored
     } // same MAC, lower seq: the peer restarted its numbering; the record stands
     return;
   }
+  if (r.site !== c.local) { // on record at a third site T: the higher seq wins, a tie goes by name
+    const third = r.site;
+    const resolved = (e.flags & NB_RESOLVED) !== 0;
+    if (e.seq > r.seq) {
+      if (r.handover) c.out.push({ kind: 'unshare', ip: r.ip }); // our handover to T was overtaken
+      r.handover = false;
+      r.verify = null;
+      adopt(r, e, router);
+      moveTo(c, r, peer, e.seq, resolved ? 'resolve' : 'seen-there', { explicit: r.pinned });
+    } else if (e.seq === r.seq && e.mac === r.mac && tieLoser(c, third, peer) === third && !r.handover) {
+      k.ties++; // the same seq claimed by two other sites: they report the conflict; we follow the lower name
+      adopt(r, e, router);
+      moveTo(c, r, peer, e.seq, 'seen-there', { explicit: true });
+    } else {
+      k.stale++;
+    }
+    return;
+  }
   // the peer claims a host that lives here
   if ((e.flags & NB_RESOLVED) && e.seq > r.seq) { // an operator's resolve on the peer decides
-    r.mac = e.mac;
-    r.router = router;
-    r.origin = e.origin;
+    adopt(r, e, router);
     r.pinned = false;
     moveTo(c, r, peer, e.seq, 'resolve');
   } else if (r.pinned && e.seq > r.seq && !(e.flags & NB_PINNED)) {
     // an operator placed it here, and the claim is not the peer's own failover/failback: a second copy
-    raise(c, r, 'pinned', peer, { [c.local]: r.mac, [peer]: e.mac } as Record<Site, string>, e.seq);
+    raise(c, r, 'pinned', peer, pair(c.local, r.mac, peer, e.mac), e.seq);
   } else if (e.mac !== r.mac) {
-    raise(c, r, 'ip-two-macs', peer, { [c.local]: r.mac, [peer]: e.mac } as Record<Site, string>, e.seq);
+    raise(c, r, 'ip-two-macs', peer, pair(c.local, r.mac, peer, e.mac), e.seq);
   } else if (e.seq > r.seq) {
     r.router = router;
     r.origin = e.origin;
     r.pinned = (e.flags & NB_PINNED) !== 0;
-    moveTo(c, r, peer, e.seq, 'seen-there', { explicit: r.pinned }); // pinned: the peer's failover/failback
+    moveTo(c, r, peer, e.seq, 'seen-there', { explicit: r.pinned }); // pinned: an operator's move
   } else if (e.seq === r.seq) {
-    raise(c, r, 'equal-seq', 'provider', { tenant: r.mac, provider: r.mac }); // tie: the provider copy is the newcomer
+    // tie: the provider's copy (two sites), else the higher name, is the newcomer
+    raise(c, r, 'equal-seq', tieLoser(c, c.local, peer), pair(c.local, r.mac, peer, r.mac));
   } else {
     k.stale++; // our claim is newer; the peer receives it through the sync
   }
 }
 
-function remoteWithdraw(c: Ctx, ip: string): void {
+function remoteWithdraw(c: Ctx, ip: string, peer: Site): void {
   const r = c.s.hosts.get(ip);
-  if (!r || frozen(r) || r.site === c.local || r.handover) return;
+  if (!r || frozen(r) || r.site !== peer || r.handover) return; // only the site it is at withdraws it
   c.s.hosts.delete(ip);
   c.s.counters.withdrawn++;
   c.out.push({ kind: 'neigh-del', ip });
@@ -473,8 +596,11 @@ function refuse(c: Ctx, op: MoveOp | 'resolve', ip: string, reason: RefuseReason
   c.out.push({ kind: 'refused', op, ip, reason });
 }
 
-function moveOp(c: Ctx, op: MoveOp, to: Site,
-  ev: { ip: string; check?: boolean; force?: boolean; probe?: 'answered' | 'silent' }): void {
+function moveOp(c: Ctx, op: MoveOp,
+  ev: { ip: string; to?: Site; check?: boolean; force?: boolean; probe?: 'answered' | 'silent' }): void {
+  const target = siteByName(c.s, ev.to ?? (op === 'failover' ? 'provider' : 'tenant'));
+  if ('error' in target) return refuse(c, op, ev.ip, target.error);
+  const to = target.site;
   const r = c.s.hosts.get(ev.ip);
   if (!r) return refuse(c, op, ev.ip, 'unknown-host');
   if (r.conflict) return refuse(c, op, ev.ip, 'in-conflict');
@@ -498,7 +624,7 @@ function moveOp(c: Ctx, op: MoveOp, to: Site,
 
 /** failover/failback of a host already at the target: not an error (a runbook runs it after booting
  *  the replica, which the appliances already learned). The operator's intent still pins it there:
- *  shared with NB_PINNED (at the peer's site: handed over at seq + 1, so the peer pins it too). */
+ *  shared with NB_PINNED (at another site: handed over at seq + 1, so every site pins it too). */
 function alreadyThere(c: Ctx, op: MoveOp, r: HostRecord, to: Site, check: boolean): void {
   c.s.counters.unchanged++;
   if (!check && !r.pinned) {
@@ -511,10 +637,19 @@ function alreadyThere(c: Ctx, op: MoveOp, r: HostRecord, to: Site, check: boolea
   c.out.push({ kind: 'unchanged', op, ip: r.ip, site: to });
 }
 
-function resolve(c: Ctx, ip: string, keep: Site): void {
-  if (keep !== 'tenant' && keep !== 'provider') return refuse(c, 'resolve', ip, 'bad-site');
+function resolve(c: Ctx, ip: string, keepArg: Site): void {
+  if (!isSiteName(keepArg)) return refuse(c, 'resolve', ip, 'bad-site');
   const r = c.s.hosts.get(ip);
   if (!r || !r.conflict) return refuse(c, 'resolve', ip, 'no-conflict');
+  // a role names the one site of the two in conflict that has it
+  const sites = r.conflict.sites;
+  let keep: Site | undefined = sites.find((x) => x === keepArg);
+  if (!keep && (keepArg === 'tenant' || keepArg === 'provider')) {
+    const withRole = sites.filter((x) => roleOf(c.s, x) === keepArg);
+    if (withRole.length > 1) return refuse(c, 'resolve', ip, 'need-site');
+    keep = withRole[0];
+  }
+  if (!keep) return refuse(c, 'resolve', ip, 'bad-site');
   const mac = r.conflict.macs[keep];
   clearConflict(c, r);
   c.s.counters.resolves++;
@@ -526,6 +661,6 @@ function resolve(c: Ctx, ip: string, keep: Site): void {
 /** Conflicts and counters for `bridgehead status`. */
 export function mobilityStatus(s: MobilityState): { hosts: number; conflicts: Conflict[]; counters: MobilityCounters } {
   const conflicts: Conflict[] = [];
-  for (const r of s.hosts.values()) if (r.conflict) conflicts.push({ ...r.conflict, macs: { ...r.conflict.macs } });
+  for (const r of s.hosts.values()) if (r.conflict) conflicts.push({ ...r.conflict, sites: [...r.conflict.sites], macs: { ...r.conflict.macs } });
   return { hosts: s.hosts.size, conflicts, counters: { ...s.counters } };
 }

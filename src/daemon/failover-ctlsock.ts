@@ -2,14 +2,15 @@
 // into its handler table):
 //   neighbors {}                          -> the data plane's IP -> MAC -> site table
 //   fdb {}                                -> the MAC table (works without failover too)
-//   failover {host, check?, force?}       -> OpResult (failover.ts)
-//   failback {host}                       -> OpResult
-//   resolve {host, keep}                  -> OpResult
+//   failover {host, to?, check?, force?}  -> OpResult (failover.ts); to: a site name (absent: the
+//                                            provider's site), or a role naming exactly one site
+//   failback {host, to?, check?, force?}  -> OpResult (to absent: the tenant's site)
+//   resolve {host, keep}                  -> OpResult; keep: one of the two sites in conflict (name or role)
 // Parameters are checked strictly (one-line errors); HOST is an IPv4/IPv6 or MAC address.
 
 import { parseHost } from '../util/host-arg';
-import { parseSite } from '../config/site';
-import { otherSite, type Site } from '../control/mobility';
+import { parseSiteName } from '../config/site';
+import type { Site } from '../control/mobility';
 import type { DataPlane } from '../dataplane/types';
 import { ValueError } from '../util/value-error';
 import type { CtlsockHandlers } from './ctlsock-server';
@@ -34,6 +35,12 @@ function host(o: Record<string, unknown>): string {
   }
 }
 
+function siteParam(o: Record<string, unknown>, k: string): Site {
+  try { return parseSiteName(typeof o[k] === 'string' ? o[k] as string : ''); } catch (e) {
+    throw new Error(`parameter "${k}" ${(e as Error).message}`);
+  }
+}
+
 function flag(o: Record<string, unknown>, k: string): boolean {
   if (o[k] === undefined) return false;
   if (typeof o[k] !== 'boolean') throw new Error(`parameter "${k}" must be true or false`);
@@ -47,44 +54,44 @@ export function failoverHandlers(d: {
   now: () => number;
 }): CtlsockHandlers {
   const need = (): FailoverDriver => { if (!d.driver) throw new Error(NOT_ENABLED); return d.driver; };
-  const siteOf = (peer: number, site: Site | null): string => (peer === 0 ? site ?? 'local' : site ? otherSite(site) : 'remote');
+  const siteOf = (peer: number): string => (peer === 0 ? d.driver?.site ?? 'local' : d.driver?.siteOfPeerId(peer) ?? 'remote');
   return {
     neighbors: (params): NeighborsReply => {
       obj(params, []);
       const drv = need();
       const rows = (d.dp.neighbors?.() ?? []).map((n) => ({
-        ip: n.ip, mac: n.mac, site: siteOf(n.peer, drv.site), peer: n.peer === 0 ? null : d.peerName(n.peer), seq: n.seq,
+        ip: n.ip, mac: n.mac, site: siteOf(n.peer), peer: n.peer === 0 ? null : d.peerName(n.peer), seq: n.seq,
         origin: n.origin, router: n.router, frozen: n.frozen, ageMs: n.ageMs, conflict: drv.conflictOf(n.ip)?.reason ?? null,
       }));
       rows.sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0));
-      return { site: drv.site, entries: rows };
+      return { site: drv.site, role: drv.role, entries: rows };
     },
     fdb: (params): FdbReply => {
       obj(params, []);
       const site = d.driver?.site ?? null;
       const placed = new Set<string>();
       if (d.driver) for (const n of d.dp.neighbors?.() ?? []) if (n.peer !== 0) placed.add(`${n.mac}/${n.peer}`);
-      const rows = d.dp.macTable().map((m): FdbRow => ({ mac: m.mac, site: siteOf(m.peer, site), peer: m.peer === 0 ? null : d.peerName(m.peer),
+      const rows = d.dp.macTable().map((m): FdbRow => ({ mac: m.mac, site: siteOf(m.peer), peer: m.peer === 0 ? null : d.peerName(m.peer),
         ageMs: m.ageMs, origin: placed.has(`${m.mac}/${m.peer}`) ? 'peer' : 'learned' }));
       rows.sort((a, b) => (a.mac < b.mac ? -1 : a.mac > b.mac ? 1 : 0));
       return { site, entries: rows };
     },
     failover: (params) => {
-      const o = obj(params, ['host', 'check', 'force']);
+      const o = obj(params, ['host', 'to', 'check', 'force']);
       const h = host(o);
-      return need().move('failover', h, { check: flag(o, 'check'), force: flag(o, 'force') }, d.now);
+      const to = o.to === undefined ? {} : { to: siteParam(o, 'to') };
+      return need().move('failover', h, { check: flag(o, 'check'), force: flag(o, 'force'), ...to }, d.now);
     },
     failback: (params) => {
-      const o = obj(params, ['host', 'check', 'force']);
+      const o = obj(params, ['host', 'to', 'check', 'force']);
       const h = host(o);
-      return need().move('failback', h, { check: flag(o, 'check'), force: flag(o, 'force') }, d.now);
+      const to = o.to === undefined ? {} : { to: siteParam(o, 'to') };
+      return need().move('failback', h, { check: flag(o, 'check'), force: flag(o, 'force'), ...to }, d.now);
     },
     resolve: (params) => {
       const o = obj(params, ['host', 'keep']);
       const h = host(o);
-      let keep: Site;
-      try { keep = parseSite(String(o.keep)); } catch { throw new Error(`parameter "keep" must be tenant or provider`); }
-      return need().resolve(h, keep, d.now());
+      return need().resolve(h, siteParam(o, 'keep'), d.now());
     },
   };
 }

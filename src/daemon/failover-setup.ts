@@ -18,7 +18,7 @@ export function startFailover(d: { dp: DataPlane; config: Config; registry: Peer
     eligible: (id) => { const p = d.registry.get(id); return p !== undefined && p.provisional === null; },
     peerName: (id) => d.registry.get(id)?.name ?? `peer ${id}`,
   });
-  d.log.info({ site: f.site, policy: f.conflictPolicy, proxyArp: f.proxyArp, proxyNd: f.proxyNd,
+  d.log.info({ site: f.site, siteName: f.siteName ?? f.site, policy: f.conflictPolicy, proxyArp: f.proxyArp, proxyNd: f.proxyNd,
     learnPrefixes: f.learnPrefixes }, 'partial failover on');
   return driver;
 }

@@ -1,12 +1,13 @@
 // Partial failover in the daemon: the glue between the data plane's neighbor table, the pure
 // state machines (src/control/neighbor-sync.ts, mobility.ts) and the peer (docs/INTERNALS.md 5.4).
 //
-//   data plane 'neigh' / 'neigh-gone'  -> mobility local-seen / local-gone (every peer's instance)
+//   data plane 'neigh' / 'neigh-gone'  -> mobility local-seen / local-gone
 //   data plane 'probe-answer'          -> the probe waiters (failover --check)
 //   session up/down (250 ms tick)      -> sync session-up (random epoch) / session-down; fo-site out
 //   'nb-*' from the peer               -> sync -> remote-upsert / remote-withdraw -> mobility
-//   'fo-probe' / 'fo-probe-res' / 'fo-site' from the peer -> probe on our LAN / waiters / site check
-//   mobility 'verify' (a host of the peer's site seen here) -> fo-probe to the peer (the same probe
+//   'fo-probe' / 'fo-probe-res' / 'fo-site' from the peer -> probe on our LAN / waiters / the peer's
+//     site name and role (mobility setSite)
+//   mobility 'verify' (a host on record at another site seen here) -> fo-probe to that site's peer (the same probe
 //     as failover --check; one retry when no result comes back) -> mobility verify-result
 //   mobility 'conflict' seen here -> one pino error line + fo-conflict to the peer -> its mobility
 //     peer-conflict (both appliances show it)
@@ -14,7 +15,11 @@
 //   mobility actions -> dp.setNeighbor / deleteNeighbor / announce / setQuarantine, sync share /
 //     unshare, pino lines, the recent-events ring and the conflicts of `status`
 //   sync actions     -> dp.sendControl (encodePeerMessage)
-// One sync + one mobility state per peer (a Map; the deployment is two appliances).
+// One mobility state for the appliance (the records of every site, named: failover.siteName, else
+// the role) and one neighbor sync per peer: this site's hosts are shared with every peer, a
+// handover with its target site only; an update from a peer is attributed to the site it named
+// in fo-site (before that: the other role, the two-site alias, when this site is named by its role;
+// otherwise held back, unacknowledged, until its fo-site arrives).
 
 import { randomInt } from 'node:crypto';
 import { encodePeerMessage } from '../control/peer-channel-messages';
@@ -23,7 +28,7 @@ import * as mob from '../control/mobility';
 import { NB_RESOLVED, type NeighborEntry, type NeighborMessage } from '../control/neighbor-messages';
 import * as nsync from '../control/neighbor-sync';
 import type { FailoverConfig } from '../config/failover-config';
-import { dataPlaneFailoverOptions } from '../config/failover-config';
+import { dataPlaneFailoverOptions, siteNameOf } from '../config/failover-config';
 import type { DataPlane, DataPlaneStats, FailoverEvent, FailoverStats } from '../dataplane/types';
 import type { FailoverStatus, OpItem, OpResult, ProbeOutcome, RecentEvent } from '../ipc/failover-replies';
 import { ProbeWaiters } from './failover-probes';
@@ -52,15 +57,16 @@ export interface FailoverDriverDeps {
 interface PeerState {
   id: number;
   sync: nsync.NeighborSyncState;
-  mob: mob.MobilityState;
   up: boolean;
-  peerSite: mob.Site | null;
+  peerSite: mob.Site | null; // its site name (fo-site n, else s)
+  peerRole: mob.Role | null;
   siteSentMs: number; // when we last sent fo-site (a restarted peer gets ours in reply, at most every 10 s)
 }
 
 const RECENT_MAX = 32;
 const MAX_REMOTE_PROBES = 4; // probes we run on behalf of the peer at once
 const SITE_REPLY_HOLDOFF_MS = 10_000;
+const SITE_ASK_HOLDOFF_MS = 1_000; // fo-site again while a peer's updates wait for its site name
 const RESOLVED_ANNOUNCED_MAX = 4096;
 
 /** True when the loaded addon implements the failover contract (engineer A's data plane). */
@@ -72,6 +78,8 @@ export function dataPlaneSupportsFailover(dp: object): boolean {
 
 export class FailoverDriver {
   private readonly peers = new Map<number, PeerState>();
+  private readonly mob: mob.MobilityState;
+  private readonly siteName: mob.Site;
   private readonly quarantined = new Map<string, Set<string>>(); // mac -> ips held by conflicts
   private readonly recent: RecentEvent[] = [];
   private readonly resolvedAnnounced = new Map<string, number>(); // ip -> seq announced after a resolve
@@ -80,28 +88,56 @@ export class FailoverDriver {
   readonly counters = { controlSendFailed: 0, probeResultsUnmatched: 0, remoteProbesRefused: 0, quarantineFailed: 0,
     setNeighborFailed: 0, remoteProbes: 0, wakeProbes: 0,
     quarantinesLeftToPeer: 0, resolveAnnouncements: 0, verifyProbes: 0, verifyRetries: 0, conflictsFromPeer: 0,
-    neighborReplaced: 0 };
+    neighborReplaced: 0, syncWaitingSite: 0, siteNameClash: 0, noPeerForSite: 0 };
   private cfg: FailoverConfig;
 
   constructor(private readonly d: FailoverDriverDeps) {
     this.cfg = d.cfg;
     this.probes = d.probes ?? new ProbeWaiters();
+    this.siteName = siteNameOf(d.cfg);
+    this.mob = mob.initialMobility({ localSite: this.siteName, policy: d.cfg.conflictPolicy, flapMoves: d.cfg.flapMoves,
+      flapWindowMs: d.cfg.flapWindowS * 1000 }, d.cfg.site);
     d.dp.setFailoverOptions(dataPlaneFailoverOptions(d.cfg));
+    this.replayLocal(Date.now());
   }
 
-  get site(): mob.Site { return this.cfg.site; }
+  /** This appliance's site name (two sites: its role). */
+  get site(): mob.Site { return this.siteName; }
+  get role(): mob.Role { return this.cfg.site; }
   get conflictPolicy(): mob.ConflictPolicy { return this.cfg.conflictPolicy; }
 
   /** Reload: new data-plane options and policy; the site needs a restart (kept, logged). */
   reconfigure(cfg: FailoverConfig): void {
-    if (cfg.site !== this.cfg.site) this.d.log.warn({ site: this.cfg.site, configured: cfg.site }, 'failover site changed in the config; restart the daemon to apply it');
-    this.cfg = { ...cfg, site: this.cfg.site };
-    this.d.dp.setFailoverOptions(dataPlaneFailoverOptions(this.cfg));
-    for (const p of this.peers.values()) {
-      p.mob.cfg.policy = cfg.conflictPolicy;
-      p.mob.cfg.flapMoves = cfg.flapMoves;
-      p.mob.cfg.flapWindowMs = cfg.flapWindowS * 1000;
+    if (cfg.site !== this.cfg.site || siteNameOf(cfg) !== this.siteName) {
+      this.d.log.warn({ site: this.siteName, configured: siteNameOf(cfg) }, 'failover site changed in the config; restart the daemon to apply it');
     }
+    this.cfg = { ...cfg, site: this.cfg.site, ...(this.cfg.siteName !== undefined ? { siteName: this.cfg.siteName } : {}) };
+    if (this.cfg.siteName === undefined) delete this.cfg.siteName;
+    this.d.dp.setFailoverOptions(dataPlaneFailoverOptions(this.cfg));
+    this.mob.cfg.policy = cfg.conflictPolicy;
+    this.mob.cfg.flapMoves = cfg.flapMoves;
+    this.mob.cfg.flapWindowMs = cfg.flapWindowS * 1000;
+  }
+
+  /** The site a peer serves: the name its fo-site gave; before that, with a single peer and this
+   *  site named by its role, the other role (the two-site alias: an older peer, or its fo-site
+   *  still on the way); else unknown (null: its updates wait). */
+  private siteOfPeer(p: PeerState): mob.Site | null {
+    if (p.peerSite !== null) return p.peerSite;
+    if (this.peers.size !== 1) return null;
+    return this.siteName === 'tenant' || this.siteName === 'provider' ? mob.otherSite(this.siteName) : null;
+  }
+
+  /** The peer serving a site (null: none paired and known). */
+  private peerOfSite(site: mob.Site): PeerState | null {
+    for (const p of this.peers.values()) if (this.siteOfPeer(p) === site) return p;
+    return null;
+  }
+
+  /** For `neighbors` / `fdb`: the site of a data-plane peer id. */
+  siteOfPeerId(id: number): mob.Site | null {
+    const p = this.peers.get(id);
+    return p ? this.siteOfPeer(p) : null;
   }
 
   private name(id: number): string { return this.d.peerName?.(id) ?? `peer ${id}`; }
@@ -110,23 +146,22 @@ export class FailoverDriver {
     let p = this.peers.get(id);
     if (p) return p;
     if (this.d.eligible && !this.d.eligible(id)) return undefined;
-    p = { id, sync: nsync.initialNeighborSync(), up: false, peerSite: null, siteSentMs: -Infinity,
-      mob: mob.initialMobility({ localSite: this.cfg.site, policy: this.cfg.conflictPolicy, flapMoves: this.cfg.flapMoves,
-        flapWindowMs: this.cfg.flapWindowS * 1000 }) };
+    p = { id, sync: nsync.initialNeighborSync(), up: false, peerSite: null, peerRole: null, siteSentMs: -Infinity };
     this.peers.set(id, p);
-    this.replayLocal(p, Date.now());
+    // this site's hosts, shared with the new peer from its first full sync on
+    for (const e of mob.localEntries(this.mob)) nsync.step(p.sync, { kind: 'local-upsert', entry: e }, Date.now());
     return p;
   }
 
-  /** Hosts the data plane learned on this LAN before this peer's state existed (their 'neigh'
-   *  events went to no one): fed to its mobility as sightings (a no-op for hosts it knows). */
-  private replayLocal(p: PeerState, nowMs: number): void {
+  /** Hosts the data plane learned on this LAN before the driver started: fed to mobility as
+   *  sightings (a no-op for hosts it knows). */
+  private replayLocal(nowMs: number): void {
     let list: ReturnType<FailoverDp['neighbors']>;
     try { list = this.d.dp.neighbors(); } catch { return; }
     for (const n of list) {
       if (n.peer !== 0 || n.frozen) continue;
       const how = n.origin === 'nd' ? 'nd' : n.origin === 'traffic' ? 'traffic' : n.origin === 'arp' ? 'arp' : null;
-      if (how) this.mobStep(p, { kind: 'local-seen', ip: n.ip, mac: n.mac, how, router: n.router }, nowMs);
+      if (how) this.mobStep({ kind: 'local-seen', ip: n.ip, mac: n.mac, how, router: n.router }, nowMs);
     }
   }
 
@@ -158,10 +193,10 @@ export class FailoverDriver {
     switch (ev.type) {
       case 'neigh':
         if (ev.result === 'full' || ev.result === 'ignored' || ev.result === 'stale') return;
-        for (const p of this.peers.values()) this.mobStep(p, { kind: 'local-seen', ip: ev.ip, mac: ev.mac, how: ev.how, router: ev.router }, nowMs);
+        this.mobStep({ kind: 'local-seen', ip: ev.ip, mac: ev.mac, how: ev.how, router: ev.router }, nowMs);
         break;
       case 'neigh-gone':
-        for (const p of this.peers.values()) this.mobStep(p, { kind: 'local-gone', ip: ev.ip }, nowMs);
+        this.mobStep({ kind: 'local-gone', ip: ev.ip }, nowMs);
         break;
       case 'probe-answer':
         this.probes.answer(ev.ip, ev.mac);
@@ -176,13 +211,7 @@ export class FailoverDriver {
     switch (msg.t) {
       case 'fo-site':
         if (nowMs - p.siteSentMs >= SITE_REPLY_HOLDOFF_MS) this.sendSite(p, nowMs);
-        if (p.peerSite !== msg.s) {
-          p.peerSite = msg.s;
-          if (msg.s === this.cfg.site) {
-            this.d.log.warn({ peer: this.name(p.id), site: msg.s }, 'the peer serves the same failover site as this appliance; set failover.site to tenant on one and provider on the other');
-            this.note({ atMs: nowMs, kind: 'site-mismatch', peer: this.name(p.id), reason: `both ${msg.s}` });
-          }
-        }
+        this.peerSiteIs(p, msg.n ?? msg.s, msg.s, nowMs);
         break;
       case 'fo-probe':
         void this.probeForPeer(p, msg.id, msg.ip);
@@ -192,11 +221,50 @@ export class FailoverDriver {
         break;
       case 'fo-conflict':
         this.counters.conflictsFromPeer++;
-        this.mobStep(p, { kind: 'peer-conflict', ip: msg.ip, mac: msg.m, reason: msg.r, seq: msg.s }, nowMs);
+        if (this.siteOfPeer(p) === null) break;
+        this.mobStep({ kind: 'peer-conflict', ip: msg.ip, mac: msg.m, reason: msg.r, seq: msg.s, from: this.siteOfPeer(p)! }, nowMs);
         break;
       default:
+        if (msg.t === 'nb-up' && this.siteOfPeer(p) === null) {
+          // whose records these are is not known yet: not acknowledged (the peer resends them)
+          this.counters.syncWaitingSite++;
+          if (nowMs - p.siteSentMs >= SITE_ASK_HOLDOFF_MS) this.sendSite(p, nowMs);
+          break;
+        }
         this.syncStep(p, { kind: 'message', msg }, nowMs);
     }
+  }
+
+  /** A peer's fo-site: its site name and role. Another site name than before (reconfigured):
+   *  the records of the old one are forgotten. Our own name, or a name another peer serves: a
+   *  configuration error, reported (status siteMismatch, the recent events, a warning). */
+  private peerSiteIs(p: PeerState, name: mob.Site, role: mob.Role, nowMs: number): void {
+    if (p.peerSite === name && p.peerRole === role) return;
+    const before = this.siteOfPeer(p);
+    p.peerRole = role;
+    if (before !== null && before !== name && !this.peerOfSiteOtherThan(before, p)) this.applyAll(mob.forgetSite(this.mob, before), nowMs);
+    p.peerSite = name;
+    const twin = this.peerOfSiteOtherThan(name, p);
+    if (name === this.siteName) {
+      this.d.log.warn({ peer: this.name(p.id), site: name }, 'the peer serves the same failover site as this appliance; give every site its own failover.siteName (two sites: failover.site tenant on one and provider on the other)');
+      this.note({ atMs: nowMs, kind: 'site-mismatch', peer: this.name(p.id), reason: `both ${name}` });
+      return;
+    }
+    if (twin) {
+      this.counters.siteNameClash++;
+      this.d.log.warn({ peer: this.name(p.id), other: this.name(twin.id), site: name }, 'two peers serve the same failover site name; give every site its own failover.siteName');
+      this.note({ atMs: nowMs, kind: 'site-mismatch', peer: this.name(p.id), reason: `${name} also served by ${this.name(twin.id)}` });
+    }
+    mob.setSite(this.mob, name, role);
+  }
+
+  private peerOfSiteOtherThan(site: mob.Site, not: PeerState): PeerState | null {
+    for (const q of this.peers.values()) if (q !== not && this.siteOfPeer(q) === site) return q;
+    return null;
+  }
+
+  private applyAll(acts: mob.MobilityAction[], nowMs: number): void {
+    for (const a of acts) this.apply(a, nowMs);
   }
 
   private async probeForPeer(p: PeerState, id: number, ip: string): Promise<void> {
@@ -218,21 +286,23 @@ export class FailoverDriver {
 
   private sendSite(p: PeerState, nowMs: number): void {
     p.siteSentMs = nowMs;
-    this.send(p, { t: 'fo-site', s: this.cfg.site });
+    // the name only when it is not the role: an older peer (two sites) decodes {t, s} alone
+    this.send(p, this.siteName === this.cfg.site ? { t: 'fo-site', s: this.cfg.site } : { t: 'fo-site', s: this.cfg.site, n: this.siteName });
   }
 
-  /** Verify on move: the peer probes its LAN for the host it has on record (mobility 'verify'). */
-  private async verify(p: PeerState, ip: string, id: number): Promise<void> {
+  /** Verify on move: the site the host is on record at probes its LAN for it (mobility 'verify');
+   *  no peer serving that site: 'unknown' (a genuine move). */
+  private async verify(p: PeerState | null, ip: string, id: number): Promise<void> {
     let o: ProbeOutcome = { result: 'unknown' };
-    for (let attempt = 0; attempt < 2 && o.result === 'unknown'; attempt++) {
+    for (let attempt = 0; p && attempt < 2 && o.result === 'unknown'; attempt++) {
       if (attempt > 0) this.counters.verifyRetries++;
       this.counters.verifyProbes++;
       o = await this.probes.probeRemote(ip, (pid) => (p.up ? (this.send(p, { t: 'fo-probe', id: pid, ip }), true) : false))
         .catch(() => ({ result: 'unknown' as const }));
       if (!p.up) break;
     }
-    if (this.peers.get(p.id) !== p) return; // the peer went away meanwhile
-    this.mobStep(p, { kind: 'verify-result', ip, id, result: o.result, ...(o.result === 'answered' ? { mac: o.mac } : {}) },
+    if (p && this.peers.get(p.id) !== p) return; // the peer went away meanwhile
+    this.mobStep({ kind: 'verify-result', ip, id, result: o.result, ...(o.result === 'answered' ? { mac: o.mac } : {}) },
       Date.now());
   }
 
@@ -244,29 +314,45 @@ export class FailoverDriver {
     const r = nsync.step(p.sync, ev, nowMs);
     for (const a of r.actions) {
       if (a.kind === 'send') this.send(p, a.msg);
-      else if (a.kind === 'remote-upsert') {
-        this.mobStep(p, { kind: 'remote-update', entry: a.entry }, nowMs);
-        if (a.entry.flags & NB_RESOLVED) this.announceKept(p, a.entry.ip, a.entry.seq);
+      else {
+        const from = this.siteOfPeer(p);
+        if (from === null) continue; // cannot happen: nb-up waits for the site name
+        if (a.kind === 'remote-upsert') {
+          this.mobStep({ kind: 'remote-update', entry: a.entry, from }, nowMs);
+          if (a.entry.flags & NB_RESOLVED) this.announceKept(a.entry.ip, a.entry.seq);
+        }
+        else this.mobStep({ kind: 'remote-withdraw', ip: a.ip, from }, nowMs);
       }
-      else this.mobStep(p, { kind: 'remote-withdraw', ip: a.ip }, nowMs);
     }
   }
 
-  private mobStep(p: PeerState, ev: mob.MobilityEvent, nowMs: number): mob.MobilityAction[] {
-    const r = mob.step(p.mob, ev, nowMs);
-    for (const a of r.actions) this.apply(p, a, nowMs);
+  private mobStep(ev: mob.MobilityEvent, nowMs: number): mob.MobilityAction[] {
+    const r = mob.step(this.mob, ev, nowMs);
+    for (const a of r.actions) this.apply(a, nowMs);
     return r.actions;
   }
 
-  private apply(p: PeerState, a: mob.MobilityAction, nowMs: number): void {
+  /** The peers a share/unshare goes to. */
+  private peersFor(a: { only?: mob.Site }): PeerState[] {
+    return [...this.peers.values()].filter((p) => a.only === undefined || this.siteOfPeer(p) === a.only);
+  }
+
+  private peerLabel(site: mob.Site): string {
+    if (site === this.siteName) return 'local';
+    const p = this.peerOfSite(site);
+    return p ? this.name(p.id) : site;
+  }
+
+  private apply(a: mob.MobilityAction, nowMs: number): void {
     const dp = this.d.dp;
-    const peer = this.name(p.id);
     switch (a.kind) {
       case 'neigh-set': {
-        const local = a.site === this.cfg.site;
-        const origin = local ? (p.mob.hosts.get(a.ip)?.origin ?? 'arp') : 'peer';
+        const local = a.site === this.siteName;
+        const origin = local ? (this.mob.hosts.get(a.ip)?.origin ?? 'arp') : 'peer';
+        const owner = local ? null : this.peerOfSite(a.site);
+        if (!local && !owner) { this.counters.noPeerForSite++; dp.deleteNeighbor(a.ip); break; }
         try {
-          const entry = { mac: a.mac, peer: local ? 0 : p.id, seq: a.seq, origin, router: a.router, frozen: a.frozen };
+          const entry = { mac: a.mac, peer: owner ? owner.id : 0, seq: a.seq, origin, router: a.router, frozen: a.frozen };
           const r = dp.setNeighbor(a.ip, entry);
           if (r === 'stale' || r === 'conflict') {
             // mobility decides; the data plane's own learning may be ahead (it moved the entry here
@@ -282,40 +368,48 @@ export class FailoverDriver {
         break;
       }
       case 'neigh-del': dp.deleteNeighbor(a.ip); break;
-      case 'share': this.syncStep(p, { kind: 'local-upsert', entry: a.entry }, nowMs); break;
-      case 'unshare': this.syncStep(p, { kind: 'local-withdraw', ip: a.ip }, nowMs); break;
+      case 'share': for (const p of this.peersFor(a)) this.syncStep(p, { kind: 'local-upsert', entry: a.entry }, nowMs); break;
+      case 'unshare': for (const p of this.peers.values()) this.syncStep(p, { kind: 'local-withdraw', ip: a.ip }, nowMs); break;
       case 'announce':
-        if (a.lan === this.cfg.site) dp.announce(a.ip, a.mac, a.router);
+        if (a.lan === this.siteName) dp.announce(a.ip, a.mac, a.router);
         break;
-      case 'moved':
+      case 'moved': {
+        const peer = this.peerLabel(a.to === this.siteName ? a.from : a.to);
         this.d.log.info({ ip: a.ip, mac: a.mac, from: a.from, to: a.to, seq: a.seq, cause: a.cause, peer }, 'host moved');
         // A host handed over to this site may be silent (a replica that does not announce itself):
         // probe it once, so that its answer teaches this LAN's switches where its MAC is now.
-        if (a.to === this.cfg.site && a.from !== a.to && a.cause !== 'seen-here') { this.counters.wakeProbes++; dp.probe(a.ip); }
+        if (a.to === this.siteName && a.from !== a.to && a.cause !== 'seen-here') { this.counters.wakeProbes++; dp.probe(a.ip); }
         this.note({ atMs: nowMs, kind: 'moved', ip: a.ip, mac: a.mac, from: a.from, to: a.to, reason: a.cause, peer });
         break;
+      }
       case 'verify':
-        void this.verify(p, a.ip, a.id);
+        void this.verify(this.peerOfSite(a.lan), a.ip, a.id);
         break;
       case 'conflict': {
         const c = a.conflict;
+        const [onRecord, seen] = c.sites;
+        const remote = onRecord === this.siteName ? seen : onRecord;
+        const peer = this.peerLabel(remote);
         this.d.log.error({ ip: c.ip, reason: c.reason, tenantMac: c.macs.tenant, providerMac: c.macs.provider,
-          sites: ['tenant', 'provider'], policy: c.policy, quarantined: c.quarantined, detectedBy: this.cfg.site, peer },
-          'failover conflict (split brain): resolve with "bridgehead resolve HOST --keep tenant|provider"');
-        if (a.seenHere && (c.reason === 'still-answers' || c.reason === 'pinned')) {
-          const other = c.macs[this.cfg.site];
-          this.send(p, { t: 'fo-conflict', ip: c.ip, m: other, r: c.reason, s: c.atSeq });
+          sites: [onRecord, seen], siteOnRecord: onRecord, siteSeen: seen, macs: c.macs, policy: c.policy,
+          quarantined: c.quarantined, detectedBy: this.siteName, peer },
+          `failover conflict (split brain) between sites ${onRecord} and ${seen}: resolve with "bridgehead resolve HOST --keep ${onRecord}|${seen}"`);
+        const to = this.peerOfSite(remote);
+        if (a.seenHere && to && (c.reason === 'still-answers' || c.reason === 'pinned')) {
+          const other = c.macs[this.siteName];
+          this.send(to, { t: 'fo-conflict', ip: c.ip, m: other, r: c.reason, s: c.atSeq });
         }
-        this.note({ atMs: nowMs, kind: 'conflict', ip: c.ip, reason: c.reason, peer,
-          mac: c.quarantined?.mac, to: c.quarantined?.site });
+        this.note({ atMs: nowMs, kind: 'conflict', ip: c.ip, reason: c.reason, peer, from: onRecord,
+          mac: c.quarantined?.mac, to: c.quarantined?.site ?? seen });
         break;
       }
       case 'quarantine': {
         // The cut copy's MAC is blocked here, unless the copy is at the peer's site and has the
         // kept copy's MAC (a flapping host, an equal seq): blocking it here would cut the kept copy
         // too; the peer's own guard cuts it there (it sees our frozen entry as an equal claim).
-        const macs = p.mob.hosts.get(a.ip)?.conflict?.macs;
-        const here = a.site === this.cfg.site || !macs || macs[mob.otherSite(a.site)] !== a.mac;
+        const conflict = this.mob.hosts.get(a.ip)?.conflict;
+        const kept = conflict?.sites.find((x) => x !== a.site);
+        const here = a.site === this.siteName || !conflict || kept === undefined || conflict.macs[kept] !== a.mac;
         if (here) this.quarantine(a.ip, a.mac, true, nowMs, a.site);
         else {
           this.counters.quarantinesLeftToPeer++;
@@ -325,9 +419,9 @@ export class FailoverDriver {
       }
       case 'release': this.quarantine(a.ip, a.mac, false, nowMs, a.site); break;
       case 'resolved':
-        this.d.log.info({ ip: a.ip, keep: a.keep, seq: a.seq, peer }, 'failover conflict resolved');
-        this.announceKept(p, a.ip, a.seq);
-        this.note({ atMs: nowMs, kind: 'resolved', ip: a.ip, to: a.keep, peer });
+        this.d.log.info({ ip: a.ip, keep: a.keep, seq: a.seq, peer: this.peerLabel(a.keep) }, 'failover conflict resolved');
+        this.announceKept(a.ip, a.seq);
+        this.note({ atMs: nowMs, kind: 'resolved', ip: a.ip, to: a.keep, peer: this.peerLabel(a.keep) });
         break;
       default: break; // probe / plan / refused: the operator op reads them from the step's actions
     }
@@ -337,14 +431,14 @@ export class FailoverDriver {
    *  the kept copy's MAC on this LAN repairs neighbor caches the other copy overwrote; when the
    *  kept copy lives here, a probe follows so that its answer points the bridge back at its port.
    *  Once per IP and seq (a full sync re-sends the RESOLVED entry). */
-  private announceKept(p: PeerState, ip: string, seq: number): void {
-    const r = p.mob.hosts.get(ip);
+  private announceKept(ip: string, seq: number): void {
+    const r = this.mob.hosts.get(ip);
     if (!r || r.conflict || this.resolvedAnnounced.get(ip) === seq) return;
     if (this.resolvedAnnounced.size >= RESOLVED_ANNOUNCED_MAX) this.resolvedAnnounced.clear();
     this.resolvedAnnounced.set(ip, seq);
     this.counters.resolveAnnouncements++;
     this.d.dp.announce(ip, r.mac, r.router);
-    if (r.site === this.cfg.site) this.d.dp.probe(ip);
+    if (r.site === this.siteName) this.d.dp.probe(ip);
   }
 
   /** Frames of a quarantined copy's MAC are not bridged across the tunnel (at this appliance,
@@ -369,71 +463,66 @@ export class FailoverDriver {
     if (this.recent.length > RECENT_MAX) this.recent.shift();
   }
 
+  /** A peer unpaired: the records of its site are forgotten (unless another peer serves it). */
   private forgetPeer(p: PeerState): void {
-    for (const r of p.mob.hosts.values()) {
-      if (r.site !== this.cfg.site) this.d.dp.deleteNeighbor(r.ip);
-      if (r.conflict?.quarantined) this.quarantine(r.ip, r.conflict.quarantined.mac, false, 0, r.conflict.quarantined.site);
-    }
+    const site = this.siteOfPeer(p);
     this.peers.delete(p.id);
+    if (site !== null && !this.peerOfSite(site)) this.applyAll(mob.forgetSite(this.mob, site), 0);
   }
 
   // ------------------------------------------------------------------ operator
 
-  /** The IPs HOST names (itself, or every IP on record with that MAC), with the peer holding each. */
-  private resolveHost(host: string): Array<{ ip: string; p: PeerState | undefined }> {
-    const all = [...this.peers.values()];
-    if (!host.includes(':') || !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(host)) {
-      return [{ ip: host, p: all.find((p) => p.mob.hosts.has(host)) ?? all[0] }];
+  /** The IPs HOST names: itself, or every IP on record with that MAC (sorted). */
+  private resolveHost(host: string): string[] {
+    if (!host.includes(':') || !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(host)) return [host];
+    const out: string[] = [];
+    for (const r of this.mob.hosts.values()) {
+      const macs = r.conflict ? Object.values(r.conflict.macs) : [r.mac];
+      if (macs.includes(host)) out.push(r.ip);
     }
-    const out = new Map<string, PeerState>();
-    for (const p of all) {
-      for (const r of p.mob.hosts.values()) {
-        const macs = r.conflict ? Object.values(r.conflict.macs) : [r.mac];
-        if (macs.includes(host) && !out.has(r.ip)) out.set(r.ip, p);
-      }
-    }
-    return [...out].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([ip, p]) => ({ ip, p }));
+    return out.sort();
   }
 
-  async move(op: mob.MoveOp, host: string, opt: { check?: boolean; force?: boolean }, now: () => number): Promise<OpResult> {
+  /** failover/failback HOST [--to SITE]: to absent = failover to the provider's site, failback to
+   *  the tenant's (when exactly one site has that role). */
+  async move(op: mob.MoveOp, host: string, opt: { check?: boolean; force?: boolean; to?: mob.Site }, now: () => number): Promise<OpResult> {
     const items: OpItem[] = [];
-    for (const { ip, p } of this.resolveHost(host)) items.push(await this.moveOne(op, ip, p, opt, now));
+    for (const ip of this.resolveHost(host)) items.push(await this.moveOne(op, ip, opt, now));
     if (items.length === 0) items.push({ ip: host, outcome: 'refused', reason: 'unknown-host' });
     return { op, host, check: opt.check === true, ok: items.every((i) => i.outcome !== 'refused'),
       changed: items.some((i) => i.outcome === 'moved' || i.outcome === 'resolved'), items };
   }
 
-  private async moveOne(op: mob.MoveOp, ip: string, p: PeerState | undefined, opt: { check?: boolean; force?: boolean },
+  private async moveOne(op: mob.MoveOp, ip: string, opt: { check?: boolean; force?: boolean; to?: mob.Site },
     now: () => number): Promise<OpItem> {
-    if (!p) return { ip, outcome: 'refused', reason: 'no-peer' };
+    const to = opt.to !== undefined ? { to: opt.to } : {};
     let probe: OpItem['probe'];
     let probeResult: 'answered' | 'silent' | undefined;
     if (opt.check || !opt.force) {
-      const first = this.mobStep(p, { kind: op, ip, check: true }, now());
+      const first = this.mobStep({ kind: op, ip, check: true, ...to }, now());
       const ask = first.find((a): a is Extract<mob.MobilityAction, { kind: 'probe' }> => a.kind === 'probe');
       if (!ask) {
         // already there: not a dry run -> step again without check, which pins the host there
-        if (!opt.check && first.some((x) => x.kind === 'unchanged')) return itemOf(ip, this.mobStep(p, { kind: op, ip }, now()));
+        if (!opt.check && first.some((x) => x.kind === 'unchanged')) return itemOf(ip, this.mobStep({ kind: op, ip, ...to }, now()));
         return itemOf(ip, first);
       }
-      const o = ask.lan === this.cfg.site
+      // the probe goes to the LAN of the site the host is on record at
+      const owner = ask.lan === this.siteName ? null : this.peerOfSite(ask.lan);
+      const o = ask.lan === this.siteName
         ? await this.probes.probeLocal(ip, () => this.d.dp.probe(ip))
-        : await this.probes.probeRemote(ip, (id) => (p.up ? (this.send(p, { t: 'fo-probe', id, ip }), true) : false));
+        : await this.probes.probeRemote(ip, (id) => (owner?.up ? (this.send(owner, { t: 'fo-probe', id, ip }), true) : false));
       probe = { lan: ask.lan, result: o.result, ...(o.result === 'answered' ? { mac: o.mac } : {}) };
       if (o.result === 'unknown' && !opt.force && !opt.check) return { ip, outcome: 'refused', reason: 'probe-failed', probe };
       probeResult = o.result === 'answered' ? 'answered' : 'silent';
     }
-    const acts = this.mobStep(p, { kind: op, ip, check: opt.check === true, force: opt.force === true,
+    const acts = this.mobStep({ kind: op, ip, ...to, check: opt.check === true, force: opt.force === true,
       ...(probeResult ? { probe: probeResult } : {}) }, now());
     return { ...itemOf(ip, acts), ...(probe ? { probe } : {}) };
   }
 
   resolve(host: string, keep: mob.Site, nowMs: number): OpResult {
     const items: OpItem[] = [];
-    for (const { ip, p } of this.resolveHost(host)) {
-      if (!p) { items.push({ ip, outcome: 'refused', reason: 'no-peer' }); continue; }
-      items.push(itemOf(ip, this.mobStep(p, { kind: 'resolve', ip, keep }, nowMs)));
-    }
+    for (const ip of this.resolveHost(host)) items.push(itemOf(ip, this.mobStep({ kind: 'resolve', ip, keep }, nowMs)));
     if (items.length === 0) items.push({ ip: host, outcome: 'refused', reason: 'no-conflict' });
     return { op: 'resolve', host, check: false, ok: items.every((i) => i.outcome !== 'refused'),
       changed: items.some((i) => i.outcome === 'resolved'), items };
@@ -441,56 +530,75 @@ export class FailoverDriver {
 
   // ------------------------------------------------------------------ status
 
-  /** HA replication (src/daemon/ha-table.ts): every peer's mobility records, read-only. */
+  /** HA replication (src/daemon/ha-table.ts), per peer, read-only: the records at its site, and
+   *  this site's records with the first peer (the HA wire names sites by role: two sites). */
   haRecords(): Array<{ peerId: number; hosts: Iterable<mob.HostRecord> }> {
-    return [...this.peers.values()].map((p) => ({ peerId: p.id, hosts: p.mob.hosts.values() }));
+    const list = [...this.peers.values()];
+    return list.map((p, i) => {
+      const site = this.siteOfPeer(p);
+      return { peerId: p.id, hosts: [...this.mob.hosts.values()].filter((r) => r.site === site || (i === 0 && r.site === this.siteName)) };
+    });
   }
 
-  /** HA takeover: the active member's records for one peer replace ours and are applied as
-   *  mobility would have: data-plane entries, quarantines, and this site's hosts shared again. */
+  /** HA takeover: the active member's records (for one peer, see haRecords) replace ours and are
+   *  applied as mobility would have: data-plane entries, quarantines, and this site's hosts shared
+   *  again. With one peer the whole table is replaced; with more, the records of the hosts given. */
   haAdopt(peerId: number, hosts: mob.HostRecord[], shareOf: (r: mob.HostRecord) => NeighborEntry,
     nowMs: number): number {
     const p = this.peer(peerId);
     if (!p) return 0;
-    for (const r of p.mob.hosts.values()) if (r.conflict?.quarantined) this.quarantine(r.ip, r.conflict.quarantined.mac, false, nowMs, r.conflict.quarantined.site);
-    p.mob.hosts.clear();
-    for (const r of hosts) {
-      if (p.mob.hosts.size >= p.mob.cfg.maxHosts) break;
-      p.mob.hosts.set(r.ip, r);
-      const frozen = r.conflict !== null && r.conflict.policy !== 'log-only';
-      this.apply(p, { kind: 'neigh-set', ip: r.ip, mac: r.mac, site: r.site, seq: r.seq, router: r.router, frozen }, nowMs);
-      if (r.conflict?.quarantined) this.apply(p, { kind: 'quarantine', ip: r.ip, ...r.conflict.quarantined }, nowMs);
-      if (r.site === this.cfg.site) this.syncStep(p, { kind: 'local-upsert', entry: shareOf(r) }, nowMs);
+    const replaced = this.peers.size === 1 ? [...this.mob.hosts.values()] : hosts.map((h) => this.mob.hosts.get(h.ip)).filter((r): r is mob.HostRecord => r !== undefined);
+    for (const r of replaced) {
+      if (r.conflict?.quarantined) this.quarantine(r.ip, r.conflict.quarantined.mac, false, nowMs, r.conflict.quarantined.site);
+      this.mob.hosts.delete(r.ip);
     }
-    return p.mob.hosts.size;
+    let n = 0;
+    for (const r of hosts) {
+      if (this.mob.hosts.size >= this.mob.cfg.maxHosts) break;
+      this.mob.hosts.set(r.ip, r);
+      n++;
+      const frozen = r.conflict !== null && r.conflict.policy !== 'log-only';
+      this.apply({ kind: 'neigh-set', ip: r.ip, mac: r.mac, site: r.site, seq: r.seq, router: r.router, frozen }, nowMs);
+      if (r.conflict?.quarantined) this.apply({ kind: 'quarantine', ip: r.ip, ...r.conflict.quarantined }, nowMs);
+      if (r.site === this.siteName) for (const q of this.peers.values()) this.syncStep(q, { kind: 'local-upsert', entry: shareOf(r) }, nowMs);
+    }
+    return n;
   }
 
   status(): FailoverStatus {
     const counters: Record<string, number> = { ...this.counters };
     const conflicts: FailoverStatus['conflicts'] = [];
     const peers: FailoverStatus['peers'] = [];
+    const ms = mob.mobilityStatus(this.mob);
+    for (const [k, v] of Object.entries(ms.counters)) counters[k] = (counters[k] ?? 0) + v;
+    for (const c of ms.conflicts) conflicts.push({ ...c, peer: this.peerLabel(c.sites[0] === this.siteName ? c.sites[1] : c.sites[0]) });
     for (const p of this.peers.values()) {
-      const ms = mob.mobilityStatus(p.mob);
       const ss = nsync.neighborSyncStatus(p.sync);
-      for (const [k, v] of Object.entries(ms.counters)) counters[k] = (counters[k] ?? 0) + v;
       for (const k of ['updatesSent', 'updatesResent', 'updatesApplied', 'resyncsSent', 'fullSyncs', 'invalid'] as const) {
         const key = `sync${k[0].toUpperCase()}${k.slice(1)}`;
         counters[key] = (counters[key] ?? 0) + ss.counters[k];
       }
-      for (const c of ms.conflicts) conflicts.push({ ...c, peer: this.name(p.id) });
-      peers.push({ name: this.name(p.id), up: p.up, peerSite: p.peerSite, siteMismatch: p.peerSite === this.cfg.site,
-        hosts: ms.hosts, sharing: ss.local, remote: ss.remote, syncing: ss.syncing });
+      const site = this.siteOfPeer(p);
+      let hosts = 0;
+      for (const r of this.mob.hosts.values()) if (r.site === site) hosts++;
+      peers.push({ name: this.name(p.id), up: p.up, peerSite: p.peerSite, peerRole: p.peerRole,
+        siteMismatch: p.peerSite === this.siteName || (p.peerSite !== null && this.peerOfSiteOtherThan(p.peerSite, p) !== null),
+        hosts, sharing: ss.local, remote: ss.remote, syncing: ss.syncing });
     }
     let dataPlane: FailoverStats | null = null;
     try { dataPlane = this.d.dp.failoverStats(); } catch { dataPlane = null; }
-    return { enabled: true, site: this.cfg.site, policy: this.cfg.conflictPolicy, peers, conflicts, counters, dataPlane,
-      recent: [...this.recent] };
+    return { enabled: true, site: this.siteName, role: this.cfg.site, policy: this.cfg.conflictPolicy, peers, conflicts, counters,
+      dataPlane, recent: [...this.recent] };
   }
 
   /** Mobility's view of one IP (for `neighbors`: the conflict flag). */
   conflictOf(ip: string): mob.Conflict | null {
-    for (const p of this.peers.values()) { const c = p.mob.hosts.get(ip)?.conflict; if (c) return c; }
-    return null;
+    return this.mob.hosts.get(ip)?.conflict ?? null;
+  }
+
+  /** Mobility's record of one IP (for `neighbors`: the site and seq on record). */
+  recordOf(ip: string): mob.HostRecord | null {
+    return this.mob.hosts.get(ip) ?? null;
   }
 
 }

@@ -226,7 +226,7 @@ export class HaDriver {
   /** The table we would send, hashed: a change bumps the version (the machine then sends it). */
   private collect(): Array<{ key: string; ep: string | null; hosts: ReplicatedHost[] }> {
     const byId = new Map<number, ReplicatedHost[]>();
-    for (const { peerId, hosts } of this.d.failover?.haRecords() ?? []) byId.set(peerId, [...hosts].map(toReplicated));
+    for (const { peerId, hosts } of this.d.failover?.haRecords() ?? []) byId.set(peerId, [...hosts].map(toReplicated).filter((h): h is NonNullable<typeof h> => h !== null));
     return this.d.registry.all().filter((p) => !p.provisional).map((p) => ({
       key: p.publicKeyB64, ep: p.endpoint ? formatHostPort(p.endpoint.address, p.endpoint.port) : null, hosts: byId.get(p.id) ?? [] }));
   }

@@ -10,11 +10,16 @@ import type { ConflictPolicy } from '../config/site';
 const ORIGIN_TO_WIRE: Record<NeighborOrigin, ReplicatedHost['origin']> = { arp: 'a', nd: 'n', traffic: 't', peer: 'p', static: 's' };
 const ORIGIN_FROM_WIRE: Record<ReplicatedHost['origin'], NeighborOrigin> = { a: 'arp', n: 'nd', t: 'traffic', p: 'peer', s: 'static' };
 
-export function toReplicated(r: HostRecord): ReplicatedHost {
+const isRole = (s: string): s is 'tenant' | 'provider' => s === 'tenant' || s === 'provider';
+
+/** The wire form, or null for a record the HA wire cannot carry: it names sites by role, so a
+ *  deployment of more than two sites (names other than tenant/provider) is not replicated. */
+export function toReplicated(r: HostRecord): ReplicatedHost | null {
   const c = r.conflict;
+  if (!isRole(r.site) || (c && (!c.sites.every(isRole) || (c.quarantined && !isRole(c.quarantined.site))))) return null;
   return { ip: r.ip, mac: r.mac, site: r.site, seq: r.seq, router: r.router, pinned: r.pinned, origin: ORIGIN_TO_WIRE[r.origin],
     conflict: c ? { reason: c.reason, tenantMac: c.macs.tenant, providerMac: c.macs.provider,
-      quarantined: c.quarantined ? c.quarantined.site : '', atSeq: c.atSeq } : null };
+      quarantined: c.quarantined ? c.quarantined.site as 'tenant' | 'provider' : '', atSeq: c.atSeq } : null };
 }
 
 /** A record as the standby adopts it: no flap history, no verification in flight, no handover
@@ -24,7 +29,8 @@ export function fromReplicated(h: ReplicatedHost, policy: ConflictPolicy, nowMs:
   const macs: Record<Site, string> = c ? { tenant: c.tenantMac, provider: c.providerMac } : { tenant: '', provider: '' };
   return { ip: h.ip, mac: h.mac, site: h.site, seq: h.seq, router: h.router, origin: ORIGIN_FROM_WIRE[h.origin], moves: [],
     handover: false, pinned: h.pinned, verify: null,
-    conflict: c ? { ip: h.ip, reason: c.reason as NonNullable<HostRecord['conflict']>['reason'], detectedMs: nowMs, atSeq: c.atSeq, macs,
+    conflict: c ? { ip: h.ip, reason: c.reason as NonNullable<HostRecord['conflict']>['reason'], detectedMs: nowMs, atSeq: c.atSeq,
+      sites: c.quarantined === 'tenant' ? ['provider', 'tenant'] : ['tenant', 'provider'], macs,
       quarantined: c.quarantined === '' ? null : { site: c.quarantined, mac: macs[c.quarantined] }, policy } : null };
 }
 

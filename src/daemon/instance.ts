@@ -47,9 +47,11 @@ import { KeyRotation } from './key-rotation';
 import { startFailover } from './failover-setup';
 import { failoverHandlers } from './failover-ctlsock';
 import { startEvpn } from './evpn-driver';
+import { ensureSegment } from './segment';
 import { haHandlers, startHaDriver } from './ha-setup';
 import type { HaDriver } from './ha-driver';
 import { applyQos, qosEnabled, qosHandlers } from './qos';
+import { relays } from '../config/topology-config';
 
 const TICK_MS = 250;
 
@@ -106,6 +108,17 @@ export async function startInstance(opts: InstanceOptions): Promise<Instance | n
   const now = () => Date.now();
   if (tenant && config.listen.port !== tenant.port) {
     return fail(`listen port ${config.listen.port} differs from the appliance's ${tenant.port} (all tenants share one port)`);
+  }
+
+  // the segment's kernel objects first: the EVPN driver reads its bridge from the first poll
+  if (config.segment && config.bridge) {
+    try {
+      const created = await ensureSegment(opts.configDir, config.segment, config.bridge);
+      if (created.length) log.info({ created, segment: config.segment, bridge: config.bridge }, 'segment created');
+    } catch (e) {
+      log.error({ err: (e as Error).message }, 'startup failed');
+      return fail((e as Error).message);
+    }
   }
 
   let dp: DataPlane;
@@ -187,6 +200,7 @@ export async function startInstance(opts: InstanceOptions): Promise<Instance | n
   const remembered = endpointMemory.load();
   const pmtu = new PmtuDriver(dp, config, log);
   if (config.mtu?.mssClamp) dp.setMssClamp(true);
+  if (relays(config.topology)) dp.setRelay(true); // the hub of a multi-site segment
   let qosConfig = config.qos;
   applyQos(dp, config, qosEnabled(config));
   const failover = startFailover({ dp, config, registry, log });

@@ -56,6 +56,8 @@ export class BridgeheadMetrics {
   private readonly tapRxFrames = this.counter('tap_receive_frames', 'Frames read from the TAP (the local LAN)');
   private readonly tapTxFrames = this.counter('tap_transmit_frames', 'Frames written to the TAP (the local LAN)');
   private readonly floods = this.counter('floods', 'Frames flooded to every peer (broadcast, multicast, unknown unicast)');
+  private readonly relayed = this.counter('relayed_frames', 'Hub only: frames from one peer relayed to the one other peer that has the destination MAC');
+  private readonly relayFloods = this.counter('relay_flood_frames', 'Hub only: broadcast, multicast and unknown-unicast frames from one peer flooded on to every other peer');
   private readonly drops = this.counter('drops', 'Frames and datagrams dropped, by reason (data plane and control plane)', ['reason']);
   private readonly eventsDropped = this.counter('events_dropped', 'Data-plane events lost because the event queue to JavaScript was full');
   private readonly fragTx = this.counter('tunnel_fragments_sent', 'Tunnel fragments sent (frames larger than the path MTU allows)');
@@ -136,6 +138,10 @@ export class BridgeheadMetrics {
     this.tapRxFrames.inc(t.tapRxFrames);
     this.tapTxFrames.inc(t.tapTxFrames);
     this.floods.inc(t.floods);
+    if (s.topology) {
+      this.relayed.inc(s.topology.relayed);
+      this.relayFloods.inc(s.topology.relayFloods);
+    }
     for (const [reason, n] of Object.entries(s.drops)) this.drops.inc({ reason }, n);
     this.eventsDropped.inc(s.events.dropped);
     if (s.fragments) {

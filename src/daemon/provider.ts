@@ -23,6 +23,7 @@ import type { Endpoint } from '../dataplane/types';
 import type { TenantSummary, TenantsReloadReply } from '../ipc/tenant-replies';
 import { startCtlsockServer, type CtlsockServer } from './ctlsock-server';
 import { startInstance, type Instance } from './instance';
+import { teardownSegment } from './segment';
 import { packageVersion } from './metrics';
 import { serveTenantMetrics } from './tenant-metrics';
 import { metricsListen } from '../config/metrics-config';
@@ -103,10 +104,21 @@ export async function runProvider(opts: ProviderOptions, setHupHandler: (h: () =
   const syncTenants = (): Promise<TenantsReloadReply> => serial(async () => {
     const want = loadTenants(opts.configDir);
     const reply: TenantsReloadReply = { started: [], stopped: [], failed: [] };
+    const removed: string[] = [];
     for (const m of group.slice(1)) {
       if (!want.some((t) => t.name === m.name && t.slot === m.slot)) { await stopTenant(m); reply.stopped.push(m.name); }
+      if (!want.some((t) => t.name === m.name)) removed.push(m.name);
     }
-    for (const name of [...failed.keys()]) if (!want.some((t) => t.name === name)) failed.delete(name);
+    for (const name of [...failed.keys()]) if (!want.some((t) => t.name === name)) { failed.delete(name); removed.push(name); }
+    // a removed tenant's segment: delete what this appliance created for it (its record says what)
+    for (const name of removed) {
+      try {
+        const deleted = await teardownSegment(tenantDir(opts.configDir, name));
+        if (deleted.length) { log.info({ tenant: name, deleted }, 'segment deleted'); (reply.segmentsDeleted ??= []).push({ name, deleted }); }
+      } catch (e) {
+        reply.failed.push({ name, error: `segment not deleted: ${(e as Error).message}` });
+      }
+    }
     for (const t of want) {
       if (group.some((m) => m.name === t.name)) continue;
       const err = await startTenant(t);

@@ -4,6 +4,7 @@
 //     -> peers: add / remove, endpoint, psk and keepalive of existing peers (peer-sync.ts)
 //     -> failover section (failover.reconfigure), QoS rates/rules (when QoS is on)
 //     -> mtu.pathMtu (every peer restarts from the new pin / discovery) and mtu.mssClamp
+//     -> topology (hub: relay between peers, or mesh)
 //     -> everything else is fixed at start: name the settings that changed and need a restart
 //
 // One reload at a time: a SIGHUP during a reload runs once more after it (the file may have
@@ -16,6 +17,7 @@ import type { DataPlane } from '../dataplane/types';
 import type { PeerRegistry } from './peer-registry';
 import { syncPeersFromConfig } from './peer-sync';
 import { applyQos } from './qos';
+import { relays } from '../config/topology-config';
 
 /** The reply shape lives in src/ipc (the CLI reads it). */
 export type ReloadResult = ReloadReply;
@@ -81,6 +83,7 @@ export class Reloader {
       if (this.d.failover && fresh.failover) this.d.failover.reconfigure(fresh.failover);
       this.d.pmtu?.setPinned(fresh.mtu?.pathMtu ?? null, this.d.registry.all().map((p) => p.id));
       this.d.dp.setMssClamp(fresh.mtu?.mssClamp ?? false);
+      this.d.dp.setRelay(relays(fresh.topology)); // hub <-> mesh applies to the next frame
       if (this.d.dp.qosStats().enabled && fresh.qos) {
         applyQos(this.d.dp, fresh, true); // rate, share, rules, DSCP take effect at once
         this.d.onQos?.(fresh.qos);

@@ -1,6 +1,7 @@
 // Builds the status snapshot (`bridgehead status`) from the data plane's counters and the
 // control plane's view of each peer.
 
+import { DEFAULT_TOPOLOGY } from '../config/topology-config';
 import type { Config } from '../config/types';
 import { sessionIsUp } from '../control/session';
 import type { DataPlane } from '../dataplane/types';
@@ -62,6 +63,7 @@ export function buildStatus(d: {
       floods: s.global.floods,
     },
     drops,
+    topology: { layout: d.config.topology ?? DEFAULT_TOPOLOGY, relayed: s.global.relayed, relayFloods: s.global.relayFloods },
     macTable: s.macTable,
     events: { dropped: s.global.eventsDropped },
     offload: {

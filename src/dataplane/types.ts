@@ -131,6 +131,10 @@ export interface GlobalStats {
   tapRxFrames: number;
   tapTxFrames: number;
   floods: number;
+  /** hub: frames from a peer relayed to the one other peer that has the destination MAC */
+  relayed: number;
+  /** hub: group / unknown-unicast frames from a peer flooded on to every other peer */
+  relayFloods: number;
   eventsDropped: number;
   handshakeQueued: number;
   /** 1: sends use UDP GSO (UDP_SEGMENT); 0: not available, turned off, or refused by the kernel */
@@ -257,6 +261,9 @@ export interface DataPlane extends FailoverDataPlane, QosDataPlane {
   setMssClamp(on: boolean): void;
   /** Which thread reads the TAP from now on (options.dataPath); no effect with the fair queue. */
   setDataPath(path: 'auto' | 'light' | 'pipeline'): void;
+  /** Hub of a multi-site segment (config topology 'hub'): relay frames between peers with split
+   *  horizon (docs/INTERNALS.md "Multi-site data plane"). Off by default; live. */
+  setRelay(on: boolean): void;
   /** Steering program of the reuseport group (INTERNALS 9): front position, [slot, position] pairs. */
   setSteering(front: number, slots: Array<[number, number]>): void;
   /** The 32-byte mac1 key (control/messages.ts mac1Key(our public key)): from now on the RX thread

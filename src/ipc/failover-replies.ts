@@ -2,7 +2,7 @@
 // and failover.ts, printed by src/cli/failover-format.ts): plain JSON.
 
 import type * as mob from '../control/mobility';
-import type { Site } from '../config/site';
+import type { Site, SiteName } from '../config/site';
 import type { FailoverStats } from '../dataplane/types';
 
 /** What a probe of one address found (failover --check). */
@@ -12,10 +12,11 @@ export interface NeighborRow {
   ip: string; mac: string; site: string; peer: string | null; seq: number; origin: string; router: boolean;
   frozen: boolean; ageMs: number; conflict: string | null;
 }
-export interface NeighborsReply { site: Site; entries: NeighborRow[] }
+/** site: this appliance's site name (two sites: its role); role: its role (absent from older daemons) */
+export interface NeighborsReply { site: SiteName; role?: Site; entries: NeighborRow[] }
 /** origin: 'learned' from frames, or 'peer' when the neighbor sync placed it (a remote host's MAC) */
 export interface FdbRow { mac: string; site: string; peer: string | null; ageMs: number; origin: 'learned' | 'peer' }
-export interface FdbReply { site: Site | null; entries: FdbRow[] }
+export interface FdbReply { site: SiteName | null; entries: FdbRow[] }
 
 export type OpName = 'failover' | 'failback' | 'resolve';
 export interface OpItem {
@@ -36,9 +37,11 @@ export interface RecentEvent { atMs: number; kind: 'moved' | 'conflict' | 'quara
 
 export interface FailoverStatus {
   enabled: true;
-  site: mob.Site;
+  site: mob.Site;            // this site's name (two sites: its role)
+  role?: mob.Role;
   policy: mob.ConflictPolicy;
-  peers: Array<{ name: string; up: boolean; peerSite: mob.Site | null; siteMismatch: boolean; hosts: number;
+  /** peerSite: the peer's site name (fo-site), peerRole: its role */
+  peers: Array<{ name: string; up: boolean; peerSite: mob.Site | null; peerRole?: mob.Role | null; siteMismatch: boolean; hosts: number;
     sharing: number; remote: number; syncing: boolean }>;
   conflicts: Array<mob.Conflict & { peer: string }>;
   counters: Record<string, number>;

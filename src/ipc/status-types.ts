@@ -37,6 +37,8 @@ export interface StatusSnapshot {
   totals: { rxDatagrams: number; rxBytes: number; txDatagrams: number; txBytes: number;
             tapRxFrames: number; tapTxFrames: number; floods: number };
   drops: Record<string, number>;  // reason -> count (data plane and control plane)
+  /** Multi-site layout (config topology) and the hub's relay counters (0 unless hub). */
+  topology?: { layout: 'hub' | 'mesh'; relayed: number; relayFloods: number };
   macTable: { size: number; capacity: number; learned: number; moved: number; full: number; aged: number };
   events: { dropped: number };
   /** UDP offloads of the tunnel socket: gso/gro 1 = active (segmentation / coalescing in the

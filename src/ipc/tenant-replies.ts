@@ -22,6 +22,8 @@ export interface TenantsReloadReply {
   started: string[];
   stopped: string[];
   failed: Array<{ name: string; error: string }>;
+  /** removed tenants' segment objects this appliance had created and deleted now */
+  segmentsDeleted?: Array<{ name: string; deleted: string[] }>;
 }
 
 export function isTenantsReply(v: unknown): v is TenantsReply {

@@ -96,3 +96,11 @@ test('formatStatus shows the UDP offloads (GSO/GRO) when the daemon reports them
   assert.match(text, /\n {2}events dropped: 0\n {2}udp offload: gso on \(3 sends\), gro off\n\npeer: site-b\n/);
   assert.ok(!formatStatus(SAMPLE_STATUS).includes('udp offload'), 'older daemons: no line');
 });
+
+test('formatStatus: the hub shows its relay counters; a mesh site without relayed frames shows no topology line', () => {
+  const hub = formatStatus({ ...SAMPLE_STATUS, topology: { layout: 'hub', relayed: 1234, relayFloods: 5 } });
+  assert.match(hub, /topology: hub, 1,?234 frames relayed to one site, 5 flooded on to the other sites/);
+  const mesh = formatStatus({ ...SAMPLE_STATUS, topology: { layout: 'mesh', relayed: 0, relayFloods: 0 } });
+  assert.ok(!/topology:/.test(mesh), mesh);
+  assert.ok(!/topology:/.test(formatStatus(SAMPLE_STATUS)), 'an older daemon without the field');
+});

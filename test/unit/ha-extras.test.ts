@@ -62,14 +62,14 @@ test('identity bundle: opens with the pair secret only; damaged or foreign bundl
 
 test('replicated host records: round trip keeps site, seq, pin and the conflict (quarantined copy)', () => {
   const r: HostRecord = { ip: '198.19.10.11', mac: '02:00:00:00:10:11', site: 'provider', seq: 7, router: false, origin: 'arp',
-    moves: [{ atMs: 1, to: 'provider' }], handover: false, pinned: true, verify: null,
-    conflict: { ip: '198.19.10.11', reason: 'pinned', detectedMs: 5, atSeq: 7, macs: { tenant: '02:00:00:00:10:11', provider: '02:00:00:00:10:11' },
+    moves: [{ atMs: 1, from: 'tenant', to: 'provider' }], handover: false, pinned: true, verify: null,
+    conflict: { ip: '198.19.10.11', reason: 'pinned', detectedMs: 5, atSeq: 7, sites: ['provider', 'tenant'], macs: { tenant: '02:00:00:00:10:11', provider: '02:00:00:00:10:11' },
       quarantined: { site: 'tenant', mac: '02:00:00:00:10:11' }, policy: 'quarantine' } };
-  const back = fromReplicated(toReplicated(r), 'quarantine', 99);
+  const back = fromReplicated(toReplicated(r)!, 'quarantine', 99);
   assert.deepEqual({ ...back, moves: r.moves, conflict: { ...back.conflict!, detectedMs: 5 } }, r);
   assert.deepEqual(back.moves, [], 'no flap history carried over');
   assert.equal(shareEntryOf(back).flags & NB_PINNED, NB_PINNED);
-  assert.equal(fromReplicated(toReplicated({ ...r, conflict: null }), 'quarantine', 1).conflict, null);
+  assert.equal(fromReplicated(toReplicated({ ...r, conflict: null })!, 'quarantine', 1).conflict, null);
 });
 
 test('appliance/keepalived.conf.example is what keepalived-conf generates for its example member', () => {

@@ -39,7 +39,7 @@ class FakeDataPlane {
       global: { rxDatagrams: 500, rxBytes: 64_000, txDatagrams: 400, txBytes: 51_000, tapRxFrames: 390, tapTxFrames: 480,
         floods: 7, eventsDropped: 2, handshakeQueued: 0, udpGso: 1, udpGro: 1, txGsoSends: 0, rxGroBuffers: 0,
         txFragments: 11, rxFragments: 12, reassembled: 6, mssClamped: 0, tapOffload: 0, tapGsoFrames: 0,
-        maxFrameSize: 1522, tapGroFrames: 0, tapUdpGro: 0, txInlineDrains: 0,
+        maxFrameSize: 1522, tapGroFrames: 0, tapUdpGro: 0, txInlineDrains: 0, relayed: 3, relayFloods: 4,
         txLightFrames: 0, txPipelineFrames: 0, pathToPipeline: 0, pathToLight: 0 },
       fq: { enabled: false, enqueued: 0, dequeued: 0, codelDrops: 0, overflowDrops: 0, rejected: 0, backlogFrames: 0, backlogBytes: 0 },
       drops,
@@ -61,7 +61,7 @@ const failover = (): FailoverStatus => ({
   enabled: true, site: 'tenant', policy: 'quarantine',
   peers: [{ name: 'provider', up: true, peerSite: 'provider', siteMismatch: false, hosts: 3, sharing: 3, remote: 2, syncing: false },
     { name: 'dr-2', up: false, peerSite: null, siteMismatch: false, hosts: 0, sharing: 0, remote: 0, syncing: false }],
-  conflicts: [{ ip: '198.18.5.10', reason: 'ip-two-macs', detectedMs: NOW - 5000, atSeq: 3, macs: { tenant: '02:00:00:00:00:01', provider: '02:00:00:00:00:02' },
+  conflicts: [{ ip: '198.18.5.10', reason: 'ip-two-macs', detectedMs: NOW - 5000, atSeq: 3, sites: ['tenant', 'provider'], macs: { tenant: '02:00:00:00:00:01', provider: '02:00:00:00:00:02' },
     quarantined: null, policy: 'quarantine', peer: 'provider' }],
   counters: { moves: 4, failovers: 1, quarantinesLeftToPeer: 2 },
   dataPlane: { neighTable: { size: 40, capacity: 4096, learned: 40, moved: 0, macChanged: 0, stale: 0, conflicts: 1, full: 0, aged: 0, ignored: 0, removed: 0 },
@@ -134,6 +134,7 @@ test('exposition: every family is filled from the status snapshot the daemon bui
     'bridgehead_tunnel_fragments_reassembled_total': 6,
     'bridgehead_tunnel_receive_datagrams_total': 500, 'bridgehead_tap_transmit_frames_total': 480, 'bridgehead_floods_total': 7,
     'bridgehead_events_dropped_total': 2,
+    'bridgehead_relayed_frames_total': 3, 'bridgehead_relay_flood_frames_total': 4,
     'bridgehead_dataplane_thread_cpu_seconds_total{thread="bh-rx"}': 12.5, 'bridgehead_uptime_seconds': 60,
   };
   for (const [k, v] of Object.entries(want)) assert.equal(s.get(k), v, k);

@@ -531,7 +531,7 @@ test('aging and withdrawal; handover pending is kept; bounds and invalid input a
   ev({ kind: 'remote-update', entry: { ip: '198.18.0.9', mac: M, seq: -1, origin: 'arp', flags: 0 } });
   ev({ kind: 'remote-update', entry: { ip: '198.18.0.9', mac: M, seq: 0, origin: 'arp', flags: NB_ROUTER | 64 } });
   assert.equal(s.counters.invalid, inv0 + 6);
-  assert.throws(() => mob.initialMobility({ localSite: 'moon' as mob.Site }), /localSite moon/);
+  assert.throws(() => mob.initialMobility({ localSite: 'the moon' as mob.Site }), /localSite the moon/);
   assert.throws(() => mob.initialMobility({ localSite: 'tenant', policy: 'pray' as mob.ConflictPolicy }), /policy pray/);
   assert.throws(() => mob.initialMobility({ localSite: 'tenant', flapMoves: 0 }), /flapMoves 0/);
   assert.throws(() => mob.initialMobility({ localSite: 'tenant', maxHosts: 0 }), /maxHosts 0/);
@@ -583,7 +583,7 @@ for (const seed of [21, 22]) {
     const hosts = Array.from({ length: 20 }, (_, i) => ({
       ip: i % 4 === 3 ? `2001:2::${i + 1}` : `198.18.2.${i + 1}`,
       mac: `02:00:00:00:02:${(i + 1).toString(16).padStart(2, '0')}`,
-      live: (i % 3 === 0 ? 'provider' : 'tenant') as mob.Site,
+      live: (i % 3 === 0 ? 'provider' : 'tenant') as mob.Role,
       pinned: false,
     }));
     const speak = (h: typeof hosts[number], now: number): void => {
@@ -608,7 +608,7 @@ for (const seed of [21, 22]) {
         now = runPair(link, apps.tenant, apps.provider, now, now + 120 * SEC);
         const on = r() < 0.5 ? apps.tenant : apps.provider;
         const op = r() < 0.5 ? 'failover' : 'failback';
-        const target: mob.Site = op === 'failover' ? 'provider' : 'tenant';
+        const target: mob.Role = op === 'failover' ? 'provider' : 'tenant';
         const a = on.ev({ kind: op, ip: h.ip }, now);
         assert.deepEqual(a.filter((y) => y.kind === 'refused'), [], `${op} ${h.ip} on ${on.site}`);
         h.pinned = true;

@@ -18,7 +18,7 @@ const silent = { info: () => undefined, warn: () => undefined, error: () => unde
 function fakeDp(calls: string[]): DataPlane {
   const rec = (name: string) => (...a: unknown[]) => { calls.push(`${name} ${JSON.stringify(a)}`); };
   return { addPeer: rec('addPeer'), removePeer: rec('removePeer'), setEndpoint: rec('setEndpoint'), setPathMtu: rec('setPathMtu'),
-    setMssClamp: rec('setMssClamp'), qosStats: () => ({ enabled: false }) } as unknown as DataPlane;
+    setMssClamp: rec('setMssClamp'), setRelay: rec('setRelay'), qosStats: () => ({ enabled: false }) } as unknown as DataPlane;
 }
 
 test('reload: endpoint, keepalive, removal, path MTU and MSS clamp apply live; maxFrameSize needs a restart; an invalid file changes nothing', async () => {
@@ -49,7 +49,7 @@ test('reload: endpoint, keepalive, removal, path MTU and MSS clamp apply live; m
     assert.equal(alpha.configuredEndpoint, '198.18.0.2:51820');
 
     fs.writeFileSync(path.join(d, 'bridgehead.json'), good);
-    updateConfig(d, (c) => ({ ...c, mtu: { pathMtu: 1400, mssClamp: true, maxFrameSize: 9022 },
+    updateConfig(d, (c) => ({ ...c, topology: 'hub', mtu: { pathMtu: 1400, mssClamp: true, maxFrameSize: 9022 },
       peers: [{ ...c.peers[0], endpoint: '198.18.0.3:4000', persistentKeepaliveS: 0 }] }));
     r = await reloader.reload('test');
     assert.equal(r.ok, true, r.error);
@@ -60,6 +60,7 @@ test('reload: endpoint, keepalive, removal, path MTU and MSS clamp apply live; m
     assert.ok(calls.includes(`setEndpoint [${alpha.id},{"address":"198.18.0.3","port":4000}]`), calls.join('\n'));
     assert.ok(calls.includes(`setPathMtu [${alpha.id},1400]`), calls.join('\n'));
     assert.ok(calls.includes('setMssClamp [true]'), calls.join('\n'));
+    assert.ok(calls.includes('setRelay [true]'), 'topology hub applies live: ' + calls.join('\n'));
     assert.equal(alpha.persistentKeepaliveMs, 0);
     assert.equal(registry.all().length, 1);
   } finally { rm(d); }

@@ -53,9 +53,9 @@ test('CLI: tenant add/list/remove, --tenant on other commands, usage errors', as
     assert.equal((await run(['init', '-c', d, '--name', 'prov', '--listen', '0.0.0.0:51820', '--endpoint', '198.18.0.1:51820', '--tap', 'bh0'])).code, 0);
     const usage: Array<[string[], RegExp]> = [
       [['tenant', 'add', 'Bad', '--bridge', 'br1', '-c', d], /^bridgehead: invalid NAME "Bad"/],
-      [['tenant', 'add', 'acme', '-c', d], /needs --bridge/],
-      [['tenant', 'add', 'acme', '--vlan', '10', '-c', d], /--vlan is not supported yet/],
-      [['tenant', 'add', 'acme', '--vni', '10', '-c', d], /--vni is not supported yet/],
+      [['tenant', 'add', 'acme', '-c', d], /needs --bridge BR .*, --vlan ID --trunk IF or --vni ID/],
+      [['tenant', 'add', 'acme', '--vlan', '10', '-c', d], /--vlan needs --trunk IF/],
+      [['tenant', 'add', 'acme', '--vni', '10', '-c', d], /--vni needs --local IP/],
       [['tenant', 'add', 'acme', '--vlan', '5000', '-c', d], /invalid --vlan "5000": must be 1\.\.4094/],
       [['tenant', 'add', 'acme', '--bridge', 'x', '--tap', 'x', '-c', d], /must differ from the tap/],
       [['status', '--tenant', 'nope', '-c', d], /invalid --tenant "nope": .*has no tenants/],
@@ -124,7 +124,7 @@ test('CLI: tenant add tells a running daemon (tenants-reload) and reports what i
     assert.match(a.stderr, /daemon: started acme/);
     assert.deepEqual(calls, ['reload']);
     const l = await run(['tenant', 'list', '-c', d]);
-    assert.match(l.stdout, /acme\s+1\s+bt-acme\s+br1\s+0\s+running\s+1\/2\s+5\s+6/);
+    assert.match(l.stdout, /acme\s+1\s+bt-acme\s+br1\s+-\s+0\s+running\s+1\/2\s+5\s+6/);
   } finally {
     await srv.close();
     rm(d);

@@ -60,6 +60,11 @@ static inline unsigned bh_fuzz_one(bh_fuzz_state *s, const uint8_t *d, size_t n,
   acc += (unsigned)bh_keypair_open(&s->kp, s->a, d, n, s->out, &st, now);
   acc += (unsigned)bh_forward_from_tap(s->t, d, n, now, &p) + p;
   acc += (unsigned)bh_forward_from_peer(s->t, (bh_port)(n % 5), d, n, now);
+  {
+    bh_frame v;
+    bh_frame_parse(d, n, &v);
+    acc += (unsigned)bh_forward_from_peer_relay_view(s->t, (bh_port)(n % 3 + 1), &v, now, 1, &p, NULL) + p;
+  }
   bh_mactable_expire(s->t, now, 8);
   acc += bh_fuzz_failover_one(&s->fo, d, n, now);
   acc += bh_fuzz_tso_one(s->tso_slots, s->tso_scratch, d, n, n > 0 && (d[0] & 0x80));

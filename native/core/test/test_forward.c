@@ -1,4 +1,4 @@
-/* bh_forward: every branch of from_tap and from_peer. */
+/* bh_forward: every branch of from_tap, from_peer and the hub's relay decision. */
 #include <string.h>
 
 #include "../bh_eth.h"
@@ -90,7 +90,52 @@ TEST(fwd_peer) {
   bh_mactable_free(t);
 }
 
+/* A hub with spokes 1, 2, 3: H1 behind spoke 1, H2 behind spoke 2, H3 local. */
+TEST(fwd_relay) {
+  bh_mactable *t = bh_mactable_new(64, 1000);
+  bh_port p = 0;
+  bh_learn_result lr;
+  /* relay off (mesh / spoke / two sites): everything from a peer goes to the TAP only */
+  CHECK_EQ(bh_forward_from_peer_relay_view(t, 2, view(fr(BC, H2), 60), 1, 0, &p, &lr), BH_FWD_UNICAST);
+  CHECK_EQ(lr, BH_LEARN_NEW);
+  CHECK_EQ(bh_forward_from_peer_relay_view(t, 1, view(fr(H2, H1), 60), 1, 0, &p, &lr), BH_FWD_UNICAST);
+  CHECK_EQ(bh_forward_from_peer_relay_view(t, 1, view(fr(H3, H1), 60), 1, 0, &p, &lr), BH_FWD_UNICAST);
+  CHECK_EQ(p, 0); /* untouched */
+  /* relay on: broadcast, multicast and unknown unicast from spoke 1 flood to all but spoke 1 */
+  CHECK_EQ(bh_forward_from_peer_relay_view(t, 1, view(fr(BC, H1), 60), 2, 1, &p, &lr), BH_FWD_RELAY_FLOOD);
+  CHECK_EQ(lr, BH_LEARN_REFRESHED);
+  CHECK_EQ(bh_forward_from_peer_relay_view(t, 1, view(fr(MC, H1), 60), 2, 1, &p, &lr), BH_FWD_RELAY_FLOOD);
+  CHECK_EQ(bh_forward_from_peer_relay_view(t, 1, view(fr(H3, H1), 60), 2, 1, &p, &lr), BH_FWD_RELAY_FLOOD);
+  /* known at spoke 2: relayed to spoke 2 alone */
+  CHECK_EQ(bh_forward_from_peer_relay_view(t, 1, view(fr(H2, H1), 60), 3, 1, &p, &lr), BH_FWD_RELAY);
+  CHECK_EQ(p, 2);
+  /* known local: TAP only */
+  CHECK_EQ(bh_forward_from_tap(t, fr(BC, H3), 60, 4, &p), BH_FWD_FLOOD);
+  p = 0;
+  CHECK_EQ(bh_forward_from_peer_relay_view(t, 1, view(fr(H3, H1), 60), 5, 1, &p, &lr), BH_FWD_UNICAST);
+  CHECK_EQ(p, 0);
+  /* known at the sender itself (stale or hairpin): TAP only, never back to the sender */
+  CHECK_EQ(bh_forward_from_peer_relay_view(t, 2, view(fr(H1, H2), 60), 6, 1, &p, &lr), BH_FWD_RELAY);
+  CHECK_EQ(p, 1);
+  CHECK_EQ(bh_forward_from_peer_relay_view(t, 1, view(fr(H1, H1 /* src learned first */), 60), 7, 1, &p, &lr),
+           BH_FWD_UNICAST);
+  /* invalid frames and the local port stay drops with relay on */
+  CHECK_EQ(bh_forward_from_peer_relay_view(t, 1, view(fr(H2, BC), 60), 8, 1, &p, &lr), BH_FWD_DROP_INVALID);
+  CHECK_EQ(lr, BH_LEARN_IGNORED);
+  CHECK_EQ(bh_forward_from_peer_relay_view(t, 1, view(fr(H2, H1), 13), 8, 1, &p, &lr), BH_FWD_DROP_INVALID);
+  CHECK_EQ(bh_forward_from_peer_relay_view(t, BH_PORT_LOCAL, view(fr(H2, H1), 60), 8, 1, &p, &lr), BH_FWD_DROP_INVALID);
+  /* a MAC that moved from spoke 2 to spoke 3 is relayed to spoke 3; aged out it floods again */
+  CHECK_EQ(bh_forward_from_peer_relay_view(t, 3, view(fr(BC, H2), 60), 9, 1, &p, &lr), BH_FWD_RELAY_FLOOD);
+  CHECK_EQ(lr, BH_LEARN_MOVED);
+  CHECK_EQ(bh_forward_from_peer_relay_view(t, 1, view(fr(H2, H1), 60), 10, 1, NULL, &lr), BH_FWD_RELAY);
+  CHECK_EQ(bh_forward_from_peer_relay_view(t, 1, view(fr(H2, H1), 60), 10, 1, &p, NULL), BH_FWD_RELAY);
+  CHECK_EQ(p, 3);
+  CHECK_EQ(bh_forward_from_peer_relay_view(t, 1, view(fr(H2, H1), 60), 3000, 1, &p, &lr), BH_FWD_RELAY_FLOOD);
+  bh_mactable_free(t);
+}
+
 void suite_forward(void) {
   RUN(fwd_tap);
   RUN(fwd_peer);
+  RUN(fwd_relay);
 }

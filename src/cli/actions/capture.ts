@@ -2,7 +2,12 @@
 // one summary line per packet (pcap's decoders) or a pcap file -> stop at count or deadline.
 
 import * as fs from 'node:fs';
-import { loadConfig } from '../../config/store';
+import * as path from 'node:path';
+import { configPaths, loadConfig } from '../../config/store';
+import { loadTenants } from '../../config/tenant-store';
+import { callCtlsock, CtlsockError } from '../../ipc/ctlsock-client';
+import type { StatusSnapshot } from '../../ipc/status-types';
+import { parseHostPort } from '../../util/endpoint';
 import { CliContext, CliError } from '../io';
 import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, pcapGlobalHeader, pcapRecord } from '../pcap-file';
 
@@ -14,7 +19,12 @@ export interface CaptureOptions {
   count: number;
   seconds: number;
   write?: string;
+  /** --tenant NAME (config is then DIR/tenants/NAME): --where wan shows only this tenant's datagrams */
+  tenant?: string;
 }
+
+/** A tenant's share of the appliance's one UDP port: its steering slot and its peers' endpoints. */
+export interface TenantWan { slot: number; endpoints: string[] }
 
 interface PcapPacket { buf: Buffer; header: Buffer; link_type: string }
 interface PcapSession {
@@ -27,16 +37,51 @@ interface PcapModule {
   decode: { packet(p: PcapPacket): { toString(): string } };
 }
 
-export function captureTarget(o: CaptureOptions, tap: string, listenPort: number): { device: string; filter: string } {
+/**
+ * Only one tenant's tunnel datagrams on the shared port (docs/INTERNALS.md 9.5):
+ *  - received ones whose receiver index carries the tenant's slot in its top byte (what the kernel
+ *    steers by: data and cookie replies payload byte 7, handshake responses byte 11; IPv4 only,
+ *    libpcap's udp[] does not reach into IPv6), and
+ *  - everything to and from the tenant's peers' endpoints (what it sends, initiations it receives).
+ * `inbound` keeps the slot test off sent datagrams, whose index the peer chose.
+ */
+export function tenantWanFilter(listenPort: number, t: TenantWan): string {
+  // (pcap's `and` and `or` bind equally, left to right: every group is bracketed)
+  const byIndex = `(inbound and (((udp[8] = 4 or udp[8] = 3) and udp[15] = ${t.slot}) or (udp[8] = 2 and udp[19] = ${t.slot})))`;
+  const peers = [...new Set(t.endpoints)].flatMap((e) => {
+    try { const hp = parseHostPort(e); return hp.kind === 'hostname' ? [] : [`(host ${hp.host} and udp port ${hp.port})`]; } catch { return []; }
+  });
+  return `udp port ${listenPort} and (${[byIndex, ...peers].join(' or ')})`;
+}
+
+export function captureTarget(o: CaptureOptions, tap: string, listenPort: number, tenant?: TenantWan): { device: string; filter: string } {
   const device = o.interface ?? (o.where === 'tap' ? tap : 'any');
-  const base = o.where === 'wan' ? `udp port ${listenPort}` : '';
+  const base = o.where === 'wan' ? (tenant ? tenantWanFilter(listenPort, tenant) : `udp port ${listenPort}`) : '';
   const filter = [base, o.filter ? `(${o.filter})` : ''].filter(Boolean).join(' and ');
   return { device, filter };
 }
 
+/** The tenant's slot (tenants.json of the appliance) and its peers' endpoints: live from its
+ *  daemon when it runs, else the configured ones. */
+async function tenantWan(o: CaptureOptions & { tenant: string }): Promise<TenantWan> {
+  const root = path.dirname(path.dirname(path.resolve(o.config)));
+  const entry = loadTenants(root).find((t) => t.name === o.tenant);
+  if (!entry) throw new CliError(`no tenant "${o.tenant}" in ${root}`);
+  let endpoints: string[];
+  try {
+    const s = (await callCtlsock(configPaths(o.config).socket, 'status', {}, 5000)) as StatusSnapshot;
+    endpoints = s.peers.map((p) => p.endpoint).filter((e): e is string => e !== null);
+  } catch (e) {
+    if (!(e instanceof CtlsockError && e.kind === 'not-running')) throw e;
+    endpoints = loadConfig(o.config).peers.map((p) => p.endpoint).filter((e): e is string => e !== null);
+  }
+  return { slot: entry.slot, endpoints };
+}
+
 export async function captureAction(o: CaptureOptions, ctx: CliContext): Promise<number> {
   const config = loadConfig(o.config);
-  const { device, filter } = captureTarget(o, config.tap, config.listen.port);
+  const tenant = o.where === 'wan' && o.tenant !== undefined ? await tenantWan(o as CaptureOptions & { tenant: string }) : undefined;
+  const { device, filter } = captureTarget(o, config.tap, config.listen.port, tenant);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const pcap = require('pcap') as PcapModule;
   let session: PcapSession;

@@ -11,7 +11,7 @@ import { CliContext, CliError } from '../io';
 export const FAILOVER_TIMEOUT_MS = 20000;
 
 export interface TableOptions { config: string; json: boolean }
-export interface MoveOptions { config: string; json: boolean; check: boolean; force: boolean }
+export interface MoveOptions { config: string; json: boolean; check: boolean; force: boolean; to?: Site }
 export interface ResolveOptions { config: string; json: boolean; keep: Site }
 
 async function ask(config: string, method: string, params: object, timeoutMs = 5000): Promise<unknown> {
@@ -41,7 +41,7 @@ async function op(config: string, method: string, params: object, json: boolean,
 
 export function moveAction(method: 'failover' | 'failback') {
   return (host: string, o: MoveOptions, ctx: CliContext): Promise<number> =>
-    op(o.config, method, { host, check: o.check, force: o.force }, o.json, ctx);
+    op(o.config, method, { host, check: o.check, force: o.force, ...(o.to !== undefined ? { to: o.to } : {}) }, o.json, ctx);
 }
 
 export function resolveAction(host: string, o: ResolveOptions, ctx: CliContext): Promise<number> {

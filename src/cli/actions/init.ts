@@ -2,6 +2,7 @@
 // (and never while a daemon runs on it) -> generate the key pair -> write private.key, then
 // bridgehead.json (both atomic, 0600) -> print the public key on stdout.
 
+import type { Topology } from '../../config/topology-config';
 import * as crypto from '../../control/crypto';
 import { newConfig } from '../../config/config';
 import { configPaths, ensureConfigDir, identityExists, saveConfig, saveInvites, savePrivateKey } from '../../config/store';
@@ -22,6 +23,8 @@ export interface InitOptions {
   wanRate?: number;
   /** --metrics [IP:PORT]: a metrics section (true: the default loopback address) */
   metrics?: string | true;
+  /** --topology hub|mesh: the multi-site layout (config topology) */
+  topology?: Topology;
   force: boolean;
   json?: boolean;
 }
@@ -53,7 +56,8 @@ export async function initAction(o: InitOptions, ctx: CliContext): Promise<numbe
 
   const config = newConfig({ name: o.name, listen: o.listen, endpoint: o.endpoint ?? null, tap: o.tap, bridge: o.bridge ?? null,
     ...(o.site !== undefined ? { site: o.site } : {}), ...(o.wanRate !== undefined ? { wanRateMbit: o.wanRate } : {}),
-    ...(o.metrics !== undefined ? { metrics: o.metrics } : {}) });
+    ...(o.metrics !== undefined ? { metrics: o.metrics } : {}),
+    ...(o.topology !== undefined ? { topology: o.topology } : {}) });
   await crypto.ready();
   const kp = crypto.generateKeyPair();
   try {

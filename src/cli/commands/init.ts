@@ -6,6 +6,7 @@ import { DEFAULT_TAP } from '../../config/config';
 import { parseSite } from '../../config/site';
 import { parseRate } from '../../config/qos-config';
 import { METRICS_DEFAULT_LISTEN } from '../../config/metrics-config';
+import { parseTopologyArg } from '../../config/topology-config';
 import { configOption, valueParser } from '../options';
 import { initAction, InitOptions } from '../actions/init';
 import type { CommandSpec } from './types';
@@ -41,6 +42,8 @@ export const initCommand: CommandSpec = {
       .addOption(new Option('--wan-rate <RATE>', 'turn QoS on, shaping to this WAN uplink rate, e.g. 200mbit, 1gbit, 500000kbit').argParser(valueParser('--wan-rate', parseRate)))
       .addOption(new Option('--metrics [IP:PORT]', `serve Prometheus /metrics (default address ${METRICS_DEFAULT_LISTEN}, loopback)`)
         .argParser(valueParser('--metrics', (s) => { const l = parseListen(s); return formatHostPort(l.address, l.port); })))
+      .addOption(new Option('--topology <LAYOUT>', `multi-site layout: hub (this site relays between the sites paired with it) or mesh (default)`)
+        .argParser(valueParser('--topology', parseTopologyArg)))
       .option('--force', 'replace an existing identity (existing peers must pair again)', false)
       .option('--json', 'print {name, publicKey, config} as JSON', false)
       .action(run(async (opts: InitOptions) => initAction(opts, ctx)));

@@ -21,7 +21,8 @@ export class FrrVtep {
   zebra: Background | null = null;
   bgpd: Background | null = null;
 
-  constructor(readonly suite: NetnsSuite, readonly ns: string, readonly name: string,
+  /** suite: a NetnsSuite, or any test's work directory and process tracking of the same shape */
+  constructor(readonly suite: Pick<NetnsSuite, 'work' | 'track' | 'addLogSource'>, readonly ns: string, readonly name: string,
     readonly routerId: string, readonly peers: string[], readonly asn = 65000) {
     this.dir = path.join(suite.work, `frr-${name}`);
     suite.addLogSource({ name: `frr ${name} (${ns})`, tail: (n) => this.logTail(n) });
