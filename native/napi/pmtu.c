@@ -3,6 +3,7 @@
  * fragmentation). */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "../io/dp_ops.h"
 #include "../io/dp_frag.h"
@@ -51,39 +52,36 @@ napi_value bh_m_send_probe(napi_env env, napi_callback_info info) {
   return out;
 }
 
-/* DataPlane.setMssClamp(on): lower the MSS option of TCP SYN / SYN-ACK frames sent to a peer so
- * that full-size segments fit its path MTU without tunnel fragmentation (bh_mss.h). Off by default. */
-napi_value bh_m_set_mss_clamp(napi_env env, napi_callback_info info) {
+/* The shape of a DataPlane boolean switch: one argument, true or false, else a TypeError naming
+ * the method. */
+static napi_value set_switch(napi_env env, napi_callback_info info, const char *what, void (*set)(bh_dp *, int)) {
   napi_value argv[1], u;
   size_t argc = 1;
   bh_js *js = bh_js_this(env, info, &argc, argv);
   bool on = false;
   if (!js) return NULL;
   if (napi_get_value_bool(env, argv[0], &on) != napi_ok) {
-    bh_throw(env, "ERR_INVALID_ARG_TYPE", "DataPlane.setMssClamp: expected true or false");
+    char msg[96];
+    snprintf(msg, sizeof msg, "DataPlane.%s: expected true or false", what);
+    bh_throw(env, "ERR_INVALID_ARG_TYPE", msg);
     return NULL;
   }
-  bh_dp_set_mss_clamp(js->dp, on);
+  set(js->dp, on);
   napi_get_undefined(env, &u);
   return u;
+}
+
+/* DataPlane.setMssClamp(on): lower the MSS option of TCP SYN / SYN-ACK frames sent to a peer so
+ * that full-size segments fit its path MTU without tunnel fragmentation (bh_mss.h). Off by default. */
+napi_value bh_m_set_mss_clamp(napi_env env, napi_callback_info info) {
+  return set_switch(env, info, "setMssClamp", bh_dp_set_mss_clamp);
 }
 
 /* DataPlane.setRelay(on): this appliance is the hub of a multi-site segment: frames from one
  * peer go on to the others (known unicast to the peer that has the MAC, flooding to every peer
  * but the sender; bh_forward_from_peer_relay_view). Off by default (mesh / spoke / two sites). */
 napi_value bh_m_set_relay(napi_env env, napi_callback_info info) {
-  napi_value argv[1], u;
-  size_t argc = 1;
-  bh_js *js = bh_js_this(env, info, &argc, argv);
-  bool on = false;
-  if (!js) return NULL;
-  if (napi_get_value_bool(env, argv[0], &on) != napi_ok) {
-    bh_throw(env, "ERR_INVALID_ARG_TYPE", "DataPlane.setRelay: expected true or false");
-    return NULL;
-  }
-  bh_dp_set_relay(js->dp, on);
-  napi_get_undefined(env, &u);
-  return u;
+  return set_switch(env, info, "setRelay", bh_dp_set_relay);
 }
 
 /* DataPlane.setMac1Key(key): from now on handshake initiations and responses whose mac1 is not

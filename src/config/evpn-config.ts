@@ -8,8 +8,7 @@
 //
 // Shaped per segment (bridge + VNI), so a multi-tenant appliance can give each tenant one.
 
-import { ValueError, parseIfName } from './validate';
-import { knownFields, type Fail } from './fields';
+import { knownFields, intInRange as int, ifNameField as ifName, type Fail } from './fields';
 
 export const VNI_RANGE = { min: 1, max: 16_777_215 } as const; // 24 bits (RFC 7348)
 export const EVPN_POLL_MS_RANGE = { min: 200, max: 60_000 } as const;
@@ -34,18 +33,6 @@ export interface EvpnConfig {
 
 const KEYS = ['enabled', 'vni', 'bridge', 'vxlanDevice', 'pollMs', 'maxHosts', 'advertiseHosts'] as const;
 
-function int(v: unknown, path: string, r: { min: number; max: number }, fail: Fail): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < r.min || v > r.max) fail(path, `expected an integer from ${r.min} to ${r.max}`, v);
-  return v as number;
-}
-
-function ifName(v: unknown, path: string, fail: Fail): string {
-  if (typeof v !== 'string') fail(path, 'expected an interface name', v);
-  try { return parseIfName(v as string); } catch (e) {
-    if (e instanceof ValueError) fail(path, e.message, v);
-    throw e;
-  }
-}
 
 /** ctx: the top-level `bridge` (the TAP's) and whether partial failover is on (EVPN hosts are fed
  *  into its neighbor machinery, so EVPN needs it). */

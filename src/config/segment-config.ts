@@ -12,8 +12,7 @@
 // what it created (segment-owned.json); `tenant remove` deletes exactly that. Pure validation.
 
 import { isIP } from 'node:net';
-import { ValueError, parseIfName } from './validate';
-import { knownFields, type Fail } from './fields';
+import { knownFields, intInRange as int, ifNameField as ifName, type Fail } from './fields';
 import { VNI_RANGE } from './evpn-config';
 
 export const VLAN_RANGE = { min: 1, max: 4094 } as const; // 0 and 4095 are reserved (802.1Q)
@@ -26,18 +25,6 @@ export type SegmentConfig =
 const VLAN_KEYS = ['type', 'trunk', 'vlan', 'device'] as const;
 const VXLAN_KEYS = ['type', 'vni', 'local', 'dstport', 'device'] as const;
 
-function int(v: unknown, path: string, r: { min: number; max: number }, fail: Fail): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < r.min || v > r.max) fail(path, `expected an integer from ${r.min} to ${r.max}`, v);
-  return v as number;
-}
-
-function ifName(v: unknown, path: string, fail: Fail): string {
-  if (typeof v !== 'string') fail(path, 'expected an interface name', v);
-  try { return parseIfName(v as string); } catch (e) {
-    if (e instanceof ValueError) fail(path, e.message, v);
-    throw e;
-  }
-}
 
 /** The VLAN subinterface's name: TRUNK.ID when it fits Linux's 15 characters, else bv-TENANT. */
 export function vlanDeviceName(trunk: string, vlan: number, fallback: string): string {
