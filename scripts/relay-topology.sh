@@ -15,22 +15,9 @@
 set -euo pipefail
 
 cmd=${1:-}; P=${2:-}
+# shellcheck source=lib/prefix-netns.sh
+. "$(dirname "$0")/lib/prefix-netns.sh"
 [[ "$P" =~ ^[a-z][a-z0-9-]{2,20}$ ]] || { echo "relay-topology: bad prefix '$P'" >&2; exit 2; }
-
-nsx() { local ns=$1; shift; ip netns exec "$P-$ns" "$@"; }
-mkns() {
-  ip netns add "$P-$1"
-  nsx "$1" ip link set lo up
-  nsx "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-}
-bridge_in() { nsx "$1" ip link add "$2" type bridge stp_state 0 forward_delay 0; nsx "$1" ip link set "$2" up; }
-
-down() {
-  for ns in $(ip netns list | awk '{print $1}' | grep -E "^$P-" || true); do
-    for pid in $(ip netns pids "$ns" 2>/dev/null || true); do kill -9 "$pid" 2>/dev/null || true; done
-    ip netns del "$ns" 2>/dev/null || true
-  done
-}
 
 case "$cmd" in
   down) down ;;
