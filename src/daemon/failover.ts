@@ -52,6 +52,8 @@ export interface FailoverDriverDeps {
   peerName?: (peerId: number) => string;
   randomEpoch?: () => number;
   probes?: ProbeWaiters;
+  /** the hub of a hub layout (config topology 'hub'): passes records of other sites on (mobility relay) */
+  relay?: boolean;
 }
 
 interface PeerState {
@@ -96,7 +98,7 @@ export class FailoverDriver {
     this.probes = d.probes ?? new ProbeWaiters();
     this.siteName = siteNameOf(d.cfg);
     this.mob = mob.initialMobility({ localSite: this.siteName, policy: d.cfg.conflictPolicy, flapMoves: d.cfg.flapMoves,
-      flapWindowMs: d.cfg.flapWindowS * 1000 }, d.cfg.site);
+      flapWindowMs: d.cfg.flapWindowS * 1000, relay: d.relay === true }, d.cfg.site);
     d.dp.setFailoverOptions(dataPlaneFailoverOptions(d.cfg));
     this.replayLocal(Date.now());
   }
@@ -256,6 +258,8 @@ export class FailoverDriver {
       this.note({ atMs: nowMs, kind: 'site-mismatch', peer: this.name(p.id), reason: `${name} also served by ${this.name(twin.id)}` });
     }
     mob.setSite(this.mob, name, role);
+    // a hub: the records of the other sites, for the peer now known (split horizon: not its own)
+    for (const e of mob.relayedEntries(this.mob, name)) this.syncStep(p, { kind: 'local-upsert', entry: e }, nowMs);
   }
 
   private peerOfSiteOtherThan(site: mob.Site, not: PeerState): PeerState | null {
@@ -332,9 +336,32 @@ export class FailoverDriver {
     return r.actions;
   }
 
-  /** The peers a share/unshare goes to. */
-  private peersFor(a: { only?: mob.Site }): PeerState[] {
-    return [...this.peers.values()].filter((p) => a.only === undefined || this.siteOfPeer(p) === a.only);
+  /** The peers a share/unshare goes to: one site's (only), every peer but those of `except`. */
+  private peersFor(a: { only?: mob.Site; except?: mob.Site[] }): PeerState[] {
+    return [...this.peers.values()].filter((p) => {
+      const site = this.siteOfPeer(p);
+      return (a.only === undefined || site === a.only) && (a.except === undefined || site === null || !a.except.includes(site));
+    });
+  }
+
+  /** A share: to the peers it names; a handover to a site that is not a peer goes to every peer
+   *  (a spoke's hub) naming the target site, and the hub passes it on. */
+  private share(a: Extract<mob.MobilityAction, { kind: 'share' }>, nowMs: number): void {
+    let to = this.peersFor(a);
+    let entry = a.entry;
+    if (to.length === 0 && a.only !== undefined && !this.peerOfSite(a.only)) {
+      to = [...this.peers.values()];
+      entry = { ...a.entry, site: a.only };
+    }
+    for (const p of to) this.syncStep(p, { kind: 'local-upsert', entry }, nowMs);
+  }
+
+  /** The peer frames and probes for a host at `site` go to: that site's, else the hub it is
+   *  reached through (via), else this spoke's only peer. */
+  private peerToward(site: mob.Site, via: mob.Site | null): PeerState | null {
+    const direct = this.peerOfSite(site) ?? (via !== null ? this.peerOfSite(via) : null);
+    if (direct) return direct;
+    return this.peers.size === 1 ? [...this.peers.values()][0] : null;
   }
 
   private peerLabel(site: mob.Site): string {
@@ -349,7 +376,7 @@ export class FailoverDriver {
       case 'neigh-set': {
         const local = a.site === this.siteName;
         const origin = local ? (this.mob.hosts.get(a.ip)?.origin ?? 'arp') : 'peer';
-        const owner = local ? null : this.peerOfSite(a.site);
+        const owner = local ? null : this.peerToward(a.site, a.via ?? null);
         if (!local && !owner) { this.counters.noPeerForSite++; dp.deleteNeighbor(a.ip); break; }
         try {
           const entry = { mac: a.mac, peer: owner ? owner.id : 0, seq: a.seq, origin, router: a.router, frozen: a.frozen };
@@ -368,8 +395,8 @@ export class FailoverDriver {
         break;
       }
       case 'neigh-del': dp.deleteNeighbor(a.ip); break;
-      case 'share': for (const p of this.peersFor(a)) this.syncStep(p, { kind: 'local-upsert', entry: a.entry }, nowMs); break;
-      case 'unshare': for (const p of this.peers.values()) this.syncStep(p, { kind: 'local-withdraw', ip: a.ip }, nowMs); break;
+      case 'share': this.share(a, nowMs); break;
+      case 'unshare': for (const p of this.peersFor(a)) this.syncStep(p, { kind: 'local-withdraw', ip: a.ip }, nowMs); break;
       case 'announce':
         if (a.lan === this.siteName) dp.announce(a.ip, a.mac, a.router);
         break;
@@ -558,7 +585,7 @@ export class FailoverDriver {
       this.mob.hosts.set(r.ip, r);
       n++;
       const frozen = r.conflict !== null && r.conflict.policy !== 'log-only';
-      this.apply({ kind: 'neigh-set', ip: r.ip, mac: r.mac, site: r.site, seq: r.seq, router: r.router, frozen }, nowMs);
+      this.apply({ kind: 'neigh-set', ip: r.ip, mac: r.mac, site: r.site, seq: r.seq, router: r.router, frozen, ...(r.via ? { via: r.via } : {}) }, nowMs);
       if (r.conflict?.quarantined) this.apply({ kind: 'quarantine', ip: r.ip, ...r.conflict.quarantined }, nowMs);
       if (r.site === this.siteName) for (const q of this.peers.values()) this.syncStep(q, { kind: 'local-upsert', entry: shareOf(r) }, nowMs);
     }
