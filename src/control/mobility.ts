@@ -559,6 +559,7 @@ function remoteUpdate(c: Ctx, e: NeighborEntry, peer: Site): void {
 function passHandover(c: Ctx, e: NeighborEntry, to: Site, peer: Site): void {
   const router = (e.flags & NB_ROUTER) !== 0;
   let r = c.s.hosts.get(e.ip);
+  if (r?.conflict && (e.flags & NB_RESOLVED) && e.seq > r.conflict.atSeq) { clearConflict(c, r); c.s.counters.resolves++; }
   if (r && frozen(r)) { c.s.counters.frozen++; r.seq = Math.max(r.seq, e.seq); return; }
   if (r && e.seq <= r.seq) { c.s.counters.stale++; return; }
   c.via = c.s.sites.has(to) ? null : peer;
