@@ -550,7 +550,9 @@ function remoteUpdate(c: Ctx, e: NeighborEntry, peer: Site): void {
   }
   const r = c.s.hosts.get(e.ip);
   if (c.s.cfg.relay && r && r.site !== c.local) {
-    c.out.push({ kind: 'share', entry: { ...entryOf(r), site: r.site }, except: [r.site, peer] });
+    // an operator's resolve travels on (the spokes clear their conflict on it)
+    const resolved = (e.flags & NB_RESOLVED) !== 0 && e.seq === r.seq && !r.conflict ? NB_RESOLVED : 0;
+    c.out.push({ kind: 'share', entry: { ...entryOf(r, resolved), site: r.site }, except: [r.site, peer] });
   }
 }
 

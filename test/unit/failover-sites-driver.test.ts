@@ -283,6 +283,23 @@ test('hub layout: split brain between the spokes dc-a and dc-b: verified through
   assert.equal(ns['dc-b'].dp.quarantined.size, 0);
 });
 
+test('hub layout: split brain between the spokes, resolved at the site on record (dc-a keeps it): the resolve travels through the hub', async () => {
+  const ns = layout('hub');
+  await settle(ns);
+  ns['dc-a'].dp.lan.set(H, HMAC);
+  seen(ns['dc-a'], H, HMAC);
+  await settle(ns);
+  ns['dc-b'].dp.lan.set(H, HMAC);
+  seen(ns['dc-b'], H, HMAC, 'garp');
+  await settle(ns, 150);
+  for (const n of Object.values(ns)) assert.equal(n.drv.status().conflicts.length, 1, n.name);
+  ns['dc-b'].dp.lan.delete(H);
+  assert.equal(ns['dc-a'].drv.resolve(H, 'dc-a', Date.now()).items[0].outcome, 'resolved');
+  await settle(ns);
+  for (const n of Object.values(ns)) assert.deepEqual([n.drv.recordOf(H)?.site, n.drv.conflictOf(H)], ['dc-a', null], n.name);
+  assert.equal(ns['dc-b'].dp.quarantined.size, 0);
+});
+
 test('hub layout without the hub passing records on (topology mesh at prov): dc-b never learns dc-a\'s host', async () => {
   const ns = layout('hub', { relay: false });
   await settle(ns);
