@@ -216,6 +216,9 @@ test('hub layout: prov passes dc-a\'s record on to dc-b (site + seq, no echo); f
   for (const n of Object.values(ns)) assert.deepEqual([n.drv.recordOf(H)?.site, n.drv.recordOf(H)?.seq], ['dc-a', 0], n.name);
   assert.equal(ns['dc-b'].drv.recordOf(H)?.via, 'prov', 'dc-b reaches dc-a through the hub');
   assert.equal(ns['dc-b'].dp.table.get(H)?.peer, ns['dc-b'].peerIds.prov, 'dc-b\'s data plane points at the hub');
+  const h = failoverHandlers({ dp: ns['dc-b'].dp, driver: ns['dc-b'].drv, peerName: (id) => `p${id}`, now: Date.now });
+  const nb = (await h.neighbors({}) as { entries: Array<{ ip: string; site: string; peer: string | null }> }).entries.find((e) => e.ip === H);
+  assert.deepEqual([nb?.site, nb?.peer], ['dc-a', 'p1'], 'neighbors: the site on record, reached through the hub');
   // split horizon: the hub shares nothing with dc-a (its own host), one record with dc-b
   assert.deepEqual(ns.prov.drv.status().peers.map((p) => [p.peerSite, p.sharing]), [['dc-a', 0], ['dc-b', 1]]);
   assert.equal(ns['dc-a'].drv.status().counters.stale, 0, 'no echo');
