@@ -121,6 +121,19 @@ export class FailoverDriver {
     this.mob.cfg.flapWindowMs = cfg.flapWindowS * 1000;
   }
 
+  /** Reload of the topology: a hub starts passing the records of the other sites on (each peer
+   *  gets those not of its own site), a former hub withdraws what it passed on. */
+  setRelay(on: boolean, nowMs: number): void {
+    if ((this.mob.cfg.relay === true) === on) return;
+    this.mob.cfg.relay = on;
+    for (const p of this.peers.values()) {
+      const site = this.siteOfPeer(p);
+      if (site === null) continue;
+      if (on) for (const e of mob.relayedEntries(this.mob, site)) this.syncStep(p, { kind: 'local-upsert', entry: e }, nowMs);
+      else for (const r of this.mob.hosts.values()) if (r.site !== this.siteName && !r.handover) this.syncStep(p, { kind: 'local-withdraw', ip: r.ip }, nowMs);
+    }
+  }
+
   /** The site a peer serves: the name its fo-site gave; before that, with a single peer and this
    *  site named by its role, the other role (the two-site alias: an older peer, or its fo-site
    *  still on the way); else unknown (null: its updates wait). */

@@ -303,13 +303,22 @@ test('hub layout: split brain between the spokes, resolved at the site on record
   assert.equal(ns['dc-b'].dp.quarantined.size, 0);
 });
 
-test('hub layout without the hub passing records on (topology mesh at prov): dc-b never learns dc-a\'s host', async () => {
+test('hub layout without the hub passing records on (topology mesh at prov): dc-b never learns dc-a\'s host; a reload to hub and back', async () => {
   const ns = layout('hub', { relay: false });
   await settle(ns);
   seen(ns['dc-a'], H, HMAC);
   await settle(ns);
   assert.equal(ns.prov.drv.recordOf(H)?.site, 'dc-a');
   assert.equal(ns['dc-b'].drv.recordOf(H), null);
+  // reload to topology hub: prov passes what it has on; back to mesh: it withdraws it
+  ns.prov.drv.setRelay(true, Date.now());
+  await settle(ns);
+  assert.deepEqual([ns['dc-b'].drv.recordOf(H)?.site, ns['dc-b'].drv.recordOf(H)?.via], ['dc-a', 'prov']);
+  assert.equal(ns['dc-a'].drv.status().counters.stale, 0, 'no echo');
+  ns.prov.drv.setRelay(false, Date.now());
+  await settle(ns);
+  assert.equal(ns['dc-b'].drv.recordOf(H), null);
+  assert.equal(ns.prov.drv.recordOf(H)?.site, 'dc-a');
 });
 
 test('a mesh where every site passes records on: no loop, no echo (the updates stop), moves still converge', async () => {
