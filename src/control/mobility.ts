@@ -69,6 +69,8 @@ export interface MobilityConfig {
   flapWindowMs: number;
   maxHosts: number;      // records kept; beyond it new hosts are not tracked (counted)
   verifyTimeoutMs: number;
+  /** the hub of a hub layout: records of other sites are passed on to the other peers (docs/INTERNALS.md 5.7) */
+  relay?: boolean;
 }
 
 export interface Conflict {
@@ -95,6 +97,8 @@ export interface HostRecord {
   pinned: boolean;       // placed by failover/failback: a sighting at the other site is a conflict
   verify: PendingVerify | null; // seen here while on record at another site: that site probes
   conflict: Conflict | null;
+  via?: Site | null;     // at a site that is not a peer: the peer (hub) that passed the record on
+  relayedHandover?: boolean; // a hub passed on a handover to r.site: withdrawn from it once it confirms
 }
 
 export interface PendingVerify { id: number; mac: string; how: SeenHow; router: boolean; untilMs: number }
@@ -111,6 +115,8 @@ export interface MobilityState { cfg: MobilityConfig; hosts: Map<string, HostRec
   nextVerifyId: number;
   /** the sites known besides ours, with their role (setSite); bounded by the peers */
   sites: Map<Site, Role>;
+  /** sites known only from records a hub passed on (no role); bounded by MAX_SITES */
+  relayedSites: Set<Site>;
   localRole: Role }
 
 export type MobilityEvent =
@@ -129,11 +135,12 @@ export type MobilityEvent =
 export interface Announcement { lan: Site; ip: string; mac: string; frame: 'garp' | 'una'; router: boolean }
 
 export type MobilityAction =
-  | { kind: 'neigh-set'; ip: string; mac: string; site: Site; seq: number; router: boolean; frozen: boolean }
+  /** via: the peer (hub) through which `site` is reached when it is not a peer */
+  | { kind: 'neigh-set'; ip: string; mac: string; site: Site; seq: number; router: boolean; frozen: boolean; via?: Site }
   | { kind: 'neigh-del'; ip: string }
-  /** only: share with that site alone (a handover); otherwise with every peer */
-  | { kind: 'share'; entry: NeighborEntry; only?: Site }
-  | { kind: 'unshare'; ip: string }
+  /** only: share with that site alone (a handover); except: with every peer but those (a hub's pass-on) */
+  | { kind: 'share'; entry: NeighborEntry; only?: Site; except?: Site[] }
+  | { kind: 'unshare'; ip: string; only?: Site }
   | ({ kind: 'announce' } & Announcement)
   | { kind: 'probe'; lan: Site; ip: string; frame: 'arp-probe' | 'dad-ns'; reason: 'check' }
   /** probe `lan` (the site on record) for ip and answer with verify-result {ip, id}; mac: the copy seen here */
@@ -177,7 +184,7 @@ export function initialMobility(cfg: Partial<MobilityConfig> & { localSite: Site
       quarantines: 0, resolves: 0, refused: 0, stale: 0, invalid: 0, full: 0, weakIgnored: 0, frozen: 0, gone: 0,
       withdrawn: 0, announcements: 0, verifies: 0, verifyAnswered: 0, verifySilent: 0, verifyUnknown: 0, verifyStale: 0,
       verifyWaiting: 0, unchanged: 0, pins: 0, ties: 0, noSite: 0 },
-    nextVerifyId: 1, sites: new Map(),
+    nextVerifyId: 1, sites: new Map(), relayedSites: new Set(),
     localRole: localRole ?? (full.localSite === 'provider' ? 'provider' : 'tenant'),
   };
 }
@@ -198,7 +205,7 @@ export function roleOf(s: MobilityState, site: Site): Role | null {
 
 /** Every known site: ours and the peers'. Two-site alias: without peers, the other role's name. */
 function knownSites(s: MobilityState): Site[] {
-  const all = [s.cfg.localSite, ...s.sites.keys()];
+  const all = [s.cfg.localSite, ...s.sites.keys(), ...[...s.relayedSites].filter((x) => !s.sites.has(x))];
   if (s.sites.size === 0 && (s.cfg.localSite === 'tenant' || s.cfg.localSite === 'provider')) all.push(otherSite(s.cfg.localSite));
   return all;
 }
@@ -219,7 +226,18 @@ export function localEntries(s: MobilityState): NeighborEntry[] {
   return out;
 }
 
-/** A peer site went away (unpaired): its hosts are forgotten (neigh-del), conflicts released. */
+/** A hub's records of other sites for the peer serving `forSite` (split horizon: not its own). */
+export function relayedEntries(s: MobilityState, forSite: Site): NeighborEntry[] {
+  const out: NeighborEntry[] = [];
+  if (!s.cfg.relay) return out;
+  for (const r of s.hosts.values()) {
+    if (r.site !== s.cfg.localSite && r.site !== forSite && r.via !== forSite) out.push({ ...entryOf(r), site: r.site });
+  }
+  return out;
+}
+
+/** A peer site went away (unpaired): its hosts, and those reached through it, are forgotten
+ *  (neigh-del; a hub withdraws what it passed on), conflicts released. */
 export function forgetSite(s: MobilityState, site: Site): MobilityAction[] {
   const out: MobilityAction[] = [];
   for (const r of [...s.hosts.values()]) {
@@ -228,14 +246,19 @@ export function forgetSite(s: MobilityState, site: Site): MobilityAction[] {
       r.conflict = null;
       if (q) out.push({ kind: 'release', ip: r.ip, ...q });
     }
-    if (r.site === site) { s.hosts.delete(r.ip); out.push({ kind: 'neigh-del', ip: r.ip }); }
+    if (r.site === site || r.via === site) {
+      s.hosts.delete(r.ip);
+      out.push({ kind: 'neigh-del', ip: r.ip });
+      if (s.cfg.relay) out.push({ kind: 'unshare', ip: r.ip });
+    }
   }
   s.sites.delete(site);
+  s.relayedSites.delete(site);
   return out;
 }
 
 /** Context of one step: the state, the clock value and the actions being collected. */
-interface Ctx { s: MobilityState; now: number; out: MobilityAction[]; local: Site }
+interface Ctx { s: MobilityState; now: number; out: MobilityAction[]; local: Site; via: Site | null }
 
 /** The site a peer's event comes from: given, or the other site of a two-site deployment. */
 function fromSite(c: Ctx, from: Site | undefined): Site | null {
@@ -245,7 +268,7 @@ function fromSite(c: Ctx, from: Site | undefined): Site | null {
 }
 
 export function step(state: MobilityState, ev: MobilityEvent, nowMs: number): MobilityResult {
-  const c: Ctx = { s: state, now: nowMs, out: [], local: state.cfg.localSite };
+  const c: Ctx = { s: state, now: nowMs, out: [], local: state.cfg.localSite, via: null };
   const peerEvent = ev.kind === 'remote-update' || ev.kind === 'remote-withdraw' || ev.kind === 'peer-conflict';
   const from = peerEvent ? fromSite(c, (ev as { from?: Site }).from) : null;
   if (peerEvent && from === null) { state.counters.noSite++; return { state, actions: [] }; }
@@ -272,7 +295,9 @@ function entryOf(r: HostRecord, extra = 0): NeighborEntry {
 }
 
 function neighSet(c: Ctx, r: HostRecord): void {
-  c.out.push({ kind: 'neigh-set', ip: r.ip, mac: r.mac, site: r.site, seq: r.seq, router: r.router, frozen: frozen(r) });
+  const via = r.site === c.local ? null : r.via ?? null;
+  c.out.push({ kind: 'neigh-set', ip: r.ip, mac: r.mac, site: r.site, seq: r.seq, router: r.router, frozen: frozen(r),
+    ...(via !== null ? { via } : {}) });
 }
 
 function announcement(r: HostRecord, lan: Site): Announcement {
@@ -293,7 +318,7 @@ function newRecord(c: Ctx, ip: string, mac: string, site: Site, seq: number, rou
   origin: NeighborOrigin): HostRecord | null {
   if (c.s.hosts.size >= c.s.cfg.maxHosts) { c.s.counters.full++; return null; }
   const r: HostRecord = { ip, mac, site, seq, router, origin, moves: [], handover: false, pinned: false, verify: null,
-    conflict: null };
+    conflict: null, via: site === c.local ? null : c.via, relayedHandover: false };
   c.s.hosts.set(ip, r);
   c.s.counters.hostsNew++;
   return r;
@@ -490,17 +515,72 @@ function localGone(c: Ctx, ip: string): void {
   c.out.push({ kind: 'unshare', ip }, { kind: 'neigh-del', ip });
 }
 
-function adopt(r: HostRecord, e: NeighborEntry, router: boolean): void {
+function adopt(c: Ctx, r: HostRecord, e: NeighborEntry, router: boolean): void {
+  r.via = c.via;
   r.mac = e.mac;
   r.router = router;
   r.origin = e.origin;
   r.pinned = (e.flags & NB_PINNED) !== 0;
 }
 
-/** Site `peer` shares entry e (a host it has, or hands over to us). */
+/** Peer `peer` shares entry e: a host of its site (or handed over to us), or, from a hub, a host
+ *  of site e.site passed on (or a handover to e.site passed on). A hub passes on every record of
+ *  another site it updates, with that site's name and seq, to its peers but that site and the
+ *  sender (split horizon; its neighbor syncs drop what did not change, so nothing loops). */
 function remoteUpdate(c: Ctx, e: NeighborEntry, peer: Site): void {
   const k = c.s.counters;
   if (!isValidEntry(e)) { k.invalid++; return; }
+  const handover = (e.flags & NB_HANDOVER) !== 0;
+  if (e.site === undefined || (e.site === c.local && handover)) {
+    const { site: _drop, ...plain } = e;
+    remoteUpdateAt(c, plain, peer);
+  } else if (e.site === c.local) {
+    k.stale++; // our own host passed back to us: an echo
+    return;
+  } else if (handover) {
+    passHandover(c, e, e.site, peer);
+  } else {
+    if (!c.s.sites.has(e.site) && !c.s.relayedSites.has(e.site)) {
+      if (c.s.relayedSites.size >= MAX_SITES) { k.noSite++; return; }
+      c.s.relayedSites.add(e.site);
+    }
+    c.via = peer;
+    const { site: at, ...plain } = e;
+    remoteUpdateAt(c, plain, at);
+  }
+  const r = c.s.hosts.get(e.ip);
+  if (c.s.cfg.relay && r && r.site !== c.local) {
+    // an operator's resolve travels on (the spokes clear their conflict on it)
+    const resolved = (e.flags & NB_RESOLVED) !== 0 && e.seq === r.seq && !r.conflict ? NB_RESOLVED : 0;
+    c.out.push({ kind: 'share', entry: { ...entryOf(r, resolved), site: r.site }, except: [r.site, peer] });
+  }
+}
+
+/** A handover to site `to` (not ours) passed through us: the host moves there at e.seq; a hub
+ *  passes the handover on to that site alone (as its own) and withdraws it once the site confirms. */
+function passHandover(c: Ctx, e: NeighborEntry, to: Site, peer: Site): void {
+  const router = (e.flags & NB_ROUTER) !== 0;
+  let r = c.s.hosts.get(e.ip);
+  if (r?.conflict && (e.flags & NB_RESOLVED) && e.seq > r.conflict.atSeq) { clearConflict(c, r); c.s.counters.resolves++; }
+  if (r && frozen(r)) { c.s.counters.frozen++; r.seq = Math.max(r.seq, e.seq); return; }
+  if (r && e.seq <= r.seq) { c.s.counters.stale++; return; }
+  c.via = c.s.sites.has(to) ? null : peer;
+  r = r ?? newRecord(c, e.ip, e.mac, to, e.seq, router, e.origin) ?? undefined;
+  if (!r) return;
+  if (r.handover && r.site !== c.local) c.out.push({ kind: 'unshare', ip: r.ip }); // ours was overtaken
+  r.handover = false;
+  adopt(c, r, e, router);
+  r.verify = null;
+  moveTo(c, r, to, e.seq, 'handover');
+  if (c.s.cfg.relay && c.s.sites.has(to)) {
+    const { site: _to, ...plain } = e;
+    c.out.push({ kind: 'share', entry: plain, only: to });
+    r.relayedHandover = true;
+  }
+}
+
+function remoteUpdateAt(c: Ctx, e: NeighborEntry, peer: Site): void {
+  const k = c.s.counters;
   const router = (e.flags & NB_ROUTER) !== 0;
   let r = c.s.hosts.get(e.ip);
   if (r?.conflict && (e.flags & NB_RESOLVED) && e.seq > r.conflict.atSeq) {
@@ -517,7 +597,7 @@ function remoteUpdate(c: Ctx, e: NeighborEntry, peer: Site): void {
     r = r ?? newRecord(c, e.ip, e.mac, peer, 0, router, e.origin) ?? undefined;
     if (!r) return;
     if (r.handover && r.site !== c.local) c.out.push({ kind: 'unshare', ip: r.ip }); // ours to a third site: overtaken
-    adopt(r, e, router);
+    adopt(c, r, e, router);
     r.verify = null;
     moveTo(c, r, c.local, e.seq, 'handover');
     return;
@@ -532,9 +612,13 @@ function remoteUpdate(c: Ctx, e: NeighborEntry, peer: Site): void {
       r.handover = false;
       c.out.push({ kind: 'unshare', ip: r.ip }); // the handover, and our earlier claim at the other sites
     }
+    if (r.relayedHandover && e.seq >= r.seq && e.mac === r.mac) { // the handover we passed on is taken
+      r.relayedHandover = false;
+      c.out.push({ kind: 'unshare', ip: r.ip, only: peer });
+    }
     if (e.seq > r.seq || (e.seq === r.seq && e.mac === r.mac)) {
       const changed = e.seq !== r.seq || e.mac !== r.mac || router !== r.router;
-      adopt(r, e, router);
+      adopt(c, r, e, router);
       r.seq = e.seq;
       if (changed) neighSet(c, r);
     } else if (e.mac !== r.mac) {
@@ -549,11 +633,11 @@ function remoteUpdate(c: Ctx, e: NeighborEntry, peer: Site): void {
       if (r.handover) c.out.push({ kind: 'unshare', ip: r.ip }); // our handover to T was overtaken
       r.handover = false;
       r.verify = null;
-      adopt(r, e, router);
+      adopt(c, r, e, router);
       moveTo(c, r, peer, e.seq, resolved ? 'resolve' : 'seen-there', { explicit: r.pinned });
     } else if (e.seq === r.seq && e.mac === r.mac && tieLoser(c, third, peer) === third && !r.handover) {
       k.ties++; // the same seq claimed by two other sites: they report the conflict; we follow the lower name
-      adopt(r, e, router);
+      adopt(c, r, e, router);
       moveTo(c, r, peer, e.seq, 'seen-there', { explicit: true });
     } else {
       k.stale++;
@@ -562,7 +646,7 @@ function remoteUpdate(c: Ctx, e: NeighborEntry, peer: Site): void {
   }
   // the peer claims a host that lives here
   if ((e.flags & NB_RESOLVED) && e.seq > r.seq) { // an operator's resolve on the peer decides
-    adopt(r, e, router);
+    adopt(c, r, e, router);
     r.pinned = false;
     moveTo(c, r, peer, e.seq, 'resolve');
   } else if (r.pinned && e.seq > r.seq && !(e.flags & NB_PINNED)) {
@@ -571,6 +655,7 @@ function remoteUpdate(c: Ctx, e: NeighborEntry, peer: Site): void {
   } else if (e.mac !== r.mac) {
     raise(c, r, 'ip-two-macs', peer, pair(c.local, r.mac, peer, e.mac), e.seq);
   } else if (e.seq > r.seq) {
+    r.via = c.via;
     r.router = router;
     r.origin = e.origin;
     r.pinned = (e.flags & NB_PINNED) !== 0;
@@ -585,10 +670,12 @@ function remoteUpdate(c: Ctx, e: NeighborEntry, peer: Site): void {
 
 function remoteWithdraw(c: Ctx, ip: string, peer: Site): void {
   const r = c.s.hosts.get(ip);
-  if (!r || frozen(r) || r.site !== peer || r.handover) return; // only the site it is at withdraws it
+  // only the site it is at withdraws it, or the hub that passed it on
+  if (!r || frozen(r) || (r.site !== peer && r.via !== peer) || r.handover) return;
   c.s.hosts.delete(ip);
   c.s.counters.withdrawn++;
   c.out.push({ kind: 'neigh-del', ip });
+  if (c.s.cfg.relay) c.out.push({ kind: 'unshare', ip }); // what we passed on
 }
 
 function refuse(c: Ctx, op: MoveOp | 'resolve', ip: string, reason: RefuseReason): void {

@@ -1,7 +1,9 @@
 // Neighbor-sync messages on the authenticated peer channel (transport subtype 2), pure.
 // Compact JSON so a full message of the worst case (14 IPv6 entries with the longest addresses and
 // numbers) stays under MAX_PEER_MESSAGE (1200 bytes):
-//   {"t":"nb-up","e":EPOCH,"n":N,"f":FLAGS,"u":[[ip,mac,seq,origin,flags],...],"w":[ip,...]}
+//   {"t":"nb-up","e":EPOCH,"n":N,"f":FLAGS,"u":[[ip,mac,seq,origin,flags(,site)],...],"w":[ip,...]}
+//   (site: only in a record the hub of a hub layout passes on, the site the host is at; or in a
+//   handover it passes on, the target site. Messages are packed by their encoded size.)
 //   {"t":"nb-ack","e":EPOCH,"n":N}         acknowledges update N of epoch EPOCH (selective)
 //   {"t":"nb-resync","e":EPOCH}            "I cannot follow your epoch EPOCH (0: I have none of
 //                                          yours): start a new epoch with a full sync"
@@ -9,6 +11,7 @@
 // one message, at most MAX_NEIGHBOR_ITEMS entries + withdrawals; anything else decodes to null.
 
 import { isNeighborIp, isNeighborMac } from '../util/addr';
+import { isSiteName } from '../config/site';
 
 export const MAX_NEIGHBOR_MESSAGE = 1200; // = MAX_PEER_MESSAGE
 export const MAX_NEIGHBOR_ITEMS = 14;     // entries + withdrawals per update message
@@ -36,6 +39,8 @@ export interface NeighborEntry {
   seq: number;         // mobility sequence number, 0 .. 2^32-1
   origin: NeighborOrigin;
   flags: number;       // NB_ROUTER | NB_HANDOVER | NB_RESOLVED | NB_PINNED
+  /** passed on by a hub: the site the host is at (a handover: the target site); absent = the sender's */
+  site?: string;
 }
 
 export interface NbUpdate { t: 'nb-up'; e: number; n: number; f: number; u: NeighborEntry[]; w: string[] }
@@ -49,7 +54,7 @@ export function isNeighborMessageType(t: unknown): boolean {
 
 export function isValidEntry(x: NeighborEntry): boolean {
   return isNeighborIp(x.ip) && isNeighborMac(x.mac) && isU32(x.seq) && x.origin in ORIGIN_CODE &&
-    Number.isInteger(x.flags) && x.flags >= 0 && (x.flags & ~NB_FLAGS_ALL) === 0;
+    Number.isInteger(x.flags) && x.flags >= 0 && (x.flags & ~NB_FLAGS_ALL) === 0 && (x.site === undefined || isSiteName(x.site));
 }
 
 const isU32 = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_U32;
@@ -65,7 +70,7 @@ export function encodeNeighborMessage(m: NeighborMessage): Buffer {
   let wire: unknown;
   if (m.t === 'nb-up') {
     wire = { t: m.t, e: m.e, n: m.n, f: m.f,
-      u: m.u.map((x) => [x.ip, x.mac, x.seq, ORIGIN_CODE[x.origin], x.flags]), w: m.w };
+      u: m.u.map(entryWire), w: m.w };
   } else {
     wire = m;
   }
@@ -74,12 +79,24 @@ export function encodeNeighborMessage(m: NeighborMessage): Buffer {
   return b;
 }
 
+function entryWire(x: NeighborEntry): unknown[] {
+  const w: unknown[] = [x.ip, x.mac, x.seq, ORIGIN_CODE[x.origin], x.flags];
+  if (x.site !== undefined) w.push(x.site);
+  return w;
+}
+
+/** Encoded bytes of an update with these items (the sender packs by it). */
+export function updateBytes(e: number, n: number, f: number, u: NeighborEntry[], w: string[]): number {
+  return Buffer.byteLength(JSON.stringify({ t: 'nb-up', e, n, f, u: u.map(entryWire), w }), 'utf8');
+}
+
 function decodeEntry(v: unknown): NeighborEntry | null {
-  if (!Array.isArray(v) || v.length !== 5) return null;
-  const [ip, mac, seq, code, flags] = v as unknown[];
+  if (!Array.isArray(v) || (v.length !== 5 && v.length !== 6)) return null;
+  const [ip, mac, seq, code, flags, site] = v as unknown[];
   if (typeof ip !== 'string' || typeof mac !== 'string' || typeof code !== 'string' || !(code in CODE_ORIGIN)) return null;
   if (typeof seq !== 'number' || typeof flags !== 'number') return null;
-  const e: NeighborEntry = { ip, mac, seq, origin: CODE_ORIGIN[code], flags };
+  if (v.length === 6 && !isSiteName(site)) return null;
+  const e: NeighborEntry = { ip, mac, seq, origin: CODE_ORIGIN[code], flags, ...(v.length === 6 ? { site: site as string } : {}) };
   return isValidEntry(e) ? e : null;
 }
 

@@ -30,7 +30,7 @@
 // wait in the reorder buffer, stale epochs are ignored.
 
 import {
-  MAX_MSG_N, MAX_NEIGHBOR_ITEMS, MAX_U32, NB_BEGIN, NB_END, isValidEntry,
+  MAX_MSG_N, MAX_NEIGHBOR_ITEMS, MAX_NEIGHBOR_MESSAGE, MAX_U32, NB_BEGIN, NB_END, isValidEntry, updateBytes,
   type NbUpdate, type NeighborEntry, type NeighborMessage,
 } from './neighbor-messages';
 
@@ -174,7 +174,7 @@ export function step(s: NeighborSyncState, ev: NeighborSyncEvent, nowMs: number)
 }
 
 function sameEntry(a: NeighborEntry, b: NeighborEntry): boolean {
-  return a.ip === b.ip && a.mac === b.mac && a.seq === b.seq && a.origin === b.origin && a.flags === b.flags;
+  return a.ip === b.ip && a.mac === b.mac && a.seq === b.seq && a.origin === b.origin && a.flags === b.flags && a.site === b.site;
 }
 
 function startFullSync(s: NeighborSyncState): void {
@@ -216,6 +216,11 @@ function pump(s: NeighborSyncState, nowMs: number, actions: NeighborSyncAction[]
     for (const [ip, v] of s.pending) {
       if (u.length + w.length === MAX_NEIGHBOR_ITEMS) break;
       if (v) u.push(v); else w.push(ip);
+      // entries a hub passes on carry a site name: stop before the message outgrows the limit
+      if (u.length + w.length > 1 && u.some((x) => x.site !== undefined) && updateBytes(s.txEpoch, MAX_MSG_N, 3, u, w) > MAX_NEIGHBOR_MESSAGE) {
+        if (v) u.pop(); else w.pop();
+        break;
+      }
       s.pending.delete(ip);
     }
     let f = 0;

@@ -59,8 +59,13 @@ export function failoverHandlers(d: {
     neighbors: (params): NeighborsReply => {
       obj(params, []);
       const drv = need();
+      // a remote entry's site is the record's: in a hub layout `peer` is the hub it is reached through
+      const remoteSite = (ip: string, peer: number): string => {
+        const r = drv.recordOf(ip);
+        return r && r.site !== drv.site ? r.site : siteOf(peer);
+      };
       const rows = (d.dp.neighbors?.() ?? []).map((n) => ({
-        ip: n.ip, mac: n.mac, site: siteOf(n.peer), peer: n.peer === 0 ? null : d.peerName(n.peer), seq: n.seq,
+        ip: n.ip, mac: n.mac, site: n.peer === 0 ? siteOf(0) : remoteSite(n.ip, n.peer), peer: n.peer === 0 ? null : d.peerName(n.peer), seq: n.seq,
         origin: n.origin, router: n.router, frozen: n.frozen, ageMs: n.ageMs, conflict: drv.conflictOf(n.ip)?.reason ?? null,
       }));
       rows.sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0));

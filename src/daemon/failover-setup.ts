@@ -5,6 +5,7 @@ import type { Config } from '../config/types';
 import type { DataPlane } from '../dataplane/types';
 import { FailoverDriver, dataPlaneSupportsFailover, type FailoverLog } from './failover';
 import type { PeerRegistry } from './peer-registry';
+import { relays } from '../config/topology-config';
 
 export function startFailover(d: { dp: DataPlane; config: Config; registry: PeerRegistry; log: FailoverLog }): FailoverDriver | null {
   const f = d.config.failover;
@@ -14,7 +15,7 @@ export function startFailover(d: { dp: DataPlane; config: Config; registry: Peer
     return null;
   }
   const driver = new FailoverDriver({
-    dp: d.dp, cfg: f, log: d.log,
+    dp: d.dp, cfg: f, log: d.log, relay: relays(d.config.topology),
     eligible: (id) => { const p = d.registry.get(id); return p !== undefined && p.provisional === null; },
     peerName: (id) => d.registry.get(id)?.name ?? `peer ${id}`,
   });

@@ -52,6 +52,8 @@ export interface FailoverDriverDeps {
   peerName?: (peerId: number) => string;
   randomEpoch?: () => number;
   probes?: ProbeWaiters;
+  /** the hub of a hub layout (config topology 'hub'): passes records of other sites on (mobility relay) */
+  relay?: boolean;
 }
 
 interface PeerState {
@@ -88,7 +90,7 @@ export class FailoverDriver {
   readonly counters = { controlSendFailed: 0, probeResultsUnmatched: 0, remoteProbesRefused: 0, quarantineFailed: 0,
     setNeighborFailed: 0, remoteProbes: 0, wakeProbes: 0,
     quarantinesLeftToPeer: 0, resolveAnnouncements: 0, verifyProbes: 0, verifyRetries: 0, conflictsFromPeer: 0,
-    neighborReplaced: 0, syncWaitingSite: 0, siteNameClash: 0, noPeerForSite: 0 };
+    neighborReplaced: 0, syncWaitingSite: 0, siteNameClash: 0, noPeerForSite: 0, probesPassedOn: 0, conflictsPassedOn: 0 };
   private cfg: FailoverConfig;
 
   constructor(private readonly d: FailoverDriverDeps) {
@@ -96,7 +98,7 @@ export class FailoverDriver {
     this.probes = d.probes ?? new ProbeWaiters();
     this.siteName = siteNameOf(d.cfg);
     this.mob = mob.initialMobility({ localSite: this.siteName, policy: d.cfg.conflictPolicy, flapMoves: d.cfg.flapMoves,
-      flapWindowMs: d.cfg.flapWindowS * 1000 }, d.cfg.site);
+      flapWindowMs: d.cfg.flapWindowS * 1000, relay: d.relay === true }, d.cfg.site);
     d.dp.setFailoverOptions(dataPlaneFailoverOptions(d.cfg));
     this.replayLocal(Date.now());
   }
@@ -117,6 +119,19 @@ export class FailoverDriver {
     this.mob.cfg.policy = cfg.conflictPolicy;
     this.mob.cfg.flapMoves = cfg.flapMoves;
     this.mob.cfg.flapWindowMs = cfg.flapWindowS * 1000;
+  }
+
+  /** Reload of the topology: a hub starts passing the records of the other sites on (each peer
+   *  gets those not of its own site), a former hub withdraws what it passed on. */
+  setRelay(on: boolean, nowMs: number): void {
+    if ((this.mob.cfg.relay === true) === on) return;
+    this.mob.cfg.relay = on;
+    for (const p of this.peers.values()) {
+      const site = this.siteOfPeer(p);
+      if (site === null) continue;
+      if (on) for (const e of mob.relayedEntries(this.mob, site)) this.syncStep(p, { kind: 'local-upsert', entry: e }, nowMs);
+      else for (const r of this.mob.hosts.values()) if (r.site !== this.siteName && !r.handover) this.syncStep(p, { kind: 'local-withdraw', ip: r.ip }, nowMs);
+    }
   }
 
   /** The site a peer serves: the name its fo-site gave; before that, with a single peer and this
@@ -214,16 +229,23 @@ export class FailoverDriver {
         this.peerSiteIs(p, msg.n ?? msg.s, msg.s, nowMs);
         break;
       case 'fo-probe':
-        void this.probeForPeer(p, msg.id, msg.ip);
+        void this.probeForPeer(p, msg.id, msg.ip, msg.n);
         break;
       case 'fo-probe-res':
         if (!this.probes.remoteResult(msg.id, msg.ip, msg.a === 1, msg.m)) this.counters.probeResultsUnmatched++;
         break;
-      case 'fo-conflict':
+      case 'fo-conflict': {
         this.counters.conflictsFromPeer++;
-        if (this.siteOfPeer(p) === null) break;
-        this.mobStep({ kind: 'peer-conflict', ip: msg.ip, mac: msg.m, reason: msg.r, seq: msg.s, from: this.siteOfPeer(p)! }, nowMs);
+        const from = msg.n ?? this.siteOfPeer(p);
+        if (from === null || from === this.siteName) break;
+        const onRecord = this.mob.hosts.get(msg.ip)?.site;
+        this.mobStep({ kind: 'peer-conflict', ip: msg.ip, mac: msg.m, reason: msg.r, seq: msg.s, from }, nowMs);
+        // a hub passes it on to the site the host is on record at, naming the site of the second copy
+        const target = this.mob.cfg.relay && onRecord !== undefined && onRecord !== this.siteName && onRecord !== from
+          ? this.peerOfSite(onRecord) : null;
+        if (target && target !== p) { this.counters.conflictsPassedOn++; this.send(target, { ...msg, n: from }); }
         break;
+      }
       default:
         if (msg.t === 'nb-up' && this.siteOfPeer(p) === null) {
           // whose records these are is not known yet: not acknowledged (the peer resends them)
@@ -256,6 +278,8 @@ export class FailoverDriver {
       this.note({ atMs: nowMs, kind: 'site-mismatch', peer: this.name(p.id), reason: `${name} also served by ${this.name(twin.id)}` });
     }
     mob.setSite(this.mob, name, role);
+    // a hub: the records of the other sites, for the peer now known (split horizon: not its own)
+    for (const e of mob.relayedEntries(this.mob, name)) this.syncStep(p, { kind: 'local-upsert', entry: e }, nowMs);
   }
 
   private peerOfSiteOtherThan(site: mob.Site, not: PeerState): PeerState | null {
@@ -267,12 +291,22 @@ export class FailoverDriver {
     for (const a of acts) this.apply(a, nowMs);
   }
 
-  private async probeForPeer(p: PeerState, id: number, ip: string): Promise<void> {
+  /** A peer's fo-probe: our LAN; a hub asked for another site's LAN (n) asks that site's peer. */
+  private async probeForPeer(p: PeerState, id: number, ip: string, site?: string): Promise<void> {
     if (this.remoteProbesRunning >= MAX_REMOTE_PROBES) { this.counters.remoteProbesRefused++; return; }
+    const target = site !== undefined && site !== this.siteName ? this.peerOfSite(site) : null;
+    if (site !== undefined && site !== this.siteName && (!target || target === p)) return; // no way there: it times out
     this.remoteProbesRunning++;
     this.counters.remoteProbes++;
     try {
-      const o = await this.probes.probeLocal(ip, () => this.d.dp.probe(ip)).catch(() => ({ result: 'unknown' as const }));
+      let o: ProbeOutcome;
+      if (target) {
+        this.counters.probesPassedOn++;
+        o = await this.probes.probeRemote(ip, (pid) => (target.up ? (this.send(target, { t: 'fo-probe', id: pid, ip }), true) : false))
+          .catch(() => ({ result: 'unknown' as const }));
+      } else {
+        o = await this.probes.probeLocal(ip, () => this.d.dp.probe(ip)).catch(() => ({ result: 'unknown' as const }));
+      }
       if (o.result === 'unknown') return; // could not probe: the peer times out ('unknown')
       this.send(p, { t: 'fo-probe-res', id, ip, a: o.result === 'answered' ? 1 : 0, m: o.result === 'answered' ? o.mac : '' });
     } finally {
@@ -290,15 +324,30 @@ export class FailoverDriver {
     this.send(p, this.siteName === this.cfg.site ? { t: 'fo-site', s: this.cfg.site } : { t: 'fo-site', s: this.cfg.site, n: this.siteName });
   }
 
+  /** Where a probe of `site`'s LAN goes: its peer; a site that is not a peer: the hub it is
+   *  reached through, asked to pass it on (n). */
+  private probeRoute(site: mob.Site, ip: string): { p: PeerState; n: { n?: string } } | null {
+    const direct = this.peerOfSite(site);
+    if (direct) return { p: direct, n: {} };
+    const hub = this.peerToward(site, this.mob.hosts.get(ip)?.via ?? null);
+    return hub ? { p: hub, n: { n: site } } : null;
+  }
+
+  /** Probes `site`'s LAN for ip through its peer (or the hub). */
+  private probeSite(site: mob.Site, ip: string): Promise<ProbeOutcome> {
+    const r = this.probeRoute(site, ip);
+    return this.probes.probeRemote(ip, (pid) => (r?.p.up ? (this.send(r.p, { t: 'fo-probe', id: pid, ip, ...r.n }), true) : false));
+  }
+
   /** Verify on move: the site the host is on record at probes its LAN for it (mobility 'verify');
-   *  no peer serving that site: 'unknown' (a genuine move). */
-  private async verify(p: PeerState | null, ip: string, id: number): Promise<void> {
+   *  no peer serving that site (nor a hub toward it): 'unknown' (a genuine move). */
+  private async verify(lan: mob.Site, ip: string, id: number): Promise<void> {
+    const p = this.probeRoute(lan, ip)?.p ?? null;
     let o: ProbeOutcome = { result: 'unknown' };
     for (let attempt = 0; p && attempt < 2 && o.result === 'unknown'; attempt++) {
       if (attempt > 0) this.counters.verifyRetries++;
       this.counters.verifyProbes++;
-      o = await this.probes.probeRemote(ip, (pid) => (p.up ? (this.send(p, { t: 'fo-probe', id: pid, ip }), true) : false))
-        .catch(() => ({ result: 'unknown' as const }));
+      o = await this.probeSite(lan, ip).catch(() => ({ result: 'unknown' as const }));
       if (!p.up) break;
     }
     if (p && this.peers.get(p.id) !== p) return; // the peer went away meanwhile
@@ -332,9 +381,32 @@ export class FailoverDriver {
     return r.actions;
   }
 
-  /** The peers a share/unshare goes to. */
-  private peersFor(a: { only?: mob.Site }): PeerState[] {
-    return [...this.peers.values()].filter((p) => a.only === undefined || this.siteOfPeer(p) === a.only);
+  /** The peers a share/unshare goes to: one site's (only), every peer but those of `except`. */
+  private peersFor(a: { only?: mob.Site; except?: mob.Site[] }): PeerState[] {
+    return [...this.peers.values()].filter((p) => {
+      const site = this.siteOfPeer(p);
+      return (a.only === undefined || site === a.only) && (a.except === undefined || site === null || !a.except.includes(site));
+    });
+  }
+
+  /** A share: to the peers it names; a handover to a site that is not a peer goes to every peer
+   *  (a spoke's hub) naming the target site, and the hub passes it on. */
+  private share(a: Extract<mob.MobilityAction, { kind: 'share' }>, nowMs: number): void {
+    let to = this.peersFor(a);
+    let entry = a.entry;
+    if (to.length === 0 && a.only !== undefined && !this.peerOfSite(a.only)) {
+      to = [...this.peers.values()];
+      entry = { ...a.entry, site: a.only };
+    }
+    for (const p of to) this.syncStep(p, { kind: 'local-upsert', entry }, nowMs);
+  }
+
+  /** The peer frames and probes for a host at `site` go to: that site's, else the hub it is
+   *  reached through (via), else this spoke's only peer. */
+  private peerToward(site: mob.Site, via: mob.Site | null): PeerState | null {
+    const direct = this.peerOfSite(site) ?? (via !== null ? this.peerOfSite(via) : null);
+    if (direct) return direct;
+    return this.peers.size === 1 ? [...this.peers.values()][0] : null;
   }
 
   private peerLabel(site: mob.Site): string {
@@ -349,7 +421,7 @@ export class FailoverDriver {
       case 'neigh-set': {
         const local = a.site === this.siteName;
         const origin = local ? (this.mob.hosts.get(a.ip)?.origin ?? 'arp') : 'peer';
-        const owner = local ? null : this.peerOfSite(a.site);
+        const owner = local ? null : this.peerToward(a.site, a.via ?? null);
         if (!local && !owner) { this.counters.noPeerForSite++; dp.deleteNeighbor(a.ip); break; }
         try {
           const entry = { mac: a.mac, peer: owner ? owner.id : 0, seq: a.seq, origin, router: a.router, frozen: a.frozen };
@@ -368,8 +440,8 @@ export class FailoverDriver {
         break;
       }
       case 'neigh-del': dp.deleteNeighbor(a.ip); break;
-      case 'share': for (const p of this.peersFor(a)) this.syncStep(p, { kind: 'local-upsert', entry: a.entry }, nowMs); break;
-      case 'unshare': for (const p of this.peers.values()) this.syncStep(p, { kind: 'local-withdraw', ip: a.ip }, nowMs); break;
+      case 'share': this.share(a, nowMs); break;
+      case 'unshare': for (const p of this.peersFor(a)) this.syncStep(p, { kind: 'local-withdraw', ip: a.ip }, nowMs); break;
       case 'announce':
         if (a.lan === this.siteName) dp.announce(a.ip, a.mac, a.router);
         break;
@@ -383,7 +455,7 @@ export class FailoverDriver {
         break;
       }
       case 'verify':
-        void this.verify(this.peerOfSite(a.lan), a.ip, a.id);
+        void this.verify(a.lan, a.ip, a.id);
         break;
       case 'conflict': {
         const c = a.conflict;
@@ -394,10 +466,11 @@ export class FailoverDriver {
           sites: [onRecord, seen], siteOnRecord: onRecord, siteSeen: seen, macs: c.macs, policy: c.policy,
           quarantined: c.quarantined, detectedBy: this.siteName, peer },
           `failover conflict (split brain) between sites ${onRecord} and ${seen}: resolve with "bridgehead resolve HOST --keep ${onRecord}|${seen}"`);
-        const to = this.peerOfSite(remote);
-        if (a.seenHere && to && (c.reason === 'still-answers' || c.reason === 'pinned')) {
+        // to the site on record: its peer, else the hub toward it, naming this site
+        const route = this.probeRoute(remote, c.ip);
+        if (a.seenHere && route && (c.reason === 'still-answers' || c.reason === 'pinned')) {
           const other = c.macs[this.siteName];
-          this.send(to, { t: 'fo-conflict', ip: c.ip, m: other, r: c.reason, s: c.atSeq });
+          this.send(route.p, { t: 'fo-conflict', ip: c.ip, m: other, r: c.reason, s: c.atSeq, ...(route.n.n !== undefined ? { n: this.siteName } : {}) });
         }
         this.note({ atMs: nowMs, kind: 'conflict', ip: c.ip, reason: c.reason, peer, from: onRecord,
           mac: c.quarantined?.mac, to: c.quarantined?.site ?? seen });
@@ -507,10 +580,9 @@ export class FailoverDriver {
         return itemOf(ip, first);
       }
       // the probe goes to the LAN of the site the host is on record at
-      const owner = ask.lan === this.siteName ? null : this.peerOfSite(ask.lan);
       const o = ask.lan === this.siteName
         ? await this.probes.probeLocal(ip, () => this.d.dp.probe(ip))
-        : await this.probes.probeRemote(ip, (id) => (owner?.up ? (this.send(owner, { t: 'fo-probe', id, ip }), true) : false));
+        : await this.probeSite(ask.lan, ip);
       probe = { lan: ask.lan, result: o.result, ...(o.result === 'answered' ? { mac: o.mac } : {}) };
       if (o.result === 'unknown' && !opt.force && !opt.check) return { ip, outcome: 'refused', reason: 'probe-failed', probe };
       probeResult = o.result === 'answered' ? 'answered' : 'silent';
@@ -558,7 +630,7 @@ export class FailoverDriver {
       this.mob.hosts.set(r.ip, r);
       n++;
       const frozen = r.conflict !== null && r.conflict.policy !== 'log-only';
-      this.apply({ kind: 'neigh-set', ip: r.ip, mac: r.mac, site: r.site, seq: r.seq, router: r.router, frozen }, nowMs);
+      this.apply({ kind: 'neigh-set', ip: r.ip, mac: r.mac, site: r.site, seq: r.seq, router: r.router, frozen, ...(r.via ? { via: r.via } : {}) }, nowMs);
       if (r.conflict?.quarantined) this.apply({ kind: 'quarantine', ip: r.ip, ...r.conflict.quarantined }, nowMs);
       if (r.site === this.siteName) for (const q of this.peers.values()) this.syncStep(q, { kind: 'local-upsert', entry: shareOf(r) }, nowMs);
     }

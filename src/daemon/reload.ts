@@ -28,7 +28,7 @@ export interface ReloadDeps {
   dp: DataPlane;
   log: { info(o: object, msg: string): void; warn(o: object, msg: string): void; error(o: object, msg: string): void };
   /** The failover driver when partial failover runs. */
-  failover: { reconfigure(c: NonNullable<Config['failover']>): void } | null;
+  failover: { reconfigure(c: NonNullable<Config['failover']>): void; setRelay?(on: boolean, nowMs: number): void } | null;
   /** The config the daemon started with (restart-only settings are compared against it). */
   running: Config;
   /** The path MTU driver (mtu.pathMtu applies live); absent in tests that do not need it. */
@@ -84,6 +84,7 @@ export class Reloader {
       this.d.pmtu?.setPinned(fresh.mtu?.pathMtu ?? null, this.d.registry.all().map((p) => p.id));
       this.d.dp.setMssClamp(fresh.mtu?.mssClamp ?? false);
       this.d.dp.setRelay(relays(fresh.topology)); // hub <-> mesh applies to the next frame
+      this.d.failover?.setRelay?.(relays(fresh.topology), Date.now()); // and to the failover records the hub passes on
       if (this.d.dp.qosStats().enabled && fresh.qos) {
         applyQos(this.d.dp, fresh, true); // rate, share, rules, DSCP take effect at once
         this.d.onQos?.(fresh.qos);

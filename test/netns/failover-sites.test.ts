@@ -9,18 +9,25 @@
 // new site. Then a split brain between site-b and site-c (b1's IP and MAC live at both): detected,
 // and reported naming site-b and site-c (pino error line, status --json failover.conflicts, status
 // text, neighbors); site-a reports nothing. Pings and arpings are bounded in count and time.
+// The same in the hub layout (issue 13: site-c the hub, `topology: hub`; site-a and site-b paired with
+// it alone, so every frame and every failover record between them passes the hub): the same failover
+// and failback, and a split brain between the two spokes site-a and site-b (b1's clone at site-a),
+// reported at all three sites naming site-b and site-a. Second suite, prefix fohub.
 import { describe, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { NetnsSuite } from './lib/suite';
+import type { Topology } from './lib/topology';
 import { ADDR, MAC, parsePing, type NodeName } from './lib/topology';
 import { Appliance, PORT, patchConfig } from './lib/bridgehead';
 import { runOk, sleep, waitFor } from './lib/proc';
 import { addReplica, failoverStatus, fdb, linkSet, neighbors, nsExec, op, removeReplica } from './lib/failover';
 
-const S = NetnsSuite.create(__filename, 'fosites');
-const T = S.topo;
-const it = S.it.bind(S);
+type Layout = 'mesh' | 'hub';
+const SUITES: Record<Layout, NetnsSuite> = { mesh: NetnsSuite.create(__filename, 'fosites'), hub: NetnsSuite.create(__filename, 'fohub') };
+// the suite of the variant running (the variants run one after the other)
+let S: NetnsSuite = SUITES.mesh;
+let T: Topology = S.topo;
 const SB_WAN = '198.18.3.4';
 const B1 = '198.19.10.31';
 const B1_MAC = '02:00:00:00:10:31';
@@ -88,16 +95,21 @@ function pingFromB1(ip: string, tag: string): () => Promise<{ lost: number; sent
   };
 }
 
-describe('failover with three named sites (full mesh): failover A -> C and back, split brain B vs C', () => {
-  before(() => S.setup({}, ['arping']), { timeout: 90000 });
-  after(() => S.teardown(), { timeout: 90000 });
+for (const layout of ['mesh', 'hub'] as const) {
+const hub = layout === 'hub';
+const it = SUITES[layout].it.bind(SUITES[layout]);
+describe(hub ? 'failover with three named sites (hub site-c): failover A -> C and back, split brain between the spokes A and B'
+  : 'failover with three named sites (full mesh): failover A -> C and back, split brain B vs C', () => {
+  before(() => { mesh = null; S = SUITES[layout]; T = S.topo; return S.setup({}, ['arping']); }, { timeout: 90000 });
+  after(() => SUITES[layout].teardown(), { timeout: 90000 });
 
-  it('three appliances paired in a full mesh with named sites; every site has every host at its site', 180000, async () => {
+  it(`three appliances paired (${layout}) with named sites; every site has every host at its site`, 180000, async () => {
     await addSiteB();
     const c = new Appliance(S, 'pa', SITE.c);
     const b = new Appliance(S, SB, SITE.b);
     const a = new Appliance(S, 'ta', SITE.a);
-    await c.init(['--listen', `${ADDR.pa}:${PORT}`, '--endpoint', `${ADDR.pa}:${PORT}`, '--tap', 'bh0', '--bridge', 'br0', '--site', 'provider']);
+    await c.init(['--listen', `${ADDR.pa}:${PORT}`, '--endpoint', `${ADDR.pa}:${PORT}`, '--tap', 'bh0', '--bridge', 'br0', '--site', 'provider',
+      ...(hub ? ['--topology', 'hub'] : [])]);
     await b.init(['--listen', `${SB_WAN}:${PORT}`, '--endpoint', `${SB_WAN}:${PORT}`, '--tap', 'bh0', '--bridge', 'br0', '--site', 'tenant']);
     await a.init(['--listen', `0.0.0.0:${PORT}`, '--tap', 'bh0', '--bridge', 'br0', '--site', 'tenant']);
     failoverOn(a, SITE.a);
@@ -105,14 +117,14 @@ describe('failover with three named sites (full mesh): failover A -> C and back,
     failoverOn(c, SITE.c);
     const cForB = await c.invite();
     const cForA = await c.invite();
-    const bForA = await b.invite();
+    const bForA = hub ? null : await b.invite(); // hub: the spokes are not paired with each other
     c.start();
     await c.waitReady();
     await b.join(cForB);
     b.start();
     await b.waitReady();
     await a.join(cForA);
-    await a.join(bForA);
+    if (bForA) await a.join(bForA);
     a.start();
     await a.waitReady();
     mesh = { a, b, c };
@@ -125,8 +137,8 @@ describe('failover with three named sites (full mesh): failover A -> C and back,
       const st = await failoverStatus(x);
       assert.equal(st.site, name);
       assert.equal(st.role, role);
-      assert.equal(st.peers.length, 2, `${name}: two peers`);
-      assert.deepEqual(st.peers.map((p) => p.peerSite).sort(), [SITE.a, SITE.b, SITE.c].filter((s) => s !== name));
+      const peers = [SITE.a, SITE.b, SITE.c].filter((s) => s !== name && (!hub || s === SITE.c || name === SITE.c));
+      assert.deepEqual(st.peers.map((p) => p.peerSite).sort(), peers, `${name}: its peers`);
       assert.ok(st.peers.every((p) => p.up && !p.siteMismatch), JSON.stringify(st.peers));
     }
   });
@@ -151,6 +163,7 @@ describe('failover with three named sites (full mesh): failover A -> C and back,
       await waitFor('every site has t1 at site-c with one seq', 10000, () => allAt(ADDR.t1, SITE.c));
       assert.ok((await recordAt(b, ADDR.t1))!.seq > before, 'the move bumped the seq');
       // site-b (the third site) points t1 at site-c: neighbor table, MAC table; b1's ARP cache has t1's MAC
+      // (hub: site-b's MAC table points every remote MAC at the hub site-c; its neighbor table names the site)
       const fb0 = (await fdb(b)).entries.find((e) => e.mac === MAC.t1);
       assert.equal(fb0?.site, SITE.c, JSON.stringify(fb0));
       assert.equal(await T.neighMac(B1N, ADDR.t1), MAC.t1);
@@ -175,9 +188,12 @@ describe('failover with three named sites (full mesh): failover A -> C and back,
       assert.ok(r.sent >= 500 && r.lost <= 100, `${r.lost} of ${r.sent} lost\n${r.raw}`);
       await waitFor('every site has t1 at site-a with one seq', 10000, () => allAt(ADDR.t1, SITE.a));
       assert.ok((await recordAt(c, ADDR.t1))!.seq > seqC);
-      await waitFor("site-b's MAC table points t1 at site-a", 10000, async () =>
-        (await fdb(b)).entries.find((e) => e.mac === MAC.t1)?.site === SITE.a);
+      await waitFor("site-b's MAC table points t1 at site-a (hub: at the hub)", 10000, async () =>
+        (await fdb(b)).entries.find((e) => e.mac === MAC.t1)?.site === (hub ? SITE.c : SITE.a));
+      // a fresh ARP from b1 for t1 (back at site-a; hub: reached through site-c) is answered with t1's MAC
+      await T.flushNeigh(B1N);
       assert.equal((await T.ping(B1N, ADDR.t1, { count: 3, intervalS: 0.2, deadlineS: 5 })).received, 3);
+      assert.equal(await T.neighMac(B1N, ADDR.t1), MAC.t1);
       for (const x of [a, b, c]) assert.deepEqual((await failoverStatus(x)).conflicts, [], `${x.name}: no conflict`);
     } finally {
       await linkSet(T.ns('t1'), 'eth0', 'up').catch(() => undefined);
@@ -185,36 +201,45 @@ describe('failover with three named sites (full mesh): failover A -> C and back,
     }
   });
 
-  it('split brain between site-b and site-c (b1 live at both): detected and reported naming site-b and site-c', 90000, async () => {
+  // mesh: b1's clone at site-c; hub: at site-a, the other spoke (the only path between them is the hub)
+  const SEEN = hub ? SITE.a : SITE.c;
+  it(`split brain between site-b and ${SEEN} (b1 live at both): detected and reported naming site-b and ${SEEN}`, 90000, async () => {
     const { a, b, c } = need();
     await T.ping(B1N, ADDR.p1, { count: 2, intervalS: 0.2, deadlineS: 5 });
-    const replica = await addReplica(S, B1, B1_MAC); // a clone of b1 at site-c
+    const replica = await addReplica(S, B1, B1_MAC, hub ? 'ta' : 'pa'); // a clone of b1
     try {
       await linkSet(replica, 'eth0', 'up');
       await nsExec(replica, ['arping', '-U', '-c', '2', '-W', '0.3', '-w', '3', '-i', 'eth0', B1], 8000);
-      await waitFor('site-b and site-c report the conflict', 15000, async () =>
-        (await failoverStatus(b)).conflicts.length === 1 && (await failoverStatus(c)).conflicts.length === 1);
-      for (const x of [b, c]) {
+      // mesh: site-b and site-c; hub: the two spokes and the hub that passed the report on
+      const reporters = hub ? [a, b, c] : [b, c];
+      await waitFor(`${reporters.map((x) => x.name).join(', ')} report the conflict`, 15000, async () =>
+        (await Promise.all(reporters.map((x) => failoverStatus(x)))).every((st) => st.conflicts.length === 1));
+      for (const x of reporters) {
         const st = await failoverStatus(x);
         const k = st.conflicts[0];
         assert.equal(k.ip, B1);
         assert.equal(k.reason, 'still-answers', JSON.stringify(k));
-        assert.deepEqual(k.sites, [SITE.b, SITE.c], `${x.name}: the site on record and the site of the new sighting`);
-        assert.deepEqual(k.macs, { [SITE.b]: B1_MAC, [SITE.c]: B1_MAC });
-        const peerName = x === b ? SITE.c : SITE.b;
+        assert.deepEqual(k.sites, [SITE.b, SEEN], `${x.name}: the site on record and the site of the new sighting`);
+        assert.deepEqual(k.macs, { [SITE.b]: B1_MAC, [SEEN]: B1_MAC });
+        const peerName = x === b ? SEEN : SITE.b;
         assert.equal(k.peer, peerName, 'the metrics label: the peer involved (bounded by the peers)');
         const lines = fs.readFileSync(x.logFile, 'utf8').split('\n').filter((l) => l.includes('"level":50') && l.includes(B1));
         assert.equal(lines.length, 1, lines.join('\n'));
-        assert.match(lines[0], /"siteOnRecord":"site-b","siteSeen":"site-c"/);
-        assert.match(lines[0], /between sites site-b and site-c/);
+        assert.ok(lines[0].includes(`"siteOnRecord":"site-b","siteSeen":"${SEEN}"`), lines[0]);
+        assert.ok(lines[0].includes(`between sites site-b and ${SEEN}`), lines[0]);
         const text = await x.cliOk(['status', '--config', x.dir]);
-        assert.match(text.stdout, /198\.19\.10\.31: still-answers \(site-b 02:00:00:00:10:31 on record, site-c 02:00:00:00:10:31 seen\)/);
+        assert.ok(text.stdout.includes(`198.19.10.31: still-answers (site-b 02:00:00:00:10:31 on record, ${SEEN} 02:00:00:00:10:31 seen)`), text.stdout);
         assert.equal((await neighbors(x)).entries.find((e) => e.ip === B1)?.conflict, 'still-answers');
       }
-      assert.deepEqual((await failoverStatus(a)).conflicts, [], 'site-a is not involved');
-      assert.equal((await recordAt(a, B1))?.site, SITE.b, 'site-a keeps b1 at site-b');
+      if (!hub) {
+        assert.deepEqual((await failoverStatus(a)).conflicts, [], 'site-a is not involved');
+        assert.equal((await recordAt(a, B1))?.site, SITE.b, 'site-a keeps b1 at site-b');
+      } else {
+        assert.ok((await failoverStatus(c)).counters.conflictsPassedOn >= 1, 'the hub passed the report on');
+      }
     } finally {
       await removeReplica(S);
     }
   });
 });
+}

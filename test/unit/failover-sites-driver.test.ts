@@ -2,7 +2,10 @@
 // data plane, messages carried through the real codecs: dc-a and dc-b (tenant), prov (provider).
 // Updates wait for a peer's site name (fo-site n); a failover --to issued at a third site moves the
 // host at every site and re-points every data plane; a split brain between dc-b and prov is logged
-// and shown naming both sites.
+// and shown naming both sites. The hub layout (prov the hub, dc-a and dc-b paired with it alone):
+// prov passes on the records of the other sites (site name + seq, split horizon), handovers, probes
+// and conflict reports, so failover, failback, verify on move and a split brain between the two
+// spokes work through it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
@@ -48,28 +51,30 @@ class Dp {
   macTable(): MacEntry[] { return []; }
 }
 
-interface Node { name: Name; dp: Dp; drv: FailoverDriver; errors: Array<Record<string, unknown> & { msg: string }>; peerIds: Record<string, number> }
+interface Node { name: Name; dp: Dp; drv: FailoverDriver; errors: Array<Record<string, unknown> & { msg: string }>; peerIds: Record<string, number>; others: Name[] }
 
-/** Peer ids at each node: the other two sites get ids 1 and 2 in NAMES order. */
-function mesh(): Record<Name, Node> {
+/** Peer ids at each node: the sites it is paired with get ids 1, 2 in NAMES order. mesh: every
+ *  pair; hub: dc-a and dc-b are paired with prov alone, which relays (config topology hub). */
+function layout(kind: 'mesh' | 'hub', opt: { relay?: boolean; relayAll?: boolean } = {}): Record<Name, Node> {
   const nodes = {} as Record<Name, Node>;
   for (const name of NAMES) {
     const dp = new Dp();
     const errors: Node['errors'] = [];
-    const others = NAMES.filter((n) => n !== name);
+    const others = NAMES.filter((n) => n !== name && (kind === 'mesh' || n === 'prov' || name === 'prov'));
     const peerIds = Object.fromEntries(others.map((n, i) => [n, i + 1]));
     const log = { error: (o: object, msg: string) => { errors.push({ ...o, msg }); }, info: () => undefined, warn: () => undefined, debug: () => undefined };
     const drv = new FailoverDriver({
       dp, log, cfg: { ...defaultFailoverConfig(name === 'prov' ? 'provider' : 'tenant'), enabled: true, siteName: name },
       peerName: (id) => others[id - 1] ?? `peer ${id}`, randomEpoch: () => 1000 + NAMES.indexOf(name),
       probes: new ProbeWaiters({ localWaitMs: 60, repeatMs: 20, remoteWaitMs: 400 }),
+      relay: opt.relayAll === true || (kind === 'hub' && name === 'prov' && opt.relay !== false),
     });
     dp.driver = drv;
-    nodes[name] = { name, dp, drv, errors, peerIds };
+    nodes[name] = { name, dp, drv, errors, peerIds, others };
   }
   for (const n of Object.values(nodes)) {
     n.dp.route = (id, data) => {
-      const to = nodes[NAMES.filter((x) => x !== n.name)[id - 1]];
+      const to = nodes[n.others[id - 1]];
       const m = decodePeerMessage(data);
       assert.ok(m, `undecodable: ${data.toString()}`);
       to.drv.onPeerMessage(to.peerIds[n.name], m as NeighborMessage | FailoverMessage, Date.now());
@@ -78,12 +83,14 @@ function mesh(): Record<Name, Node> {
   return nodes;
 }
 
-const STATS = { peers: [1, 2].map((id) => ({ id, currentKey: { localIndex: 1, ageMs: 0, sendCounter: 0 }, endpoint: { address: '198.18.3.2', port: 1 } })) };
+const mesh = (): Record<Name, Node> => layout('mesh');
+
+const statsOf = (n: Node) => ({ peers: n.others.map((_, i) => ({ id: i + 1, currentKey: { localIndex: 1, ageMs: 0, sendCounter: 0 }, endpoint: { address: '198.18.3.2', port: 1 } })) });
 
 async function settle(ns: Record<Name, Node>, rounds = 80): Promise<void> {
   for (let i = 0; i < rounds; i++) {
     await tick();
-    for (const n of Object.values(ns)) n.drv.tick(STATS as never, Date.now());
+    for (const n of Object.values(ns)) n.drv.tick(statsOf(n) as never, Date.now());
   }
 }
 
@@ -197,4 +204,164 @@ test('config: failover.siteName is optional (two-site configs unchanged), valida
   for (const bad of ['', 'DC2', 'dc 2', '-dc', 'local', 'both', 'x'.repeat(33), 7]) {
     assert.throws(() => parseFailoverConfig({ enabled: true, site: 'tenant', siteName: bad }, fail), /failover\.siteName: expected a site name/, String(bad));
   }
+});
+
+test('hub layout: prov passes dc-a\'s record on to dc-b (site + seq, no echo); failover at dc-b probes dc-a through the hub; failback at dc-b hands over through it', async () => {
+  const ns = layout('hub');
+  await settle(ns);
+  assert.deepEqual(ns['dc-b'].drv.status().peers.map((p) => [p.peerSite, p.up]), [['prov', true]]);
+  ns['dc-a'].dp.lan.set(H, HMAC);
+  seen(ns['dc-a'], H, HMAC);
+  await settle(ns);
+  for (const n of Object.values(ns)) assert.deepEqual([n.drv.recordOf(H)?.site, n.drv.recordOf(H)?.seq], ['dc-a', 0], n.name);
+  assert.equal(ns['dc-b'].drv.recordOf(H)?.via, 'prov', 'dc-b reaches dc-a through the hub');
+  assert.equal(ns['dc-b'].dp.table.get(H)?.peer, ns['dc-b'].peerIds.prov, 'dc-b\'s data plane points at the hub');
+  const h = failoverHandlers({ dp: ns['dc-b'].dp, driver: ns['dc-b'].drv, peerName: (id) => `p${id}`, now: Date.now });
+  const nb = (await h.neighbors({}) as { entries: Array<{ ip: string; site: string; peer: string | null }> }).entries.find((e) => e.ip === H);
+  assert.deepEqual([nb?.site, nb?.peer], ['dc-a', 'p1'], 'neighbors: the site on record, reached through the hub');
+  // split horizon: the hub shares nothing with dc-a (its own host), one record with dc-b
+  assert.deepEqual(ns.prov.drv.status().peers.map((p) => [p.peerSite, p.sharing]), [['dc-a', 0], ['dc-b', 1]]);
+  assert.equal(ns['dc-a'].drv.status().counters.stale, 0, 'no echo');
+  // failover --to prov issued at dc-b: the probe of dc-a's LAN goes through the hub
+  const alive = await ns['dc-b'].drv.move('failover', H, { to: 'prov' }, Date.now);
+  assert.deepEqual([alive.ok, alive.items[0].reason, alive.items[0].probe?.lan, alive.items[0].probe?.mac], [false, 'still-answers', 'dc-a', HMAC]);
+  assert.ok(ns.prov.drv.status().counters.probesPassedOn >= 1);
+  ns['dc-a'].dp.lan.delete(H);
+  const r = await ns['dc-b'].drv.move('failover', H, { to: 'prov' }, Date.now);
+  assert.deepEqual([r.ok, r.items[0].from, r.items[0].to, r.items[0].probe?.result], [true, 'dc-a', 'prov', 'silent'], JSON.stringify(r));
+  await settle(ns);
+  for (const n of Object.values(ns)) {
+    assert.deepEqual([n.drv.recordOf(H)?.site, n.drv.recordOf(H)?.seq, n.drv.recordOf(H)?.pinned], ['prov', 1, true], n.name);
+    assert.equal(n.dp.table.get(H)?.peer, n.name === 'prov' ? 0 : n.peerIds.prov, n.name);
+  }
+  assert.deepEqual(ns['dc-a'].dp.announced, [H]);
+  // failback --to dc-a issued at dc-b: dc-a is not its peer; the handover goes through the hub
+  const back = await ns['dc-b'].drv.move('failback', H, { to: 'dc-a' }, Date.now);
+  assert.deepEqual([back.ok, back.items[0].outcome, back.items[0].to], [true, 'moved', 'dc-a'], JSON.stringify(back));
+  await settle(ns);
+  for (const n of Object.values(ns)) {
+    const rec = n.drv.recordOf(H);
+    assert.deepEqual([rec?.site, rec?.seq, rec?.pinned, rec?.handover], ['dc-a', 2, true, false], n.name);
+    assert.equal(n.dp.table.get(H)?.peer, n.name === 'dc-a' ? 0 : n.name === 'prov' ? n.peerIds['dc-a'] : n.peerIds.prov, n.name);
+  }
+  assert.deepEqual(ns.prov.drv.status().peers.map((p) => [p.peerSite, p.sharing]), [['dc-a', 0], ['dc-b', 1]], 'the relayed handover withdrawn');
+  // failover --to prov issued at dc-a, failback issued at prov: the record at dc-b follows
+  ns['dc-a'].dp.lan.delete(H);
+  assert.equal((await ns['dc-a'].drv.move('failover', H, { to: 'prov' }, Date.now)).items[0].outcome, 'moved');
+  await settle(ns);
+  assert.deepEqual([ns['dc-b'].drv.recordOf(H)?.site, ns['dc-b'].drv.recordOf(H)?.seq], ['prov', 3]);
+  assert.equal((await ns.prov.drv.move('failback', H, { to: 'dc-a' }, Date.now)).items[0].outcome, 'moved');
+  await settle(ns);
+  for (const n of Object.values(ns)) assert.deepEqual([n.drv.recordOf(H)?.site, n.drv.recordOf(H)?.seq], ['dc-a', 4], n.name);
+  // the host leaves dc-a: withdrawn at the hub, and by the hub at dc-b
+  ns['dc-a'].drv.onEvent({ type: 'neigh-gone', ip: H } as FailoverEvent, Date.now());
+  await settle(ns);
+  for (const n of Object.values(ns)) assert.equal(n.drv.recordOf(H), null, n.name);
+  assert.equal(ns['dc-b'].dp.table.has(H), false);
+  for (const n of Object.values(ns)) assert.deepEqual(n.errors, [], `${n.name}: no conflict`);
+});
+
+test('hub layout: split brain between the spokes dc-a and dc-b: verified through the hub, reported at all three naming both sites; resolve at dc-b', async () => {
+  const ns = layout('hub');
+  await settle(ns);
+  ns['dc-a'].dp.lan.set(H, HMAC);
+  seen(ns['dc-a'], H, HMAC);
+  await settle(ns);
+  ns['dc-b'].dp.lan.set(H, HMAC); // a clone at dc-b, the original still answers at dc-a
+  seen(ns['dc-b'], H, HMAC, 'garp');
+  await settle(ns, 150);
+  for (const n of Object.values(ns)) {
+    assert.equal(n.errors.length, 1, `${n.name}: ${JSON.stringify(n.errors)}`);
+    const e = n.errors[0];
+    assert.deepEqual([e.reason, e.sites], ['still-answers', ['dc-a', 'dc-b']], n.name);
+    assert.match(e.msg, /between sites dc-a and dc-b/);
+    assert.deepEqual(n.drv.status().conflicts.map((c) => [c.ip, c.sites]), [[H, ['dc-a', 'dc-b']]], n.name);
+  }
+  assert.ok(ns['dc-b'].dp.quarantined.has(HMAC), 'the newcomer at dc-b is cut off the tunnel at dc-b');
+  assert.equal(ns.prov.drv.status().counters.conflictsPassedOn, 1);
+  ns['dc-b'].dp.lan.delete(H);
+  assert.equal(ns['dc-b'].drv.resolve(H, 'dc-a', Date.now()).items[0].outcome, 'resolved');
+  await settle(ns);
+  for (const n of Object.values(ns)) assert.deepEqual([n.drv.recordOf(H)?.site, n.drv.conflictOf(H)], ['dc-a', null], n.name);
+  assert.equal(ns['dc-b'].dp.quarantined.size, 0);
+});
+
+test('hub layout: split brain between the spokes, resolved at the site on record (dc-a keeps it): the resolve travels through the hub', async () => {
+  const ns = layout('hub');
+  await settle(ns);
+  ns['dc-a'].dp.lan.set(H, HMAC);
+  seen(ns['dc-a'], H, HMAC);
+  await settle(ns);
+  ns['dc-b'].dp.lan.set(H, HMAC);
+  seen(ns['dc-b'], H, HMAC, 'garp');
+  await settle(ns, 150);
+  for (const n of Object.values(ns)) assert.equal(n.drv.status().conflicts.length, 1, n.name);
+  ns['dc-b'].dp.lan.delete(H);
+  assert.equal(ns['dc-a'].drv.resolve(H, 'dc-a', Date.now()).items[0].outcome, 'resolved');
+  await settle(ns);
+  for (const n of Object.values(ns)) assert.deepEqual([n.drv.recordOf(H)?.site, n.drv.conflictOf(H)], ['dc-a', null], n.name);
+  assert.equal(ns['dc-b'].dp.quarantined.size, 0);
+});
+
+test('hub layout without the hub passing records on (topology mesh at prov): dc-b never learns dc-a\'s host; a reload to hub and back', async () => {
+  const ns = layout('hub', { relay: false });
+  await settle(ns);
+  seen(ns['dc-a'], H, HMAC);
+  await settle(ns);
+  assert.equal(ns.prov.drv.recordOf(H)?.site, 'dc-a');
+  assert.equal(ns['dc-b'].drv.recordOf(H), null);
+  // reload to topology hub: prov passes what it has on; back to mesh: it withdraws it
+  ns.prov.drv.setRelay(true, Date.now());
+  await settle(ns);
+  assert.deepEqual([ns['dc-b'].drv.recordOf(H)?.site, ns['dc-b'].drv.recordOf(H)?.via], ['dc-a', 'prov']);
+  assert.equal(ns['dc-a'].drv.status().counters.stale, 0, 'no echo');
+  ns.prov.drv.setRelay(false, Date.now());
+  await settle(ns);
+  assert.equal(ns['dc-b'].drv.recordOf(H), null);
+  assert.equal(ns.prov.drv.recordOf(H)?.site, 'dc-a');
+});
+
+test('a mesh where every site passes records on: no loop, no echo (the updates stop), moves still converge', async () => {
+  const ns = layout('mesh', { relayAll: true });
+  await settle(ns);
+  seen(ns['dc-a'], H, HMAC);
+  await settle(ns);
+  const sent = () => Object.values(ns).map((n) => n.drv.status().counters.syncUpdatesSent);
+  const before = sent();
+  await settle(ns, 40);
+  assert.deepEqual(sent(), before, 'quiet once converged');
+  ns['dc-a'].dp.lan.delete(H);
+  assert.equal((await ns['dc-b'].drv.move('failover', H, { to: 'prov' }, Date.now)).items[0].outcome, 'moved');
+  await settle(ns);
+  for (const n of Object.values(ns)) assert.deepEqual([n.drv.recordOf(H)?.site, n.drv.recordOf(H)?.seq], ['prov', 1], n.name);
+  const after = sent();
+  await settle(ns, 40);
+  assert.deepEqual(sent(), after, 'quiet once converged');
+  for (const n of Object.values(ns)) assert.deepEqual(n.errors, [], n.name);
+});
+
+test('codecs: an entry may carry a site name (6th element, strict); updates with site names are packed under the size limit', async () => {
+  const { decodeNeighborObject, encodeNeighborMessage, MAX_NEIGHBOR_MESSAGE } = await import('../../src/control/neighbor-messages');
+  const nsync = await import('../../src/control/neighbor-sync');
+  const ok = decodeNeighborObject({ t: 'nb-up', e: 1, n: 1, f: 0, u: [[H, HMAC, 3, 'a', 0, 'dc-a']], w: [] });
+  assert.deepEqual(ok?.t === 'nb-up' && ok.u[0], { ip: H, mac: HMAC, seq: 3, origin: 'arp', flags: 0, site: 'dc-a' });
+  for (const bad of ['', 'DC-A', 'local', 'x'.repeat(33), 5, null]) {
+    assert.equal(decodeNeighborObject({ t: 'nb-up', e: 1, n: 1, f: 0, u: [[H, HMAC, 3, 'a', 0, bad]], w: [] }), null, String(bad));
+  }
+  assert.equal(decodeNeighborObject({ t: 'nb-up', e: 1, n: 1, f: 0, u: [[H, HMAC, 3, 'a', 0, 'dc-a', 1]], w: [] }), null);
+  // 30 worst-case IPv6 entries passed on with 32-character site names: every message fits
+  const s = nsync.initialNeighborSync();
+  for (let i = 0; i < 30; i++) {
+    nsync.step(s, { kind: 'local-upsert', entry: { ip: `fd00:ffff:ffff:ffff:ffff:ffff:ffff:${(0xff00 + i).toString(16)}`, mac: '02:ff:ff:ff:ff:ff',
+      seq: 0xffffffff, origin: 'arp', flags: 15 & ~2, site: 'x'.repeat(32) } }, 0);
+  }
+  const r = nsync.step(s, { kind: 'session-up', epoch: 0xffffffff }, 0);
+  const msgs = r.actions.filter((a) => a.kind === 'send').map((a) => (a as { msg: NeighborMessage }).msg);
+  let entries = 0;
+  for (const m of msgs) {
+    assert.ok(encodeNeighborMessage(m).length <= MAX_NEIGHBOR_MESSAGE);
+    if (m.t === 'nb-up') entries += m.u.length;
+  }
+  assert.ok(msgs.length >= 3);
+  assert.ok(entries > 0);
 });

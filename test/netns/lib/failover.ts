@@ -7,6 +7,7 @@ import type { FdbReply, NeighborsReply } from '../../../src/ipc/failover-replies
 import { Appliance, Sites, pairSites } from './bridgehead';
 import { describeResult, runOk, run } from './proc';
 import { NetnsSuite } from './suite';
+import type { NodeName } from './topology';
 
 export const REPLICA = 'r1';
 
@@ -45,10 +46,10 @@ export async function op(a: Appliance, args: string[]): Promise<{ code: number |
   }
 }
 
-/** A replica host at the provider site: namespace PREFIX-r1, eth0 (down) bridged into pa's br0. */
-export async function addReplica(suite: NetnsSuite, ip: string, mac: string): Promise<string> {
+/** A host namespace on the LAN bridge br0 of appliance `at` (default the provider's, pa), link down. */
+export async function addReplica(suite: NetnsSuite, ip: string, mac: string, at: NodeName = 'pa'): Promise<string> {
   const ns = `${suite.prefix}-${REPLICA}`;
-  const pa = suite.topo.ns('pa');
+  const pa = suite.topo.ns(at);
   const sh = (argv: string[]) => runOk(argv, { timeoutMs: 10000 });
   await run(['ip', 'netns', 'del', ns], { timeoutMs: 10000 });
   await sh(['ip', 'netns', 'add', ns]);
