@@ -21,6 +21,7 @@ import type { Topology } from './lib/topology';
 import { ADDR, MAC, parsePing, type NodeName } from './lib/topology';
 import { Appliance, PORT, patchConfig } from './lib/bridgehead';
 import { runOk, sleep, waitFor } from './lib/proc';
+import { attachToWanBridge } from './lib/wan-bridge';
 import { addReplica, failoverStatus, fdb, linkSet, neighbors, nsExec, op, removeReplica } from './lib/failover';
 
 type Layout = 'mesh' | 'hub';
@@ -47,17 +48,7 @@ async function addSiteB(): Promise<void> {
     await sh(['ip', '-n', n(x), 'link', 'set', 'lo', 'up']);
   }
   await sh(['ip', 'netns', 'exec', n('sb'), 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
-  await sh(['ip', '-n', n('wan'), 'addr', 'del', '198.18.3.1/24', 'dev', 'pa0']);
-  await sh(['ip', '-n', n('wan'), 'link', 'add', 'wbr', 'type', 'bridge', 'stp_state', '0', 'mcast_snooping', '0']);
-  await sh(['ip', '-n', n('wan'), 'link', 'set', 'pa0', 'master', 'wbr']);
-  await sh(['ip', '-n', n('wan'), 'link', 'add', 'sb0', 'type', 'veth', 'peer', 'name', 'wan0', 'netns', n('sb')]);
-  await sh(['ip', '-n', n('wan'), 'link', 'set', 'sb0', 'master', 'wbr']);
-  await sh(['ip', '-n', n('wan'), 'link', 'set', 'sb0', 'up']);
-  await sh(['ip', '-n', n('wan'), 'addr', 'add', '198.18.3.1/24', 'dev', 'wbr']);
-  await sh(['ip', '-n', n('wan'), 'link', 'set', 'wbr', 'up']);
-  await sh(['ip', '-n', n('sb'), 'addr', 'add', `${SB_WAN}/24`, 'dev', 'wan0']);
-  await sh(['ip', '-n', n('sb'), 'link', 'set', 'wan0', 'up']);
-  await sh(['ip', '-n', n('sb'), 'route', 'add', 'default', 'via', '198.18.3.1', 'dev', 'wan0']);
+  await attachToWanBridge(S.prefix, 'sb', SB_WAN);
   await sh(['ip', '-n', n('sb'), 'link', 'add', 'br0', 'address', '02:00:00:00:0a:04', 'type', 'bridge', 'stp_state', '0', 'mcast_snooping', '0']);
   await sh(['ip', '-n', n('sb'), 'link', 'set', 'br0', 'up']);
   await sh(['ip', '-n', n('sb'), 'link', 'add', 'b1', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', n('b1')]);

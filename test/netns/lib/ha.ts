@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { Appliance, PORT, patchConfig } from './bridgehead';
 import { CLI, NODE, REPO } from './env';
 import { Background, run, runOk, sleep, waitFor } from './proc';
+import { attachToWanBridge } from './wan-bridge';
 import { NetnsSuite } from './suite';
 import { ADDR, MAC, NodeName } from './topology';
 import type { HaStatus } from '../../../src/ipc/ha-status';
@@ -39,17 +40,7 @@ export async function extendForHa(suite: NetnsSuite): Promise<void> {
   }
   for (const m of ['pa', 'pb']) await sh(['ip', 'netns', 'exec', n(m), 'sysctl', '-qw', 'net.ipv4.ip_nonlocal_bind=1']);
   // WAN: pa0 and a new pb0 in one bridge of the wan router
-  await sh(['ip', '-n', n('wan'), 'addr', 'del', '198.18.3.1/24', 'dev', 'pa0']);
-  await sh(['ip', '-n', n('wan'), 'link', 'add', 'wbr', 'type', 'bridge', 'stp_state', '0', 'mcast_snooping', '0']);
-  await sh(['ip', '-n', n('wan'), 'link', 'set', 'pa0', 'master', 'wbr']);
-  await sh(['ip', '-n', n('wan'), 'link', 'add', 'pb0', 'type', 'veth', 'peer', 'name', 'wan0', 'netns', n('pb')]);
-  await sh(['ip', '-n', n('wan'), 'link', 'set', 'pb0', 'master', 'wbr']);
-  await sh(['ip', '-n', n('wan'), 'link', 'set', 'pb0', 'up']);
-  await sh(['ip', '-n', n('wan'), 'addr', 'add', '198.18.3.1/24', 'dev', 'wbr']);
-  await sh(['ip', '-n', n('wan'), 'link', 'set', 'wbr', 'up']);
-  await sh(['ip', '-n', n('pb'), 'addr', 'add', `${PB_WAN}/24`, 'dev', 'wan0']);
-  await sh(['ip', '-n', n('pb'), 'link', 'set', 'wan0', 'up']);
-  await sh(['ip', '-n', n('pb'), 'route', 'add', 'default', 'via', '198.18.3.1', 'dev', 'wan0']);
+  await attachToWanBridge(P, 'pb', PB_WAN);
   // LAN: p1 moves from pa's br0 to the switch; pa and pb each get a port on it
   await sh(['ip', '-n', n('pa'), 'link', 'del', 'p1']);
   await sh(['ip', '-n', n('psw'), 'link', 'add', 'sw', 'type', 'bridge', 'stp_state', '0', 'mcast_snooping', '0']);
