@@ -21,8 +21,8 @@ for (const a of process.argv.slice(2)) {
 const IDLE_S = Number(arg('--idle-s', '60'));
 const N = Number(arg('--n', '400'));
 const SETTINGS = arg('--us', '0,50').split(',').map(Number);
-if (!(IDLE_S >= 1 && IDLE_S <= 600) || !(N >= 1 && N <= 100000) || SETTINGS.some((u) => !Number.isInteger(u) || u < 0 || u > 1000)) {
-  process.stderr.write('bench-busy-poll: --idle-s 1..600, --n 1..100000, --us integers 0..1000\n');
+if (!(IDLE_S >= 1 && IDLE_S <= 600) || !(N >= 1 && N <= 100000) || SETTINGS.some((u) => !Number.isInteger(u) || u < 0 || u > 20000)) {
+  process.stderr.write('bench-busy-poll: --idle-s 1..600, --n 1..100000, --us integers 0..20000\n');
   process.exit(2);
 }
 const cpuS = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };

@@ -66,7 +66,7 @@ typedef struct {
   uint32_t busy_poll_us;   /* light path: poll this long after activity before sleeping (0 = off, <= BH_BUSY_POLL_MAX_US) */
 } bh_dp_config;
 
-#define BH_BUSY_POLL_MAX_US 1000
+#define BH_BUSY_POLL_MAX_US 20000 /* 20 ms: covers gaps of interactive traffic; measured in docs/BENCHMARKS.md (issue 15) */
 #define BH_BUSY_POLL_DEFAULT_US 0 /* options.busyPollUs; decided by measurement (docs/BENCHMARKS.md, issue 15) */
 
 typedef enum { BH_DP_CREATED, BH_DP_RUNNING, BH_DP_STOPPED } bh_dp_state;

@@ -77,7 +77,7 @@ export interface Config {
   threadNice?: number;
   /** Which data-plane thread reads the TAP (docs/INTERNALS.md 2f): 'auto' (default), 'light', 'pipeline'. */
   dataPath?: 'auto' | 'light' | 'pipeline';
-  /** Light path: busy-poll this many µs after activity before sleeping (0..1000; absent = the default). */
+  /** Light path: busy-poll this many µs after activity before sleeping (0..20000; absent = the default). */
   busyPollUs?: number;
   /** Session rekey age in seconds, 10..120 (src/daemon/rekey-timer.ts); absent = 120. */
   rekeyAfterS?: number;

@@ -7,7 +7,7 @@
 //   BRIDGEHEAD_FQ / _QOS / _TAP_OFFLOAD  1|0 (true/false, on/off): win over the config keys
 //   BRIDGEHEAD_THREAD_NICE              integer in the data plane's nice range: wins over threadNice
 //   BRIDGEHEAD_DATA_PATH                auto|light|pipeline: wins over dataPath (A/B of the light path)
-//   BRIDGEHEAD_BUSY_POLL_US             0..1000: wins over busyPollUs
+//   BRIDGEHEAD_BUSY_POLL_US             0..20000: wins over busyPollUs
 //   BRIDGEHEAD_REKEY_AFTER_S            10..120: session rekey age in s, wins over rekeyAfterS (soak runs)
 //   BRIDGEHEAD_MEMORY_TRIM_S            0..3600: full V8 GC + malloc_trim every S seconds (default 60; 0 = never)
 //   BH_TAP_OFFLOAD=off                  no TAP offloads, whatever else says (on = no effect)
