@@ -21,11 +21,20 @@ export function cpuAffinitySetting(config: Pick<Config, 'cpuAffinity'>, env: Nod
   return CPU_AFFINITY_DEFAULT;
 }
 
-/** The plan for one data plane: the setting, and the pair to pin (or why none / the error). */
-export function planCpuAffinity(config: Pick<Config, 'cpuAffinity'>, allowed: readonly number[], tenant: number,
-  env: NodeJS.ProcessEnv = process.env): { setting: CpuAffinity; choice: CpuChoice } {
+/** The plan for one data plane: the setting, and the pair to pin (or why none / the error).
+ *  `allowed` is asked only when pinning is on; if it fails (a seccomp filter refusing
+ *  sched_getaffinity) the threads run unpinned, with a note: affinity never stops forwarding. */
+export function planCpuAffinity(config: Pick<Config, 'cpuAffinity'>, allowed: readonly number[] | (() => readonly number[]),
+  tenant: number, env: NodeJS.ProcessEnv = process.env): { setting: CpuAffinity; choice: CpuChoice } {
   const setting = cpuAffinitySetting(config, env);
-  return { setting, choice: chooseCpus(setting, allowed, tenant) };
+  if (setting.kind === 'off') return { setting, choice: { pin: null } };
+  let cpus: readonly number[];
+  try {
+    cpus = typeof allowed === 'function' ? allowed() : allowed;
+  } catch (e) {
+    return { setting, choice: { pin: null, note: `cpuAffinity ${formatCpuAffinity(setting)}: allowed CPUs unknown (${(e as Error).message}), threads not pinned` } };
+  }
+  return { setting, choice: chooseCpus(setting, cpus, tenant) };
 }
 
 /** status --json `cpuAffinity`: the setting and the CPU each thread was pinned to ('off': not pinned). */

@@ -125,12 +125,13 @@ export async function startInstance(opts: InstanceOptions): Promise<Instance | n
   // thread CPU affinity (INTERNALS 2g): a bad env value or an explicit CPU outside the allowed set stops here
   let affinity: ReturnType<typeof planCpuAffinity>;
   try {
-    affinity = planCpuAffinity(config, loadDataPlane().allowedCpus(), tenant?.slot ?? 0);
+    const addon = loadDataPlane();
+    affinity = planCpuAffinity(config, () => addon.allowedCpus(), tenant?.slot ?? 0);
   } catch (e) {
     return fail((e as Error).message);
   }
   if ('error' in affinity.choice) return fail(affinity.choice.error);
-  if (affinity.choice.pin === null && affinity.choice.note) log.info(affinity.choice.note);
+  if (affinity.choice.pin === null && affinity.choice.note) log.warn(affinity.choice.note); // once, at start
   const cpuPin = affinity.choice.pin;
 
   let dp: DataPlane;

@@ -102,6 +102,18 @@ test('setting: environment > config > default; bad environment refused in one li
     { error: "cpuAffinity 0,2: CPU 2 is not among this process's allowed CPUs (0-1)" });
 });
 
+test('plan: the allowed CPUs are asked only when pinning; if they cannot be read, no pinning (a note, no error)', () => {
+  let asked = 0;
+  const count = () => { asked++; return [0, 1]; };
+  assert.deepEqual(planCpuAffinity({ cpuAffinity: 'off' }, count, 0, {}).choice, { pin: null });
+  assert.equal(asked, 0);
+  assert.deepEqual(planCpuAffinity({ cpuAffinity: 'spread' }, count, 0, {}).choice, { pin: { rx: 0, tx: 1 } });
+  assert.equal(asked, 1);
+  const refused = () => { throw new Error('allowedCpus: sched_getaffinity: operation not permitted'); };
+  assert.deepEqual(planCpuAffinity({ cpuAffinity: '0,1' }, refused, 0, {}).choice,
+    { pin: null, note: 'cpuAffinity 0,1: allowed CPUs unknown (allowedCpus: sched_getaffinity: operation not permitted), threads not pinned' });
+});
+
 test('status: the setting and the CPU each thread got, off when not pinned', () => {
   assert.deepEqual(cpuAffinityStatus({ kind: 'spread' }, { rx: 0, tx: 1, errors: 0 }), { setting: 'spread', rx: 0, tx: 1, errors: 0 });
   assert.deepEqual(cpuAffinityStatus({ kind: 'pair', rx: 5, tx: 6 }, { rx: null, tx: null, errors: 2, error: 'Invalid argument' }),
