@@ -1,5 +1,5 @@
 /* dp_affinity: CPU affinity of the data-plane threads (docs/INTERNALS.md 2g, issue 15).
- * Which CPUs is decided by the control plane (src/control/cpu-affinity.ts: 'spread' over the
+ * Which CPUs is decided by the control plane (src/config/cpu-affinity.ts: 'spread' over the
  * process's allowed CPUs, or an explicit pair); here only the syscalls. Pinning is best effort:
  * a CPU refused by a cpuset (EINVAL/EPERM) is counted and the thread keeps running unpinned. */
 #ifndef BH_DP_AFFINITY_H
