@@ -13,6 +13,7 @@
 
 #include "../core/bh_aead.h"
 #include "../core/bh_mac1.h"
+#include "dp_affinity.h"
 #include "dp_failover.h"
 #include "dp_fq.h"
 #include "dp_path.h"
@@ -70,6 +71,13 @@ bh_dp *bh_dp_create(const bh_dp_config *cfg, int *err, const char **step) {
   if (dp->max_frame < BH_FRAME_MIN || dp->max_frame > BH_FRAME_MAX) FAIL(-EINVAL, "max frame size");
   if (cfg->thread_nice < -20 || cfg->thread_nice > 19) FAIL(-EINVAL, "thread nice value");
   dp->thread_nice = cfg->thread_nice;
+  dp->cpu_want[BH_CPU_RX] = dp->cpu_want[BH_CPU_TX] = dp->cpu_pinned[BH_CPU_RX] = dp->cpu_pinned[BH_CPU_TX] = -1;
+  if (cfg->pin_threads) {
+    if (cfg->cpu_rx < 0 || cfg->cpu_rx > BH_CPU_MAX || cfg->cpu_tx < 0 || cfg->cpu_tx > BH_CPU_MAX)
+      FAIL(-EINVAL, "thread CPU number");
+    dp->cpu_want[BH_CPU_RX] = cfg->cpu_rx;
+    dp->cpu_want[BH_CPU_TX] = cfg->cpu_tx;
+  }
 
   if (bh_peers_init(&dp->peers) < 0) FAIL(-ENOMEM, "allocate peer table");
   if (bh_evring_init(&dp->events, cfg->event_capacity) < 0) FAIL(-ENOMEM, "allocate event queue");
@@ -159,6 +167,7 @@ int bh_dp_start(bh_dp *dp, const char **step) {
     return rc;
   }
   dp->rx_started = 1;
+  bh_dp_pin_threads(dp); /* best effort: a refused CPU is counted, the thread runs unpinned */
   if (dp->fqp && (rc = bh_dp_fq_start_sender(dp)) < 0) {
     *step = "pthread_create (send)";
     bh_dp_stop(dp);

@@ -64,7 +64,12 @@ typedef struct {
   int data_path;           /* bh_path_policy: auto (light path when traffic is light), light or pipeline (dp_path.h) */
   uint32_t pipeline_batch; /* auto: a batch of this many frames enters the pipeline (2..64; 0 = default) */
   uint32_t busy_poll_us;   /* light path: poll this long after activity before sleeping (0 = off, <= BH_BUSY_POLL_MAX_US) */
+  int pin_threads;         /* 1: pin bh-rx to cpu_rx and bh-tx to cpu_tx (dp_affinity.h); 0 = the scheduler decides */
+  int cpu_rx, cpu_tx;      /* CPU numbers (0..BH_CPU_MAX), read only with pin_threads */
 } bh_dp_config;
+
+#define BH_CPU_MAX 1023 /* highest CPU number accepted for pinning (CPU_SETSIZE - 1) */
+enum { BH_CPU_RX = 0, BH_CPU_TX = 1 };
 
 #define BH_BUSY_POLL_MAX_US 20000 /* 20 ms: covers gaps of interactive traffic; measured in docs/BENCHMARKS.md (issue 15) */
 #define BH_BUSY_POLL_DEFAULT_US 0 /* options.busyPollUs; decided by measurement (docs/BENCHMARKS.md, issue 15) */
@@ -125,6 +130,11 @@ typedef struct bh_dp {
   bh_pathsel_cfg pathsel;
   uint64_t busy_poll_ns;
   int tx_kick_fd, rx_kick_fd;
+
+  /* Thread CPU affinity (dp_affinity.h), indexed BH_CPU_RX / BH_CPU_TX: asked (-1 = none) and got
+   * (-1 = not pinned). Written by bh_dp_start on the JS thread, read by the JS thread only. */
+  int cpu_want[2], cpu_pinned[2];
+  int affinity_errors, affinity_errno;
 } bh_dp;
 
 static inline uint64_t bh_now_ns(void) {

@@ -1,5 +1,5 @@
 /* addon: module entry. Exports the DataPlane class, the AEAD test helpers (aeadSeal, aeadOpen),
- * the data plane's limits (limits.c) and trimMemory (memory.c).
+ * the data plane's limits (limits.c), trimMemory (memory.c) and allowedCpus (affinity.c).
  * The JavaScript interface is docs/INTERNALS.md section 2, typed in src/dataplane/types.ts. */
 #include "args.h"
 #include "js_dp.h"
@@ -25,6 +25,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {.utf8name = "aeadOpen", .method = bh_aead_open_js, .attributes = napi_enumerable},
       {.utf8name = "limits", .value = limits, .attributes = napi_enumerable},
       {.utf8name = "trimMemory", .method = bh_trim_memory_js, .attributes = napi_enumerable},
+      {.utf8name = "allowedCpus", .method = bh_allowed_cpus_js, .attributes = napi_enumerable},
   };
   BH_NAPI(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

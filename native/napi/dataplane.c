@@ -71,6 +71,7 @@ typedef struct {
   uint64_t port, mac_capacity, mac_age_ms, event_capacity, max_frame, neigh_capacity, neigh_age_ms;
   int fq, tap_offload, qos, udp_offload, tap_gro, reuse_port, data_path;
   int64_t thread_nice;
+  int pin_threads, cpu_rx, cpu_tx;
   uint64_t pipeline_batch, busy_poll_us;
   napi_value on_event;
 } dp_opts;
@@ -151,6 +152,9 @@ static int parse_opts(napi_env env, napi_value v, dp_opts *o) {
   if (bh_get(env, v, "threadNice", &nice) < 0 ||
       bh_arg_int_opt(env, nice, "options.threadNice", BH_THREAD_NICE_MIN, BH_THREAD_NICE_MAX, BH_THREAD_NICE, &o->thread_nice) < 0)
     return -1;
+  napi_value aff; /* thread CPU affinity (affinity.c) */
+  if (bh_get(env, v, "cpuAffinity", &aff) < 0 || bh_parse_cpu_affinity(env, aff, &o->pin_threads, &o->cpu_rx, &o->cpu_tx) < 0)
+    return -1;
   napi_value dpath, pbatch, bpoll; /* light path vs pipeline (native/io/dp_path.h) */
   if (bh_get(env, v, "dataPath", &dpath) < 0 || bh_parse_data_path(env, dpath, "options.dataPath", &o->data_path) < 0 ||
       bh_get(env, v, "pipelineBatch", &pbatch) < 0 ||
@@ -207,6 +211,9 @@ static napi_value dp_construct(napi_env env, napi_callback_info info) {
       .data_path = o.data_path,
       .pipeline_batch = (uint32_t)o.pipeline_batch,
       .busy_poll_us = (uint32_t)o.busy_poll_us,
+      .pin_threads = o.pin_threads,
+      .cpu_rx = o.cpu_rx,
+      .cpu_tx = o.cpu_tx,
   };
   int err = 0;
   const char *step = "create";
@@ -305,6 +312,7 @@ napi_value bh_js_define_class(napi_env env) {
       M("setQos", bh_m_set_qos),
       M("qosStats", bh_m_qos_stats),
       M("stats", bh_m_stats),
+      M("threadCpus", bh_m_thread_cpus),
       M("macTable", bh_m_mac_table),
       M("setFailoverOptions", bh_m_set_failover_options),
       M("setNeighbor", bh_m_set_neighbor),

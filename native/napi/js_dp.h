@@ -71,6 +71,10 @@ napi_value bh_failover_event_value(napi_env env, const bh_event *ev); /* NULL: n
 napi_value bh_m_test_write_frame(napi_env env, napi_callback_info info);
 napi_value bh_m_test_read_frame(napi_env env, napi_callback_info info);
 napi_value bh_m_stats(napi_env env, napi_callback_info info);
+napi_value bh_m_thread_cpus(napi_env env, napi_callback_info info);   /* affinity.c */
+napi_value bh_allowed_cpus_js(napi_env env, napi_callback_info info); /* affinity.c */
+/* options.cpuAffinity: undefined (pin = 0) or { rx, tx } (affinity.c); -1 + exception on bad input */
+int bh_parse_cpu_affinity(napi_env env, napi_value v, int *pin, int *rx, int *tx);
 napi_value bh_m_mac_table(napi_env env, napi_callback_info info);
 
 /* Class and free functions, for addon.c. */

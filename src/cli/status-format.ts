@@ -119,6 +119,11 @@ export function formatStatus(s: StatusSnapshot): string {
     const d = s.dataPath;
     out.push(`  data path: ${d.lightFrames} TAP frames sent on the light path, ${d.pipelineFrames} by the pipeline; switches ${d.toPipeline} to the pipeline, ${d.toLight} back`);
   }
+  if (isObj(s.cpuAffinity)) {
+    const a = s.cpuAffinity;
+    const refused = a.errors ? ` (${a.errors} refused: ${a.error ?? 'unknown'})` : '';
+    out.push(`  cpu affinity: ${a.setting}; bh-rx ${a.rx === 'off' ? 'not pinned' : `cpu ${a.rx}`}, bh-tx ${a.tx === 'off' ? 'not pinned' : `cpu ${a.tx}`}${refused}`);
+  }
   if (typeof s.maxFrameSize === 'number') out.push(`  max frame size: ${num(s.maxFrameSize)} bytes`);
   if (isObj(s.fq)) out.push(`  fair queue: ${formatFq(s.fq)}`);
   out.push(...formatQosStatus(s.qos));

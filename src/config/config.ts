@@ -20,6 +20,7 @@ import {
 } from './validate';
 import { isIP } from 'node:net';
 import { LIMITS } from '../dataplane/limits';
+import { formatCpuAffinity, parseCpuAffinity } from './cpu-affinity';
 import { knownFields } from './fields';
 import { MtuConfig, parseMtuConfig } from './mtu-config';
 import { FailoverConfig, formatFailoverConfig, parseFailoverConfig } from './failover-config';
@@ -75,6 +76,8 @@ export interface Config {
   qos?: QosConfig;
   /** Nice value of the data-plane threads, -20..19 (src/daemon/thread-nice.ts); absent = the default. */
   threadNice?: number;
+  /** CPU affinity of bh-rx/bh-tx: 'off', 'spread' or 'RX,TX' (src/config/cpu-affinity.ts, docs/INTERNALS.md 2g); absent = the default. */
+  cpuAffinity?: string;
   /** Which data-plane thread reads the TAP (docs/INTERNALS.md 2f): 'auto' (default), 'light', 'pipeline'. */
   dataPath?: 'auto' | 'light' | 'pipeline';
   /** Light path: busy-poll this many µs after activity before sleeping (0..20000; absent = the default). */
@@ -96,7 +99,7 @@ export interface Config {
 /** rekeyAfterS: shorter than WireGuard's 120 s only, and at least 10 s so one handshake (5 s retry) finishes first. */
 export const REKEY_AFTER_S_RANGE = { min: 10, max: 120 } as const;
 
-const TOP_KEYS = ['version', 'name', 'listen', 'endpoint', 'tap', 'bridge', 'macTableCapacity', 'macAgeS', 'logLevel', 'peers', 'fairQueue', 'mtu', 'failover', 'tapOffload', 'qos', 'threadNice', 'dataPath', 'busyPollUs', 'rekeyAfterS', 'metrics', 'evpn', 'segment', 'ha'] as const;
+const TOP_KEYS = ['version', 'name', 'listen', 'endpoint', 'tap', 'bridge', 'macTableCapacity', 'macAgeS', 'logLevel', 'peers', 'fairQueue', 'mtu', 'failover', 'tapOffload', 'qos', 'threadNice', 'cpuAffinity', 'dataPath', 'busyPollUs', 'rekeyAfterS', 'metrics', 'evpn', 'segment', 'ha'] as const;
 const TOPOLOGY_KEYS = ['topology'] as const; // beside TOP_KEYS (src/config/topology-config.ts)
 const LISTEN_KEYS = ['address', 'port'] as const;
 const PEER_KEYS = ['name', 'publicKey', 'endpoint', 'psk', 'persistentKeepaliveS', 'addedAt'] as const;
@@ -262,6 +265,11 @@ export function parseConfig(raw: unknown, source = 'bridgehead.json'): Config {
     if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) c.fail('threadNice', `expected an integer from ${min} to ${max}`, n);
     cfg.threadNice = n as number;
   }
+  if (c.has(o, 'cpuAffinity')) {
+    const a = parseCpuAffinity(o.cpuAffinity);
+    if (typeof a === 'string') return c.fail('cpuAffinity', a);
+    cfg.cpuAffinity = formatCpuAffinity(a);
+  }
   if (c.has(o, 'dataPath')) {
     const d = o.dataPath;
     if (d !== 'auto' && d !== 'light' && d !== 'pipeline') c.fail('dataPath', "expected 'auto', 'light' or 'pipeline'", d);
@@ -310,6 +318,7 @@ export function formatConfig(c: Config): string {
     ...(c.failover !== undefined ? { failover: formatFailoverConfig(c.failover) } : {}),
     ...(c.qos !== undefined ? { qos: formatQosConfig(c.qos) } : {}),
     ...(c.threadNice !== undefined ? { threadNice: c.threadNice } : {}),
+    ...(c.cpuAffinity !== undefined ? { cpuAffinity: c.cpuAffinity } : {}),
     ...(c.dataPath !== undefined ? { dataPath: c.dataPath } : {}),
     ...(c.busyPollUs !== undefined ? { busyPollUs: c.busyPollUs } : {}),
     ...(c.rekeyAfterS !== undefined ? { rekeyAfterS: c.rekeyAfterS } : {}),

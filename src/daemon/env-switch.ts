@@ -6,6 +6,7 @@
 //
 //   BRIDGEHEAD_FQ / _QOS / _TAP_OFFLOAD  1|0 (true/false, on/off): win over the config keys
 //   BRIDGEHEAD_THREAD_NICE              integer in the data plane's nice range: wins over threadNice
+//   BRIDGEHEAD_CPU_AFFINITY             off|spread|RX,TX: wins over cpuAffinity (thread CPU pinning, A/B)
 //   BRIDGEHEAD_DATA_PATH                auto|light|pipeline: wins over dataPath (A/B of the light path)
 //   BRIDGEHEAD_BUSY_POLL_US             0..20000: wins over busyPollUs
 //   BRIDGEHEAD_REKEY_AFTER_S            10..120: session rekey age in s, wins over rekeyAfterS (soak runs)
@@ -17,8 +18,9 @@
 
 import { LIMITS } from '../dataplane/limits';
 import { REKEY_AFTER_S_RANGE } from '../config/config';
+import { type CpuAffinity, parseCpuAffinity } from '../config/cpu-affinity';
 
-type Spec = { kind: 'bool' } | { kind: 'int'; min: number; max: number } | { kind: 'enum'; values: readonly string[] } | { kind: 'cli' };
+type Spec = { kind: 'bool' } | { kind: 'int'; min: number; max: number } | { kind: 'enum'; values: readonly string[] } | { kind: 'cpus' } | { kind: 'cli' };
 export const DATA_PATHS = ['auto', 'light', 'pipeline'] as const;
 export type DataPath = (typeof DATA_PATHS)[number];
 
@@ -27,6 +29,7 @@ export const ENV_SWITCHES = {
   BRIDGEHEAD_QOS: { kind: 'bool' },
   BRIDGEHEAD_TAP_OFFLOAD: { kind: 'bool' },
   BRIDGEHEAD_THREAD_NICE: { kind: 'int', min: LIMITS.threadNice.min, max: LIMITS.threadNice.max },
+  BRIDGEHEAD_CPU_AFFINITY: { kind: 'cpus' },
   BRIDGEHEAD_DATA_PATH: { kind: 'enum', values: DATA_PATHS },
   BRIDGEHEAD_BUSY_POLL_US: { kind: 'int', min: LIMITS.busyPollUs.min, max: LIMITS.busyPollUs.max },
   BRIDGEHEAD_REKEY_AFTER_S: { kind: 'int', min: REKEY_AFTER_S_RANGE.min, max: REKEY_AFTER_S_RANGE.max },
@@ -47,6 +50,7 @@ export interface EnvSwitches {
   qos?: boolean;
   tapOffload?: boolean;
   threadNice?: number;
+  cpuAffinity?: CpuAffinity;
   dataPath?: DataPath;
   busyPollUs?: number;
   rekeyAfterS?: number;
@@ -82,6 +86,14 @@ function envEnum<T extends string>(env: NodeJS.ProcessEnv, name: Name, values: r
   return raw as T;
 }
 
+function envCpuAffinity(env: NodeJS.ProcessEnv): CpuAffinity | undefined {
+  const raw = env.BRIDGEHEAD_CPU_AFFINITY;
+  if (raw === undefined || raw === '') return undefined;
+  const a = parseCpuAffinity(raw);
+  if (typeof a === 'string') throw new Error(`BRIDGEHEAD_CPU_AFFINITY=${JSON.stringify(raw)}: ${a}`);
+  return a;
+}
+
 /** Reads and checks every switch; throws one line on a bad value or an unknown name. */
 export function readEnvSwitches(env: NodeJS.ProcessEnv = process.env): EnvSwitches {
   for (const name of Object.keys(env)) {
@@ -96,6 +108,7 @@ export function readEnvSwitches(env: NodeJS.ProcessEnv = process.env): EnvSwitch
     qos: envSwitch(env, 'BRIDGEHEAD_QOS'),
     tapOffload: envSwitch(env, 'BH_TAP_OFFLOAD') === false ? false : envSwitch(env, 'BRIDGEHEAD_TAP_OFFLOAD'),
     threadNice: envInt(env, 'BRIDGEHEAD_THREAD_NICE', nice.min, nice.max),
+    cpuAffinity: envCpuAffinity(env),
     dataPath: envEnum(env, 'BRIDGEHEAD_DATA_PATH', DATA_PATHS),
     busyPollUs: envInt(env, 'BRIDGEHEAD_BUSY_POLL_US', LIMITS.busyPollUs.min, LIMITS.busyPollUs.max),
     rekeyAfterS: envInt(env, 'BRIDGEHEAD_REKEY_AFTER_S', rekey.min, rekey.max),

@@ -34,6 +34,7 @@ import { syncPeersFromConfig } from './peer-sync';
 import { Reloader } from './reload';
 import { EndpointMemory } from './endpoint-memory';
 import { buildStatus, processMemory } from './status';
+import { cpuAffinityStatus, planCpuAffinity } from './cpu-affinity';
 import { PmtuDriver } from './pmtu-driver';
 import { fairQueueEnabled } from './fair-queue';
 import { tapOffloadEnabled } from './tap-offload';
@@ -121,6 +122,18 @@ export async function startInstance(opts: InstanceOptions): Promise<Instance | n
     }
   }
 
+  // thread CPU affinity (INTERNALS 2g): a bad env value or an explicit CPU outside the allowed set stops here
+  let affinity: ReturnType<typeof planCpuAffinity>;
+  try {
+    const addon = loadDataPlane();
+    affinity = planCpuAffinity(config, () => addon.allowedCpus(), tenant?.slot ?? 0);
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+  if ('error' in affinity.choice) return fail(affinity.choice.error);
+  if (affinity.choice.pin === null && affinity.choice.note) log.warn(affinity.choice.note); // once, at start
+  const cpuPin = affinity.choice.pin;
+
   let dp: DataPlane;
   // Events are queued by the native side and delivered here in order; `driver` is set below
   // before the data plane starts, so no event can arrive before it exists.
@@ -144,6 +157,7 @@ export async function startInstance(opts: InstanceOptions): Promise<Instance | n
       udpOffload: sw.udpOffload ?? true,
       tapGro: sw.tapGro ?? true,
       ...(tenant ? { reusePort: true } : {}),
+      ...(cpuPin ? { cpuAffinity: cpuPin } : {}),
       onEvent: (ev: NativeEvent) => onEvent(ev),
     });
   } catch (e) {
@@ -284,6 +298,9 @@ export async function startInstance(opts: InstanceOptions): Promise<Instance | n
     const tapMtu = tapMtuFor(config.mtu?.maxFrameSize ?? MAX_FRAME_SIZE_DEFAULT);
     if (tapMtu !== null && dp.tapName) await setTapMtu(dp.tapName, tapMtu);
     dp.start();
+    const cpus = dp.threadCpus();
+    if (cpus.errors) log.warn({ asked: cpuPin, got: { rx: cpus.rx, tx: cpus.tx }, err: cpus.error }, 'thread CPU affinity refused; forwarding continues unpinned');
+    else if (cpuPin) log.info({ rx: cpus.rx, tx: cpus.tx }, 'data-plane threads pinned');
     if (ha) await ha.start(); // standby until keepalived says MASTER
     else if (config.bridge) await attachToBridge(dp.tapName, config.bridge);
   } catch (e) {
@@ -299,7 +316,8 @@ export async function startInstance(opts: InstanceOptions): Promise<Instance | n
     onQos: (q) => { qosConfig = q; } });
   const status = () => ({ ...buildStatus({ config, identity, registry, dp, drops, startedMs, nowMs: now(),
     pathMtuSource: (id) => pmtu.source(id), failover: () => failover?.status() ?? null, evpn: () => evpn?.status() ?? null,
-    handshakeGuard: (t) => driver.guardStats(t), memory: processMemory }), ...(ha ? { ha: ha.status() } : {}) });
+    handshakeGuard: (t) => driver.guardStats(t), memory: processMemory }), cpuAffinity: cpuAffinityStatus(affinity.setting, dp.threadCpus()),
+    ...(ha ? { ha: ha.status() } : {}) });
   const handlers: CtlsockHandlers = {
     status,
     reload: async () => {

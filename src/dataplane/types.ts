@@ -50,6 +50,9 @@ export interface DataPlaneOptions {
   pipelineBatch?: number;
   /** light path: poll the TAP and socket this many µs after activity before sleeping (0..1000) */
   busyPollUs?: number;
+  /** Pin bh-rx and bh-tx to these CPUs at start (docs/INTERNALS.md 2g; 0..1023). Absent: the
+   * scheduler decides. Best effort: a CPU refused by a cpuset shows in threadCpus().errors. */
+  cpuAffinity?: { rx: number; tx: number };
   /** partial failover: neighbor table capacity (default 4096, 1 .. 2^20) and the age after which
    * an entry of this site not seen again is removed ('neigh-gone'; default 300000 ms) */
   neighborCapacity?: number;
@@ -271,11 +274,22 @@ export interface DataPlane extends FailoverDataPlane, QosDataPlane {
    *  'handshake' events. Without it every handshake message of the right size is passed on. */
   setMac1Key(key: Uint8Array): void;
   stats(): DataPlaneStats;
+  /** The CPU each data-plane thread was pinned to at start (null: not pinned). */
+  threadCpus(): ThreadCpus;
   macTable(): MacEntry[];
   /** test hook (socketpair mode only): as if the frame arrived on the TAP */
   testWriteFrame(frame: Uint8Array): void;
   /** test hook (socketpair mode only): a frame the data plane wrote to the TAP, or null */
   testReadFrame(timeoutMs: number): Buffer | null;
+}
+
+export interface ThreadCpus {
+  rx: number | null;
+  tx: number | null;
+  /** pinnings the kernel refused (EINVAL/EPERM from a cpuset); the thread then runs unpinned */
+  errors: number;
+  /** the last refusal's reason (strerror) */
+  error?: string;
 }
 
 export interface DataPlaneConstructor {
@@ -306,6 +320,8 @@ export interface NativeAddon {
   /** glibc malloc_trim(0): free pages of every malloc arena back to the kernel; true if any were
    *  (src/daemon/memory-trim.ts calls it once a minute) */
   trimMemory(): boolean;
+  /** the CPUs this process may run on (sched_getaffinity: systemd CPUAffinity=, cpusets), ascending */
+  allowedCpus(): number[];
 }
 
 // ---- Partial failover (issue 3): the addon contract shared by the data plane and the daemon ----

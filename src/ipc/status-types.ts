@@ -52,6 +52,10 @@ export interface StatusSnapshot {
    *  light path (inline drains included) or the transmit thread (pipeline), and the automatic
    *  switches. Optional: older daemons do not report it. */
   dataPath?: { lightFrames: number; pipelineFrames: number; toPipeline: number; toLight: number };
+  /** Thread CPU affinity (docs/INTERNALS.md 2g): the setting ('off', 'spread', 'RX,TX') and the CPU
+   *  bh-rx / bh-tx were pinned to at start ('off': not pinned), refusals by the kernel (cpuset).
+   *  Optional: older daemons do not report it. */
+  cpuAffinity?: { setting: string; rx: number | 'off'; tx: number | 'off'; errors: number; error?: string };
   /** Largest frame accepted (config mtu.maxFrameSize). Optional: older daemons do not report it. */
   maxFrameSize?: number;
   /** Tunnel fragmentation (docs/INTERNALS.md 1b). Optional: older daemons do not report it. */

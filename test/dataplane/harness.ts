@@ -21,7 +21,7 @@ export interface Node {
 export function makeNode(
   opts: { eventQueueCapacity?: number; macTableCapacity?: number; macAgeMs?: number; tapOffload?: boolean; maxFrameSize?: number;
     threadNice?: number; udpOffload?: boolean; tapGro?: boolean; dataPath?: 'auto' | 'light' | 'pipeline';
-    pipelineBatch?: number; busyPollUs?: number } = {},
+    pipelineBatch?: number; busyPollUs?: number; cpuAffinity?: { rx: number; tx: number } } = {},
 ): Node {
   const events: NativeEvent[] = [];
   const dp = new addon.DataPlane({

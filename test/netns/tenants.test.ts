@@ -17,6 +17,10 @@ import { readPcap } from './lib/pcap';
 import { decodeToken, encodeToken } from '../../src/control/token';
 import * as sodium from '../../src/control/crypto';
 import type { StatusSnapshot } from '../../src/ipc/status-types';
+import { chooseCpus } from '../../src/config/cpu-affinity';
+import { loadNative } from '../../src/dataplane/native';
+
+const addonAllowedCpus = () => loadNative().allowedCpus();
 
 const P = `bh-mt-${process.pid}`;
 const TOPO = path.join(REPO, 'scripts', 'tenants-topology.sh');
@@ -87,7 +91,8 @@ describe('multi-tenant provider: 3 tenants, one UDP port, overlapping addresses'
   t('provider: init, tenant add x3, up; each site: init, join with its tenant\'s invite, up', 180000, async () => {
     await bh('pv', ['init', '-c', provDir(), '--name', 'prov', '--listen', `198.18.0.1:${PORT}`, '--endpoint', `198.18.0.1:${PORT}`, '--tap', 'bh0', '--metrics']);
     for (const [i, name] of TENANTS.entries()) await bh('pv', ['tenant', 'add', name, '--bridge', `lb${i + 1}`, '-c', provDir()]);
-    const prov = bg('pv', 'provider', [NODE, CLI, 'up', '-c', provDir(), '--log-level', 'debug']);
+    // thread CPU affinity 'spread' (INTERNALS 2g): each tenant's pair rotated by its slot (checked below)
+    const prov = bg('pv', 'provider', ['env', 'BRIDGEHEAD_CPU_AFFINITY=spread', NODE, CLI, 'up', '-c', provDir(), '--log-level', 'debug']);
     await waitFor('provider control sockets', 20000, async () => {
       if (!prov.running) throw new WaitAbort(prov.logTail(20));
       return TENANTS.every((n) => fs.existsSync(path.join(provDir(), 'tenants', n, 'bridgehead.sock'))) &&
@@ -143,6 +148,14 @@ describe('multi-tenant provider: 3 tenants, one UDP port, overlapping addresses'
       keys.add(s.publicKey);
     }
     assert.equal(keys.size, 3, 'every tenant has its own key');
+    // cpuAffinity spread: every data plane pinned as chooseCpus says for its slot (front = slot 0)
+    const allowed = addonAllowedCpus();
+    for (const [slot, args] of [[0, []], ...TENANTS.map((n, i) => [i + 1, ['--tenant', n]] as const)] as Array<[number, string[]]>) {
+      const a = (await statusOf([...args, '-c', provDir()])).cpuAffinity;
+      const want = chooseCpus({ kind: 'spread' }, allowed, slot);
+      const pin = 'pin' in want && want.pin ? want.pin : null;
+      assert.deepEqual(a, { setting: 'spread', rx: pin?.rx ?? 'off', tx: pin?.tx ?? 'off', errors: 0 }, `slot ${slot}`);
+    }
     const ss = await execOk('pv', ['ss', '-Hulnp']);
     const bound = ss.stdout.split('\n').filter((l) => l.includes(`:${PORT} `));
     assert.equal(bound.length, 4, `front + 3 tenants share :${PORT}\n${ss.stdout}`);

@@ -104,3 +104,13 @@ test('formatStatus: the hub shows its relay counters; a mesh site without relaye
   assert.ok(!/topology:/.test(mesh), mesh);
   assert.ok(!/topology:/.test(formatStatus(SAMPLE_STATUS)), 'an older daemon without the field');
 });
+
+test('formatStatus: the cpu affinity line (pinned, not pinned, refused)', () => {
+  const line = (a: NonNullable<typeof SAMPLE_STATUS.cpuAffinity>) =>
+    formatStatus({ ...SAMPLE_STATUS, cpuAffinity: a }).split('\n').find((l) => l.includes('cpu affinity'));
+  assert.equal(line({ setting: 'spread', rx: 0, tx: 1, errors: 0 }), '  cpu affinity: spread; bh-rx cpu 0, bh-tx cpu 1');
+  assert.equal(line({ setting: 'off', rx: 'off', tx: 'off', errors: 0 }), '  cpu affinity: off; bh-rx not pinned, bh-tx not pinned');
+  assert.equal(line({ setting: '5,6', rx: 'off', tx: 'off', errors: 2, error: 'Invalid argument' }),
+    '  cpu affinity: 5,6; bh-rx not pinned, bh-tx not pinned (2 refused: Invalid argument)');
+  assert.equal(formatStatus(SAMPLE_STATUS).includes('cpu affinity'), false, 'older daemons: no line');
+});
