@@ -26,6 +26,12 @@ function counters(dp: DataPlane) {
   return { light: g.txLightFrames, pipeline: g.txPipelineFrames, tapRx: g.tapRxFrames, toPipe: g.pathToPipeline, toLight: g.pathToLight };
 }
 
+/** The counters once done(counters) holds (bounded wait; the caller's asserts then judge them). */
+async function settled(dp: DataPlane, done: (c: ReturnType<typeof counters>) => boolean) {
+  await waitFor(() => done(counters(dp)), 'the sender counted every frame', 2000).catch(() => undefined);
+  return counters(dp);
+}
+
 /** Sends frames [from, to) A -> B in chunks, calling between(chunkIndex) before each chunk; checks order and loss. */
 function pump(p: Pair, from: number, to: number, between: (k: number) => void = () => undefined): void {
   for (let s = from, k = 0; s < to; s += CHUNK, k++) {
@@ -55,7 +61,8 @@ describe('data path: light path and pipeline', () => {
     const p = await open({ dataPath: 'light' });
     const c0 = counters(p.a.dp);
     pump(p, 0, 200);
-    const c1 = counters(p.a.dp);
+    // the sender counts a frame after its send returns, so B may hold the last chunk first
+    const c1 = await settled(p.a.dp, (c) => c.light + c.pipeline - c0.light - c0.pipeline >= 200);
     assert.equal(c1.tapRx - c0.tapRx, 200);
     assert.equal(c1.light - c0.light, 200, 'every frame on the light path');
     assert.equal(c1.pipeline - c0.pipeline, 0, 'none through the TX thread');
@@ -66,7 +73,7 @@ describe('data path: light path and pipeline', () => {
     const p = await open({ dataPath: 'pipeline' });
     const c0 = counters(p.a.dp);
     pump(p, 0, 200);
-    const c1 = counters(p.a.dp);
+    const c1 = await settled(p.a.dp, (c) => c.light + c.pipeline - c0.light - c0.pipeline >= 200);
     assert.equal(c1.pipeline - c0.pipeline, 200, 'every frame through the TX thread');
     assert.equal(c1.light - c0.light, 0, 'A received nothing, so no inline drain either');
   });
@@ -86,7 +93,7 @@ describe('data path: light path and pipeline', () => {
         assert.equal(got[0].readUInt32BE(14), 1_000_000 + k);
       }
     });
-    const c1 = counters(p.a.dp);
+    const c1 = await settled(p.a.dp, (c) => c.light + c.pipeline - c0.light - c0.pipeline >= c.tapRx - c0.tapRx);
     const sent = c1.tapRx - c0.tapRx;
     assert.equal(c1.light - c0.light + (c1.pipeline - c0.pipeline), sent, 'each TAP frame sent by exactly one path');
     assert.ok(c1.light > c0.light && c1.pipeline > c0.pipeline, `both paths ran (light ${c1.light - c0.light}, pipeline ${c1.pipeline - c0.pipeline})`);
@@ -109,7 +116,7 @@ describe('data path: light path and pipeline', () => {
     await sleep(20);
     const c2 = counters(p.a.dp);
     pump(p, seq, seq + 1); // one frame: read by the receive thread again
-    const c3 = counters(p.a.dp);
+    const c3 = await settled(p.a.dp, (c) => c.light + c.pipeline - c2.light - c2.pipeline >= 1);
     assert.equal(c3.light - c2.light, 1, 'a single frame after the switch back takes the light path');
     assert.equal(c3.tapRx - c0.tapRx, c3.light - c0.light + (c3.pipeline - c0.pipeline), 'each TAP frame sent by exactly one path');
   });
