@@ -64,7 +64,10 @@ typedef struct {
   int data_path;           /* bh_path_policy: auto (light path when traffic is light), light or pipeline (dp_path.h) */
   uint32_t pipeline_batch; /* auto: a batch of this many frames enters the pipeline (2..64; 0 = default) */
   uint32_t busy_poll_us;   /* light path: poll this long after activity before sleeping (0 = off, <= BH_BUSY_POLL_MAX_US) */
+  int tap_reader;          /* BH_TAP_READER_*: auto (io_uring when available), io_uring, read (tap_read.h) */
 } bh_dp_config;
+
+enum { BH_TAP_READER_AUTO, BH_TAP_READER_IO_URING, BH_TAP_READER_READ }; /* options.tapReader (tap_read.h) */
 
 #define BH_BUSY_POLL_MAX_US 1000
 #define BH_BUSY_POLL_DEFAULT_US 0 /* options.busyPollUs; decided by measurement (docs/BENCHMARKS.md, issue 15) */

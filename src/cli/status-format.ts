@@ -119,6 +119,11 @@ export function formatStatus(s: StatusSnapshot): string {
     const d = s.dataPath;
     out.push(`  data path: ${d.lightFrames} TAP frames sent on the light path, ${d.pipelineFrames} by the pipeline; switches ${d.toPipeline} to the pipeline, ${d.toLight} back`);
   }
+  if (isObj(s.tapReader)) {
+    const r = s.tapReader;
+    const per = r.submits ? ` (${(r.frames / r.submits).toFixed(1)} frames per syscall)` : '';
+    out.push(`  tap reader: ${r.reader}${r.why ? ` (${r.why})` : ''}, ${num(r.frames)} frames in ${num(r.submits)} io_uring submits${per}`);
+  }
   if (typeof s.maxFrameSize === 'number') out.push(`  max frame size: ${num(s.maxFrameSize)} bytes`);
   if (isObj(s.fq)) out.push(`  fair queue: ${formatFq(s.fq)}`);
   out.push(...formatQosStatus(s.qos));

@@ -7,6 +7,7 @@
 //   BRIDGEHEAD_FQ / _QOS / _TAP_OFFLOAD  1|0 (true/false, on/off): win over the config keys
 //   BRIDGEHEAD_THREAD_NICE              integer in the data plane's nice range: wins over threadNice
 //   BRIDGEHEAD_DATA_PATH                auto|light|pipeline: wins over dataPath (A/B of the light path)
+//   BRIDGEHEAD_TAP_READER               auto|io_uring|read: wins over tapReader (A/B of batched TAP reads)
 //   BRIDGEHEAD_BUSY_POLL_US             0..1000: wins over busyPollUs
 //   BRIDGEHEAD_REKEY_AFTER_S            10..120: session rekey age in s, wins over rekeyAfterS (soak runs)
 //   BRIDGEHEAD_MEMORY_TRIM_S            0..3600: full V8 GC + malloc_trim every S seconds (default 60; 0 = never)
@@ -21,6 +22,8 @@ import { REKEY_AFTER_S_RANGE } from '../config/config';
 type Spec = { kind: 'bool' } | { kind: 'int'; min: number; max: number } | { kind: 'enum'; values: readonly string[] } | { kind: 'cli' };
 export const DATA_PATHS = ['auto', 'light', 'pipeline'] as const;
 export type DataPath = (typeof DATA_PATHS)[number];
+export const TAP_READERS = ['auto', 'io_uring', 'read'] as const;
+export type TapReader = (typeof TAP_READERS)[number];
 
 export const ENV_SWITCHES = {
   BRIDGEHEAD_FQ: { kind: 'bool' },
@@ -28,6 +31,7 @@ export const ENV_SWITCHES = {
   BRIDGEHEAD_TAP_OFFLOAD: { kind: 'bool' },
   BRIDGEHEAD_THREAD_NICE: { kind: 'int', min: LIMITS.threadNice.min, max: LIMITS.threadNice.max },
   BRIDGEHEAD_DATA_PATH: { kind: 'enum', values: DATA_PATHS },
+  BRIDGEHEAD_TAP_READER: { kind: 'enum', values: TAP_READERS },
   BRIDGEHEAD_BUSY_POLL_US: { kind: 'int', min: LIMITS.busyPollUs.min, max: LIMITS.busyPollUs.max },
   BRIDGEHEAD_REKEY_AFTER_S: { kind: 'int', min: REKEY_AFTER_S_RANGE.min, max: REKEY_AFTER_S_RANGE.max },
   BRIDGEHEAD_MEMORY_TRIM_S: { kind: 'int', min: 0, max: 3600 },
@@ -48,6 +52,7 @@ export interface EnvSwitches {
   tapOffload?: boolean;
   threadNice?: number;
   dataPath?: DataPath;
+  tapReader?: TapReader;
   busyPollUs?: number;
   rekeyAfterS?: number;
   memoryTrimS?: number;
@@ -97,6 +102,7 @@ export function readEnvSwitches(env: NodeJS.ProcessEnv = process.env): EnvSwitch
     tapOffload: envSwitch(env, 'BH_TAP_OFFLOAD') === false ? false : envSwitch(env, 'BRIDGEHEAD_TAP_OFFLOAD'),
     threadNice: envInt(env, 'BRIDGEHEAD_THREAD_NICE', nice.min, nice.max),
     dataPath: envEnum(env, 'BRIDGEHEAD_DATA_PATH', DATA_PATHS),
+    tapReader: envEnum(env, 'BRIDGEHEAD_TAP_READER', TAP_READERS),
     busyPollUs: envInt(env, 'BRIDGEHEAD_BUSY_POLL_US', LIMITS.busyPollUs.min, LIMITS.busyPollUs.max),
     rekeyAfterS: envInt(env, 'BRIDGEHEAD_REKEY_AFTER_S', rekey.min, rekey.max),
     memoryTrimS: envInt(env, 'BRIDGEHEAD_MEMORY_TRIM_S', 0, 3600),

@@ -52,6 +52,8 @@ export interface StatusSnapshot {
    *  light path (inline drains included) or the transmit thread (pipeline), and the automatic
    *  switches. Optional: older daemons do not report it. */
   dataPath?: { lightFrames: number; pipelineFrames: number; toPipeline: number; toLight: number };
+  /** which TAP reader runs (io_uring chains or read() per frame), why read() runs, io_uring submits vs frames */
+  tapReader?: { reader: 'io_uring' | 'read'; why?: string; submits: number; frames: number };
   /** Largest frame accepted (config mtu.maxFrameSize). Optional: older daemons do not report it. */
   maxFrameSize?: number;
   /** Tunnel fragmentation (docs/INTERNALS.md 1b). Optional: older daemons do not report it. */
