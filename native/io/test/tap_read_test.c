@@ -6,10 +6,16 @@
  * a bad fd sets *failed; 'read' never sets up io_uring. Exit 0 = pass. Built by the Makefile
  * beside it (ASan/UBSan) and run by scripts/test.sh tier 1. */
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../dp.h"
@@ -128,7 +134,51 @@ static void run(int mode, int offload) {
   bh_dp_destroy(dp);
 }
 
+/* In a child: a seccomp filter answers io_uring_setup with `action` (EPERM, as the systemd units'
+ * SystemCallErrorNumber=EPERM would, or KILL) and a data plane is made with `mode`. Exit codes:
+ * 0 = created and the gauges say read() with EPERM (auto) or io_uring not tried ('read');
+ * 2 = creation refused with EPERM ('io_uring'); 1 = anything else. */
+static int seccomp_child(int mode, uint32_t action) {
+  struct sock_filter f[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, action),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog prog = {.len = sizeof f / sizeof f[0], .filter = f};
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog)) return 1;
+  bh_dp_config cfg = {.listen_address = "127.0.0.1", .mac_capacity = 64, .mac_age_ns = 300000000000ULL,
+                      .event_capacity = 64, .tap_reader = mode};
+  int err = 0;
+  const char *step = "";
+  bh_dp *dp = bh_dp_create(&cfg, &err, &step);
+  if (!dp) return mode == BH_TAP_READER_IO_URING && err == -EPERM ? 2 : 1;
+  int ok = !dp->tap_reader->uring && g(dp, BH_G_TAP_READER) == 0 &&
+           g(dp, BH_G_TAP_READER_ERRNO) == (mode == BH_TAP_READER_AUTO ? EPERM : 0);
+  put(dp, 0, 7); /* and the read() loop reads */
+  int failed = 0;
+  ok = ok && bh_tap_read_batch(dp, dp->tap_reader, &frames[0][0], STRIDE, lens, BH_BATCH, &failed) == 1;
+  bh_dp_destroy(dp);
+  return ok ? 0 : 1;
+}
+
+static int in_child(int mode, uint32_t action) {
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid == 0) _exit(seccomp_child(mode, action));
+  int st = 0;
+  waitpid(pid, &st, 0);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
 int main(void) {
+  /* io_uring refused by seccomp: auto falls back to read(), io_uring refuses to start, and an
+   * explicit 'read' never calls io_uring_setup (the filter would kill the process) */
+  CHECK(in_child(BH_TAP_READER_AUTO, SECCOMP_RET_ERRNO | EPERM) == 0, "auto under seccomp EPERM: fallback to read()");
+  CHECK(in_child(BH_TAP_READER_IO_URING, SECCOMP_RET_ERRNO | EPERM) == 2, "io_uring under seccomp EPERM: refused");
+  CHECK(in_child(BH_TAP_READER_READ, SECCOMP_RET_KILL_PROCESS) == 0, "'read' called io_uring_setup (killed)");
+  printf("tap_read_test: seccomp: auto falls back, io_uring refuses, read never calls io_uring_setup\n");
+
   for (int offload = 0; offload <= 1; offload++) {
     run(BH_TAP_READER_READ, offload);
     run(BH_TAP_READER_IO_URING, offload);
