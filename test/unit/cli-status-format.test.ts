@@ -104,3 +104,11 @@ test('formatStatus: the hub shows its relay counters; a mesh site without relaye
   assert.ok(!/topology:/.test(mesh), mesh);
   assert.ok(!/topology:/.test(formatStatus(SAMPLE_STATUS)), 'an older daemon without the field');
 });
+
+test('formatStatus shows the TAP reader: io_uring with frames per syscall, or read() and why', () => {
+  const uring = formatStatus({ ...SAMPLE_STATUS, tapReader: { reader: 'io_uring', submits: 100, frames: 450 } });
+  assert.match(uring, /\n {2}tap reader: io_uring, 450 frames in 100 io_uring submits \(4\.5 frames per syscall\)\n/);
+  const read = formatStatus({ ...SAMPLE_STATUS, tapReader: { reader: 'read', why: 'EPERM', submits: 0, frames: 0 } });
+  assert.match(read, /\n {2}tap reader: read \(EPERM\), 0 frames in 0 io_uring submits\n/);
+  assert.ok(!formatStatus(SAMPLE_STATUS).includes('tap reader'), 'older daemons: no line');
+});
