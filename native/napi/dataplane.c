@@ -96,15 +96,16 @@ static int parse_tap(napi_env env, napi_value tap, dp_opts *o) {
   return bh_arg_string(env, name, "options.tap.name", o->tap_name, sizeof o->tap_name);
 }
 
-/* options.tapReader: undefined -> auto (io_uring when the kernel allows it, else read()) */
+/* options.tapReader: undefined -> read (the measured default, docs/BENCHMARKS.md issue 15); auto =
+ * io_uring when the kernel allows it, else read() */
 static int parse_tap_reader(napi_env env, napi_value v, int *out) {
   char buf[16];
-  *out = BH_TAP_READER_AUTO;
+  *out = BH_TAP_READER_READ;
   if (bh_is_undefined(env, v)) return 0;
   if (bh_arg_string(env, v, "options.tapReader", buf, sizeof buf) < 0) return -1;
   if (!strcmp(buf, "io_uring")) *out = BH_TAP_READER_IO_URING;
-  else if (!strcmp(buf, "read")) *out = BH_TAP_READER_READ;
-  else if (strcmp(buf, "auto")) {
+  else if (!strcmp(buf, "auto")) *out = BH_TAP_READER_AUTO;
+  else if (strcmp(buf, "read")) {
     bh_throw_range(env, "options.tapReader: expected 'auto', 'io_uring' or 'read', got '%s'", buf);
     return -1;
   }

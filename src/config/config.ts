@@ -77,8 +77,8 @@ export interface Config {
   threadNice?: number;
   /** Which data-plane thread reads the TAP (docs/INTERNALS.md 2f): 'auto' (default), 'light', 'pipeline'. */
   dataPath?: 'auto' | 'light' | 'pipeline';
-  /** How the TAP is read (docs/INTERNALS.md 2g): 'auto' (default: io_uring chains when the kernel allows
-   * them, else one read() per frame), 'io_uring' (refuse to start without it) or 'read'. */
+  /** How the TAP is read (docs/INTERNALS.md 2g): 'read' (default, by measurement: one read() per frame),
+   * 'auto' (io_uring chains when the kernel allows them, else read) or 'io_uring' (refuse to start without it). */
   tapReader?: 'auto' | 'io_uring' | 'read';
   /** Light path: busy-poll this many µs after activity before sleeping (0..1000; absent = the default). */
   busyPollUs?: number;

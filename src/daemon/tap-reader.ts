@@ -1,12 +1,14 @@
 // Which TAP reader runs (options.tapReader, docs/INTERNALS.md 2g): io_uring chains (one submit reads
-// up to 64 frames in TAP order) or one read() per frame. 'auto' takes io_uring when the kernel
-// allows it; the reason it does not (ENOSYS, EPERM from seccomp or kernel.io_uring_disabled, a
+// up to 64 frames in TAP order) or one read() per frame (the default). 'auto' takes io_uring when
+// the kernel allows it; the reason it does not (ENOSYS, EPERM from seccomp or kernel.io_uring_disabled, a
 // failed submit) is logged once at start and shown by status.
 import { constants } from 'node:os';
 import type { TapReader } from './env-switch';
 
-/** The default of tapReader / BRIDGEHEAD_TAP_READER, decided by measurement (docs/BENCHMARKS.md, issue 15). */
-export const TAP_READER_DEFAULT: TapReader = 'auto';
+/** The default of tapReader / BRIDGEHEAD_TAP_READER, decided by measurement (docs/BENCHMARKS.md, issue 15,
+ * "Batched TAP reads"): a hard-linked io_uring chain costs ~340 ns of CPU per 64-byte frame against
+ * ~255 ns for read() on this guest, and the harness A/B showed no gain, so read() stays the default. */
+export const TAP_READER_DEFAULT: TapReader = 'read';
 
 export interface TapReaderState {
   reader: 'io_uring' | 'read';

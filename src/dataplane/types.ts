@@ -48,7 +48,8 @@ export interface DataPlaneOptions {
   dataPath?: 'auto' | 'light' | 'pipeline';
   /** How the TAP is read (docs/INTERNALS.md 2g): 'io_uring' (one submit reads a chain of frames; fails
    * when the kernel refuses io_uring), 'read' (one read() per frame; never calls io_uring_setup) or
-   * 'auto' (default: io_uring when available, else read; stats global.tapReaderIoUring says which). */
+   * 'auto' (io_uring when available, else read; stats global.tapReaderIoUring says which). Default 'read':
+   * an ordered io_uring chain costs more CPU per frame than read() here (docs/BENCHMARKS.md, issue 15). */
   tapReader?: 'auto' | 'io_uring' | 'read';
   /** auto: a TAP batch or a wake-up's received datagrams of this many enter the pipeline (2..64, default 16) */
   pipelineBatch?: number;
