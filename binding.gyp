@@ -9,7 +9,7 @@
       "cflags": ["-O2", "-Wall", "-Wextra", "-pthread", "-fvisibility=hidden"],
       "cflags_c": ["-std=gnu11"],
       "ldflags": ["-pthread"],
-      "libraries": []
+      "libraries": ["-luring"]
     }
   ]
 }

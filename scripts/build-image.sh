@@ -61,7 +61,8 @@ tar -xzf "$tgz" -C "$work" package/bin/node
 "$work/package/bin/node" --version >/dev/null || die "the packaged node does not run"
 
 # ---- root file system
-pkgs=(systemd-sysv udev "$KERNEL" initramfs-tools zstd iproute2 jq libpcap0.8 kmod procps iputils-ping
+# liburing2: the addon links it (batched TAP reads, native/io/tap_uring.c)
+pkgs=(systemd-sysv udev "$KERNEL" initramfs-tools zstd iproute2 jq libpcap0.8 liburing2 kmod procps iputils-ping
       openssh-server less)
 if [ -n "${BH_IMAGE_PINS:-}" ]; then
   mapfile -t pkgs < <(awk -F'\t' 'NF == 2 && $2 != "" { print $1 "=" $2 }' "$BH_IMAGE_PINS")

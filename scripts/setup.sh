@@ -28,7 +28,8 @@ done
 
 node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 
-debs=(build-essential python3 pkg-config libpcap-dev libssl-dev clang libclang-rt-14-dev
+# liburing-dev: the data plane's batched TAP reads (native/io/tap_uring.c, linked by binding.gyp)
+debs=(build-essential python3 pkg-config libpcap-dev libssl-dev liburing-dev clang libclang-rt-14-dev
       iproute2 iputils-ping iperf3 tcpdump nftables conntrack arping ndisc6 jq procps kmod frr keepalived)
 [ "$(node_major)" -ge 20 ] || debs+=(nodejs npm)
 [ $with_image = 0 ] || debs+=(mmdebstrap qemu-system-x86 qemu-utils e2fsprogs fdisk grub-pc-bin grub2-common

@@ -21,6 +21,8 @@ node dist/scripts/layers.js
 
 echo "== tier 1: C core under ASan/UBSan" >&2
 make -s -C native/core/test test
+echo "== tier 1: the TAP reader (io_uring chain and read() loop) under ASan/UBSan (native/io/test)" >&2
+make -s -C native/io/test tapread
 echo "== tier 1: libFuzzer targets, short run (native/core/fuzz; long runs: scripts/fuzz.sh)" >&2
 if ! command -v clang >/dev/null 2>&1; then
   echo "test: clang is missing (the libFuzzer targets need it); run: bash scripts/setup.sh" >&2

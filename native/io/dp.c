@@ -118,7 +118,13 @@ bh_dp *bh_dp_create(const bh_dp_config *cfg, int *err, const char **step) {
     if (rc < 0) FAIL(rc, *step);
     dp->tap_is_socket = 1;
   }
-  if (!(dp->tap_reader = bh_tap_reader_new(offload, !cfg->tap_gro_off))) FAIL(-ENOMEM, "allocate TAP reader");
+  if (cfg->tap_reader < BH_TAP_READER_AUTO || cfg->tap_reader > BH_TAP_READER_READ) FAIL(-EINVAL, "TAP reader");
+  int why;
+  if (!(dp->tap_reader = bh_tap_reader_new(offload, !cfg->tap_gro_off, dp->tap_fd, dp->tap_is_socket, cfg->tap_reader,
+                                           &rc, &why)))
+    FAIL(rc, rc == -ENOMEM ? "allocate TAP reader" : "io_uring setup (tapReader io_uring)");
+  atomic_store(&dp->ctr_tap.g[BH_G_TAP_READER], (uint64_t)(dp->tap_reader->uring != NULL)); /* global.tapReader */
+  atomic_store(&dp->ctr_tap.g[BH_G_TAP_READER_ERRNO], (uint64_t)-why);
   atomic_store(&dp->ctr_tap.g[BH_G_TAP_OFFLOAD], (uint64_t)(offload != 0)); /* stats global.tapOffload */
   atomic_store(&dp->ctr_tap.g[BH_G_TAP_UDP_GRO], (uint64_t)dp->tap_reader->gro_udp); /* global.tapUdpGro */
   atomic_store(&dp->ctr_tap.g[BH_G_MAX_FRAME_SIZE], dp->max_frame);

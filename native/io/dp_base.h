@@ -66,10 +66,12 @@ typedef struct {
   uint32_t busy_poll_us;   /* light path: poll this long after activity before sleeping (0 = off, <= BH_BUSY_POLL_MAX_US) */
   int pin_threads;         /* 1: pin bh-rx to cpu_rx and bh-tx to cpu_tx (dp_affinity.h); 0 = the scheduler decides */
   int cpu_rx, cpu_tx;      /* CPU numbers (0..BH_CPU_MAX), read only with pin_threads */
+  int tap_reader;          /* BH_TAP_READER_*: auto (io_uring when available), io_uring, read (tap_read.h) */
 } bh_dp_config;
 
 #define BH_CPU_MAX 1023 /* highest CPU number accepted for pinning (CPU_SETSIZE - 1) */
 enum { BH_CPU_RX = 0, BH_CPU_TX = 1 };
+enum { BH_TAP_READER_AUTO, BH_TAP_READER_IO_URING, BH_TAP_READER_READ }; /* options.tapReader (tap_read.h) */
 
 #define BH_BUSY_POLL_MAX_US 20000 /* 20 ms: covers gaps of interactive traffic; measured in docs/BENCHMARKS.md (issue 15) */
 #define BH_BUSY_POLL_DEFAULT_US 0 /* options.busyPollUs; decided by measurement (docs/BENCHMARKS.md, issue 15) */

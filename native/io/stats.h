@@ -38,6 +38,10 @@ typedef enum {
   BH_G_PATH_TO_LIGHT,    /* TX block: automatic switches pipeline -> light (no busy batch for the dwell time) */
   BH_G_RELAYED,        /* RX block, hub only: frames from a peer relayed to the one peer that has the MAC */
   BH_G_RELAY_FLOODS,   /* RX block, hub only: group / unknown frames from a peer flooded on to the other peers */
+  BH_G_TAP_READER,       /* flag 0/1 (TAP block): 1 = io_uring chains read the TAP, 0 = the read() loop (tap_read.h) */
+  BH_G_TAP_READER_ERRNO, /* value (TAP block): why io_uring does not run (errno of its setup or of a failed submit), 0 */
+  BH_G_TAP_URING_SUBMITS, /* TAP block: io_uring submits (one syscall each) of TAP read chains */
+  BH_G_TAP_URING_FRAMES,  /* TAP block: frames those submits read (frames per syscall = frames / submits) */
   BH_G__COUNT
 } bh_global_ctr;
 

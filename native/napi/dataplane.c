@@ -69,7 +69,7 @@ typedef struct {
   int socketpair;
   char address[BH_ADDRSTRLEN];
   uint64_t port, mac_capacity, mac_age_ms, event_capacity, max_frame, neigh_capacity, neigh_age_ms;
-  int fq, tap_offload, qos, udp_offload, tap_gro, reuse_port, data_path;
+  int fq, tap_offload, qos, udp_offload, tap_gro, reuse_port, data_path, tap_reader;
   int64_t thread_nice;
   int pin_threads, cpu_rx, cpu_tx;
   uint64_t pipeline_batch, busy_poll_us;
@@ -95,6 +95,22 @@ static int parse_tap(napi_env env, napi_value tap, dp_opts *o) {
     return -1;
   }
   return bh_arg_string(env, name, "options.tap.name", o->tap_name, sizeof o->tap_name);
+}
+
+/* options.tapReader: undefined -> read (the measured default, docs/BENCHMARKS.md issue 15); auto =
+ * io_uring when the kernel allows it, else read() */
+static int parse_tap_reader(napi_env env, napi_value v, int *out) {
+  char buf[16];
+  *out = BH_TAP_READER_READ;
+  if (bh_is_undefined(env, v)) return 0;
+  if (bh_arg_string(env, v, "options.tapReader", buf, sizeof buf) < 0) return -1;
+  if (!strcmp(buf, "io_uring")) *out = BH_TAP_READER_IO_URING;
+  else if (!strcmp(buf, "auto")) *out = BH_TAP_READER_AUTO;
+  else if (strcmp(buf, "read")) {
+    bh_throw_range(env, "options.tapReader: expected 'auto', 'io_uring' or 'read', got '%s'", buf);
+    return -1;
+  }
+  return 0;
 }
 
 static int parse_opts(napi_env env, napi_value v, dp_opts *o) {
@@ -162,6 +178,8 @@ static int parse_opts(napi_env env, napi_value v, dp_opts *o) {
       bh_get(env, v, "busyPollUs", &bpoll) < 0 ||
       bh_arg_uint_opt(env, bpoll, "options.busyPollUs", 0, BH_BUSY_POLL_MAX_US, BH_BUSY_POLL_DEFAULT_US, &o->busy_poll_us) < 0)
     return -1;
+  napi_value treader; /* options.tapReader: 'auto' | 'io_uring' | 'read' (native/io/tap_read.h) */
+  if (bh_get(env, v, "tapReader", &treader) < 0 || parse_tap_reader(env, treader, &o->tap_reader) < 0) return -1;
   napi_value ncap, nage; /* partial failover's neighbor table (dp_failover.h) */
   if (bh_get(env, v, "neighborCapacity", &ncap) < 0 ||
       bh_arg_uint_opt(env, ncap, "options.neighborCapacity", 1, 1u << 20, 4096, &o->neigh_capacity) < 0 ||
@@ -214,6 +232,7 @@ static napi_value dp_construct(napi_env env, napi_callback_info info) {
       .pin_threads = o.pin_threads,
       .cpu_rx = o.cpu_rx,
       .cpu_tx = o.cpu_tx,
+      .tap_reader = o.tap_reader,
   };
   int err = 0;
   const char *step = "create";

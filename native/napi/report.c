@@ -23,6 +23,8 @@ static const char *const global_names[BH_G__COUNT] = {
     [BH_G_TX_LIGHT_FRAMES] = "txLightFrames", [BH_G_TX_PIPELINE_FRAMES] = "txPipelineFrames",
     [BH_G_PATH_TO_PIPELINE] = "pathToPipeline", [BH_G_PATH_TO_LIGHT] = "pathToLight",
     [BH_G_RELAYED] = "relayed",            [BH_G_RELAY_FLOODS] = "relayFloods",
+    [BH_G_TAP_READER] = "tapReaderIoUring", [BH_G_TAP_READER_ERRNO] = "tapReaderErrno",
+    [BH_G_TAP_URING_SUBMITS] = "tapUringSubmits", [BH_G_TAP_URING_FRAMES] = "tapUringFrames",
 };
 
 /* stats().fq and the drops fq_codel / fq_overflow (counted inside the fq, dp_fq.h) */

@@ -124,6 +124,11 @@ export function formatStatus(s: StatusSnapshot): string {
     const refused = a.errors ? ` (${a.errors} refused: ${a.error ?? 'unknown'})` : '';
     out.push(`  cpu affinity: ${a.setting}; bh-rx ${a.rx === 'off' ? 'not pinned' : `cpu ${a.rx}`}, bh-tx ${a.tx === 'off' ? 'not pinned' : `cpu ${a.tx}`}${refused}`);
   }
+  if (isObj(s.tapReader)) {
+    const r = s.tapReader;
+    const per = r.submits ? ` (${(r.frames / r.submits).toFixed(1)} frames per syscall)` : '';
+    out.push(`  tap reader: ${r.reader}${r.why ? ` (${r.why})` : ''}, ${num(r.frames)} frames in ${num(r.submits)} io_uring submits${per}`);
+  }
   if (typeof s.maxFrameSize === 'number') out.push(`  max frame size: ${num(s.maxFrameSize)} bytes`);
   if (isObj(s.fq)) out.push(`  fair queue: ${formatFq(s.fq)}`);
   out.push(...formatQosStatus(s.qos));

@@ -80,6 +80,9 @@ export interface Config {
   cpuAffinity?: string;
   /** Which data-plane thread reads the TAP (docs/INTERNALS.md 2f): 'auto' (default), 'light', 'pipeline'. */
   dataPath?: 'auto' | 'light' | 'pipeline';
+  /** How the TAP is read (docs/INTERNALS.md 2h): 'read' (default, by measurement: one read() per frame),
+   * 'auto' (io_uring chains when the kernel allows them, else read) or 'io_uring' (refuse to start without it). */
+  tapReader?: 'auto' | 'io_uring' | 'read';
   /** Light path: busy-poll this many µs after activity before sleeping (0..20000; absent = the default). */
   busyPollUs?: number;
   /** Session rekey age in seconds, 10..120 (src/daemon/rekey-timer.ts); absent = 120. */
@@ -99,7 +102,7 @@ export interface Config {
 /** rekeyAfterS: shorter than WireGuard's 120 s only, and at least 10 s so one handshake (5 s retry) finishes first. */
 export const REKEY_AFTER_S_RANGE = { min: 10, max: 120 } as const;
 
-const TOP_KEYS = ['version', 'name', 'listen', 'endpoint', 'tap', 'bridge', 'macTableCapacity', 'macAgeS', 'logLevel', 'peers', 'fairQueue', 'mtu', 'failover', 'tapOffload', 'qos', 'threadNice', 'cpuAffinity', 'dataPath', 'busyPollUs', 'rekeyAfterS', 'metrics', 'evpn', 'segment', 'ha'] as const;
+const TOP_KEYS = ['version', 'name', 'listen', 'endpoint', 'tap', 'bridge', 'macTableCapacity', 'macAgeS', 'logLevel', 'peers', 'fairQueue', 'mtu', 'failover', 'tapOffload', 'qos', 'threadNice', 'cpuAffinity', 'dataPath', 'tapReader', 'busyPollUs', 'rekeyAfterS', 'metrics', 'evpn', 'segment', 'ha'] as const;
 const TOPOLOGY_KEYS = ['topology'] as const; // beside TOP_KEYS (src/config/topology-config.ts)
 const LISTEN_KEYS = ['address', 'port'] as const;
 const PEER_KEYS = ['name', 'publicKey', 'endpoint', 'psk', 'persistentKeepaliveS', 'addedAt'] as const;
@@ -275,6 +278,11 @@ export function parseConfig(raw: unknown, source = 'bridgehead.json'): Config {
     if (d !== 'auto' && d !== 'light' && d !== 'pipeline') c.fail('dataPath', "expected 'auto', 'light' or 'pipeline'", d);
     cfg.dataPath = d as 'auto' | 'light' | 'pipeline';
   }
+  if (c.has(o, 'tapReader')) {
+    const r = o.tapReader;
+    if (r !== 'auto' && r !== 'io_uring' && r !== 'read') c.fail('tapReader', "expected 'auto', 'io_uring' or 'read'", r);
+    cfg.tapReader = r as 'auto' | 'io_uring' | 'read';
+  }
   if (c.has(o, 'busyPollUs')) cfg.busyPollUs = c.integer(o.busyPollUs, 'busyPollUs', LIMITS.busyPollUs.min, LIMITS.busyPollUs.max);
   if (c.has(o, 'rekeyAfterS')) cfg.rekeyAfterS = c.integer(o.rekeyAfterS, 'rekeyAfterS', REKEY_AFTER_S_RANGE.min, REKEY_AFTER_S_RANGE.max);
   if (c.has(o, 'mtu')) cfg.mtu = parseMtuConfig(o.mtu, (path, problem, ...v) => c.fail(path, problem, ...v));
@@ -320,6 +328,7 @@ export function formatConfig(c: Config): string {
     ...(c.threadNice !== undefined ? { threadNice: c.threadNice } : {}),
     ...(c.cpuAffinity !== undefined ? { cpuAffinity: c.cpuAffinity } : {}),
     ...(c.dataPath !== undefined ? { dataPath: c.dataPath } : {}),
+    ...(c.tapReader !== undefined ? { tapReader: c.tapReader } : {}),
     ...(c.busyPollUs !== undefined ? { busyPollUs: c.busyPollUs } : {}),
     ...(c.rekeyAfterS !== undefined ? { rekeyAfterS: c.rekeyAfterS } : {}),
     ...(c.metrics !== undefined ? { metrics: formatMetricsConfig(c.metrics) } : {}),

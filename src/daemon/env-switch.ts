@@ -8,6 +8,7 @@
 //   BRIDGEHEAD_THREAD_NICE              integer in the data plane's nice range: wins over threadNice
 //   BRIDGEHEAD_CPU_AFFINITY             off|spread|RX,TX: wins over cpuAffinity (thread CPU pinning, A/B)
 //   BRIDGEHEAD_DATA_PATH                auto|light|pipeline: wins over dataPath (A/B of the light path)
+//   BRIDGEHEAD_TAP_READER               auto|io_uring|read: wins over tapReader (A/B of batched TAP reads)
 //   BRIDGEHEAD_BUSY_POLL_US             0..20000: wins over busyPollUs
 //   BRIDGEHEAD_REKEY_AFTER_S            10..120: session rekey age in s, wins over rekeyAfterS (soak runs)
 //   BRIDGEHEAD_MEMORY_TRIM_S            0..3600: full V8 GC + malloc_trim every S seconds (default 60; 0 = never)
@@ -23,6 +24,8 @@ import { type CpuAffinity, parseCpuAffinity } from '../config/cpu-affinity';
 type Spec = { kind: 'bool' } | { kind: 'int'; min: number; max: number } | { kind: 'enum'; values: readonly string[] } | { kind: 'cpus' } | { kind: 'cli' };
 export const DATA_PATHS = ['auto', 'light', 'pipeline'] as const;
 export type DataPath = (typeof DATA_PATHS)[number];
+export const TAP_READERS = ['auto', 'io_uring', 'read'] as const;
+export type TapReader = (typeof TAP_READERS)[number];
 
 export const ENV_SWITCHES = {
   BRIDGEHEAD_FQ: { kind: 'bool' },
@@ -31,6 +34,7 @@ export const ENV_SWITCHES = {
   BRIDGEHEAD_THREAD_NICE: { kind: 'int', min: LIMITS.threadNice.min, max: LIMITS.threadNice.max },
   BRIDGEHEAD_CPU_AFFINITY: { kind: 'cpus' },
   BRIDGEHEAD_DATA_PATH: { kind: 'enum', values: DATA_PATHS },
+  BRIDGEHEAD_TAP_READER: { kind: 'enum', values: TAP_READERS },
   BRIDGEHEAD_BUSY_POLL_US: { kind: 'int', min: LIMITS.busyPollUs.min, max: LIMITS.busyPollUs.max },
   BRIDGEHEAD_REKEY_AFTER_S: { kind: 'int', min: REKEY_AFTER_S_RANGE.min, max: REKEY_AFTER_S_RANGE.max },
   BRIDGEHEAD_MEMORY_TRIM_S: { kind: 'int', min: 0, max: 3600 },
@@ -52,6 +56,7 @@ export interface EnvSwitches {
   threadNice?: number;
   cpuAffinity?: CpuAffinity;
   dataPath?: DataPath;
+  tapReader?: TapReader;
   busyPollUs?: number;
   rekeyAfterS?: number;
   memoryTrimS?: number;
@@ -110,6 +115,7 @@ export function readEnvSwitches(env: NodeJS.ProcessEnv = process.env): EnvSwitch
     threadNice: envInt(env, 'BRIDGEHEAD_THREAD_NICE', nice.min, nice.max),
     cpuAffinity: envCpuAffinity(env),
     dataPath: envEnum(env, 'BRIDGEHEAD_DATA_PATH', DATA_PATHS),
+    tapReader: envEnum(env, 'BRIDGEHEAD_TAP_READER', TAP_READERS),
     busyPollUs: envInt(env, 'BRIDGEHEAD_BUSY_POLL_US', LIMITS.busyPollUs.min, LIMITS.busyPollUs.max),
     rekeyAfterS: envInt(env, 'BRIDGEHEAD_REKEY_AFTER_S', rekey.min, rekey.max),
     memoryTrimS: envInt(env, 'BRIDGEHEAD_MEMORY_TRIM_S', 0, 3600),

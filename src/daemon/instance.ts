@@ -39,6 +39,7 @@ import { PmtuDriver } from './pmtu-driver';
 import { fairQueueEnabled } from './fair-queue';
 import { tapOffloadEnabled } from './tap-offload';
 import { readEnvSwitches } from './env-switch';
+import { TAP_READER_DEFAULT, tapReaderLogLine, tapReaderState } from './tap-reader';
 import { threadNice } from './thread-nice';
 import { rekeyAfterMs } from './rekey-timer';
 import { setTapMtu, tapMtuFor } from './tap-mtu';
@@ -138,9 +139,11 @@ export async function startInstance(opts: InstanceOptions): Promise<Instance | n
   // Events are queued by the native side and delivered here in order; `driver` is set below
   // before the data plane starts, so no event can arrive before it exists.
   let onEvent: (ev: NativeEvent) => void = () => undefined;
+  let tapReader: 'auto' | 'io_uring' | 'read' = TAP_READER_DEFAULT;
   try {
     const { DataPlane: NativeDataPlane } = loadDataPlane();
     const sw = readEnvSwitches();
+    tapReader = sw.tapReader ?? config.tapReader ?? TAP_READER_DEFAULT;
     dp = new NativeDataPlane({
       tap: { name: config.tap },
       listen: tenant ? { address: config.listen.address, port: tenant.port } : config.listen,
@@ -153,6 +156,7 @@ export async function startInstance(opts: InstanceOptions): Promise<Instance | n
       maxFrameSize: config.mtu?.maxFrameSize ?? MAX_FRAME_SIZE_DEFAULT,
       threadNice: threadNice(config),
       dataPath: sw.dataPath ?? config.dataPath ?? 'auto',
+      tapReader,
       busyPollUs: sw.busyPollUs ?? config.busyPollUs ?? LIMITS.busyPollUs.default,
       udpOffload: sw.udpOffload ?? true,
       tapGro: sw.tapGro ?? true,
@@ -334,6 +338,10 @@ export async function startInstance(opts: InstanceOptions): Promise<Instance | n
   log.info({ tap: dp.tapName, bridge: config.bridge, listen: `${config.listen.address}:${dp.port}`,
     publicKey: Buffer.from(identity.publicKey).toString('base64'), peers: registry.all().length,
     tapOffload: dp.stats().global.tapOffload, maxFrameSize: dp.stats().global.maxFrameSize }, 'bridgehead up');
+  const reader = tapReaderState(dp.stats().global);
+  const readerLine = tapReaderLogLine(reader, tapReader);
+  if (reader.why && reader.why !== 'asked') log.warn({ tapReader: reader.reader, why: reader.why }, readerLine);
+  else log.info({ tapReader: reader.reader }, readerLine);
   for (const peer of registry.all()) feed(peer, { kind: 'start', canInitiate: peer.endpoint !== null }, now());
 
   const timer = setInterval(() => {

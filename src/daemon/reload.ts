@@ -39,7 +39,7 @@ export interface ReloadDeps {
 
 /** Settings the daemon reads only at start. */
 const RESTART_ONLY = ['name', 'listen', 'tap', 'bridge', 'macTableCapacity', 'macAgeS', 'logLevel', 'fairQueue',
-  'tapOffload', 'threadNice', 'cpuAffinity', 'dataPath', 'busyPollUs', 'rekeyAfterS', 'metrics', 'evpn', 'ha'] as const;
+  'tapOffload', 'threadNice', 'cpuAffinity', 'dataPath', 'tapReader', 'busyPollUs', 'rekeyAfterS', 'metrics', 'evpn', 'ha'] as const;
 
 export function restartOnlyChanges(running: Config, fresh: Config): string[] {
   const changed: string[] = RESTART_ONLY.filter((k) => JSON.stringify(running[k]) !== JSON.stringify(fresh[k]));

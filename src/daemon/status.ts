@@ -12,6 +12,7 @@ import { configuredPathMtu } from './pmtu-driver';
 import type { FailoverStatus } from '../ipc/failover-replies';
 import type { EvpnStatus } from '../ipc/evpn-status';
 import type { PeerStatus, StatusSnapshot } from '../ipc/status-types';
+import { tapReaderState } from './tap-reader';
 
 /** The process's memory for the status snapshot (bytes). */
 export function processMemory(): NonNullable<StatusSnapshot['memory']> {
@@ -74,6 +75,7 @@ export function buildStatus(d: {
     },
     dataPath: { lightFrames: s.global.txLightFrames, pipelineFrames: s.global.txPipelineFrames,
       toPipeline: s.global.pathToPipeline, toLight: s.global.pathToLight },
+    tapReader: tapReaderState(s.global),
     maxFrameSize: s.global.maxFrameSize,
     fragments: { tx: s.global.txFragments, rx: s.global.rxFragments, reassembled: s.global.reassembled },
     ...(s.fq ? { fq: { enabled: s.fq.enabled, backlogFrames: s.fq.backlogFrames, backlogBytes: s.fq.backlogBytes,

@@ -46,6 +46,11 @@ export interface DataPlaneOptions {
    * light traffic to completion both ways; the two-thread pipeline takes over for large batches),
    * 'light' or 'pipeline' (forced). */
   dataPath?: 'auto' | 'light' | 'pipeline';
+  /** How the TAP is read (docs/INTERNALS.md 2h): 'io_uring' (one submit reads a chain of frames; fails
+   * when the kernel refuses io_uring), 'read' (one read() per frame; never calls io_uring_setup) or
+   * 'auto' (io_uring when available, else read; stats global.tapReaderIoUring says which). Default 'read':
+   * an ordered io_uring chain costs more CPU per frame than read() here (docs/BENCHMARKS.md, issue 15). */
+  tapReader?: 'auto' | 'io_uring' | 'read';
   /** auto: a TAP batch or a wake-up's received datagrams of this many enter the pipeline (2..64, default 16) */
   pipelineBatch?: number;
   /** light path: poll the TAP and socket this many µs after activity before sleeping (0..1000) */
@@ -170,6 +175,13 @@ export interface GlobalStats {
   txLightFrames: number;
   /** TAP frames read and sent by the transmit thread (the pipeline) */
   txPipelineFrames: number;
+  /** 1: io_uring chains read the TAP (options.tapReader), 0: one read() per frame */
+  tapReaderIoUring: number;
+  /** why io_uring does not read the TAP: the errno of its setup or of a failed submit (0: it runs, or 'read' asked) */
+  tapReaderErrno: number;
+  /** io_uring submits of TAP read chains (one syscall each) and the frames they read: frames per syscall */
+  tapUringSubmits: number;
+  tapUringFrames: number;
   /** automatic switches from the light path to the pipeline (a large batch) */
   pathToPipeline: number;
   /** automatic switches back to the light path (no busy batch for the dwell time) */

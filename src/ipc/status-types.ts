@@ -56,6 +56,8 @@ export interface StatusSnapshot {
    *  bh-rx / bh-tx were pinned to at start ('off': not pinned), refusals by the kernel (cpuset).
    *  Optional: older daemons do not report it. */
   cpuAffinity?: { setting: string; rx: number | 'off'; tx: number | 'off'; errors: number; error?: string };
+  /** which TAP reader runs (io_uring chains or read() per frame), why read() runs, io_uring submits vs frames */
+  tapReader?: { reader: 'io_uring' | 'read'; why?: string; submits: number; frames: number };
   /** Largest frame accepted (config mtu.maxFrameSize). Optional: older daemons do not report it. */
   maxFrameSize?: number;
   /** Tunnel fragmentation (docs/INTERNALS.md 1b). Optional: older daemons do not report it. */

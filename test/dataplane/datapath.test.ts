@@ -3,6 +3,7 @@
 // complete and in order whichever path carries them, across forced switches under traffic, and in
 // 'auto' a burst enters the pipeline and silence brings the light path back (pathToPipeline /
 // pathToLight). Socketpair "TAPs" over 127.0.0.1, no root; nothing here asserts a duration.
+// Each test runs with both TAP readers (options.tapReader): io_uring chains and the read() loop.
 
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -45,11 +46,11 @@ function pump(p: Pair, from: number, to: number, between: (k: number) => void = 
   }
 }
 
-describe('data path: light path and pipeline', () => {
+for (const tapReader of ['io_uring', 'read'] as const) describe(`data path: light path and pipeline (tapReader ${tapReader})`, () => {
   const pairs: Pair[] = [];
   after(() => pairs.forEach((p) => p.close()));
   const open = async (opts: Parameters<typeof makePair>[0]) => {
-    const p = await makePair(opts);
+    const p = await makePair({ ...opts, tapReader });
     pairs.push(p);
     // B learns H2 as local and A learns it behind peer 1, so A's frames are unicast
     p.b.dp.testWriteFrame(frame(H1, H2, 60, 99));
@@ -131,7 +132,20 @@ describe('data path: light path and pipeline', () => {
 
   test('bad dataPath / pipelineBatch / busyPollUs values throw one clear error', () => {
     assert.throws(() => makeNode({ dataPath: 'fast' as 'auto' }), /dataPath.*'auto', 'light' or 'pipeline'/);
+    assert.throws(() => makeNode({ tapReader: 'uring' as 'auto' }), /^RangeError: options\.tapReader: expected 'auto', 'io_uring' or 'read', got 'uring'$/);
     assert.throws(() => makeNode({ pipelineBatch: 1 }), /pipelineBatch/);
     assert.throws(() => makeNode({ busyPollUs: 20001 }), /busyPollUs/);
+  });
+
+  test(`the reader asked for is the one that ran (${tapReader})`, () => {
+    assert.ok(pairs.length >= 4);
+    for (const p of pairs) {
+      const g = p.a.dp.stats().global;
+      assert.equal(g.tapReaderIoUring, tapReader === 'io_uring' ? 1 : 0);
+      if (tapReader === 'io_uring') {
+        assert.equal(g.tapUringFrames, g.tapRxFrames, 'io_uring read every TAP frame');
+        assert.ok(g.tapUringSubmits > 0);
+      } else assert.equal(g.tapUringSubmits, 0, "'read' never submits");
+    }
   });
 });

@@ -7,10 +7,12 @@ import * as dgram from 'node:dgram';
 import * as crypto from 'node:crypto';
 
 import { loadNative } from '../../src/dataplane/native';
+import { readEnvSwitches } from '../../src/daemon/env-switch';
 import type { DataPlane, Endpoint, NativeEvent, NativeAddon } from '../../src/dataplane/types';
 
 export const addon: NativeAddon = loadNative();
 export const LOCALHOST = '127.0.0.1';
+const TAP_READER_ENV = readEnvSwitches().tapReader;
 
 export interface Node {
   dp: DataPlane;
@@ -21,13 +23,16 @@ export interface Node {
 export function makeNode(
   opts: { eventQueueCapacity?: number; macTableCapacity?: number; macAgeMs?: number; tapOffload?: boolean; maxFrameSize?: number;
     threadNice?: number; udpOffload?: boolean; tapGro?: boolean; dataPath?: 'auto' | 'light' | 'pipeline';
-    pipelineBatch?: number; busyPollUs?: number; cpuAffinity?: { rx: number; tx: number } } = {},
+    pipelineBatch?: number; busyPollUs?: number; cpuAffinity?: { rx: number; tx: number };
+    tapReader?: 'auto' | 'io_uring' | 'read' } = {},
 ): Node {
   const events: NativeEvent[] = [];
   const dp = new addon.DataPlane({
     tap: { socketpair: true },
     listen: { address: LOCALHOST, port: 0 },
     onEvent: (ev) => events.push(ev),
+    // BRIDGEHEAD_TAP_READER=read|io_uring runs the whole tier-2 suite on one TAP reader (scripts/test.sh)
+    ...(TAP_READER_ENV ? { tapReader: TAP_READER_ENV } : {}),
     ...opts,
   });
   return { dp, events, ep: { address: LOCALHOST, port: dp.port } };

@@ -114,3 +114,11 @@ test('formatStatus: the cpu affinity line (pinned, not pinned, refused)', () => 
     '  cpu affinity: 5,6; bh-rx not pinned, bh-tx not pinned (2 refused: Invalid argument)');
   assert.equal(formatStatus(SAMPLE_STATUS).includes('cpu affinity'), false, 'older daemons: no line');
 });
+
+test('formatStatus shows the TAP reader: io_uring with frames per syscall, or read() and why', () => {
+  const uring = formatStatus({ ...SAMPLE_STATUS, tapReader: { reader: 'io_uring', submits: 100, frames: 450 } });
+  assert.match(uring, /\n {2}tap reader: io_uring, 450 frames in 100 io_uring submits \(4\.5 frames per syscall\)\n/);
+  const read = formatStatus({ ...SAMPLE_STATUS, tapReader: { reader: 'read', why: 'EPERM', submits: 0, frames: 0 } });
+  assert.match(read, /\n {2}tap reader: read \(EPERM\), 0 frames in 0 io_uring submits\n/);
+  assert.ok(!formatStatus(SAMPLE_STATUS).includes('tap reader'), 'older daemons: no line');
+});

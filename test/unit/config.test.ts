@@ -151,6 +151,15 @@ test('valid config roundtrips through formatConfig', () => {
   assert.equal(formatConfig(parseConfig(JSON.parse(text))), text, 'formatting is stable');
 });
 
+test('tapReader: each value parses and formats back; absent stays absent (the daemon default applies)', () => {
+  for (const v of ['auto', 'io_uring', 'read'] as const) {
+    const c = parseConfig({ ...validRaw(), tapReader: v });
+    assert.equal(c.tapReader, v);
+    assert.equal(parseConfig(JSON.parse(formatConfig(c))).tapReader, v);
+  }
+  assert.equal(parseConfig(validRaw()).tapReader, undefined);
+});
+
 test('defaults are filled in', () => {
   const c = parseConfig({
     version: 1,
@@ -208,6 +217,8 @@ const INVALID: Array<[string, Mutate, RegExp]> = [
   ['peer addedAt', (r) => (r.peers[0].addedAt = 'yesterday'), /^bridgehead\.json: peers\[0\]\.addedAt: not an ISO-8601.*: "yesterday"$/],
   ['peer unknown', (r) => (r.peers[0].persistentKeepalive = 25), /^bridgehead\.json: peers\[0\]\.persistentKeepalive: unknown field/],
   ['peer duplicate name', (r) => r.peers.push({ ...r.peers[0], publicKey: KEY_B }), /^bridgehead\.json: peers\[1\]\.name: duplicate of peers\[0\]\.name: "site-b"$/],
+  ['tapReader', (r) => (r.tapReader = 'uring'), /^bridgehead\.json: tapReader: expected 'auto', 'io_uring' or 'read': "uring"$/],
+  ['tapReader type', (r) => (r.tapReader = true), /^bridgehead\.json: tapReader: expected 'auto', 'io_uring' or 'read': true$/],
   ['peer duplicate key', (r) => r.peers.push({ ...r.peers[0], name: 'other' }), /^bridgehead\.json: peers\[1\]\.publicKey: duplicate of peers\[0\]\.publicKey/],
 ];
 

@@ -17,6 +17,8 @@ test('each switch is read into the data-plane options it drives', () => {
     BRIDGEHEAD_THREAD_NICE: '5', BH_UDP_OFFLOAD: 'off', BH_TAP_GRO: 'OFF' }),
   { fq: true, qos: false, tapOffload: true, threadNice: 5, udpOffload: false, tapGro: false });
   assert.deepEqual(readEnvSwitches({ BH_UDP_OFFLOAD: 'on', BH_TAP_GRO: '' }), { udpOffload: true });
+  assert.deepEqual(readEnvSwitches({ BRIDGEHEAD_TAP_READER: 'io_uring' }), { tapReader: 'io_uring' });
+  assert.deepEqual(readEnvSwitches({ BRIDGEHEAD_TAP_READER: 'read' }), { tapReader: 'read' });
 });
 
 test('BH_TAP_OFFLOAD=off wins over BRIDGEHEAD_TAP_OFFLOAD; =on changes nothing', () => {
@@ -29,6 +31,7 @@ test('a bad value or a misspelt name is refused with one line', () => {
   assert.throws(() => readEnvSwitches({ BH_UDP_OFFLOAD: 'of' }), /^Error: BH_UDP_OFFLOAD="of": expected 1, 0/);
   assert.throws(() => readEnvSwitches({ BH_TAP_GRO: 'no' }), /BH_TAP_GRO="no"/);
   assert.throws(() => readEnvSwitches({ BRIDGEHEAD_THREAD_NICE: '20' }), /expected an integer from -20 to 19/);
+  assert.throws(() => readEnvSwitches({ BRIDGEHEAD_TAP_READER: 'uring' }), /^Error: BRIDGEHEAD_TAP_READER="uring": expected auto, io_uring, read$/);
   assert.throws(() => readEnvSwitches({ BRIDGEHEAD_TAP_OFFLAOD: '0' }), /unknown environment variable BRIDGEHEAD_TAP_OFFLAOD \(known: /);
   assert.throws(() => readEnvSwitches({ BH_UDP_OFFLOADS: 'off' }), /unknown environment variable BH_UDP_OFFLOADS/);
   assert.ok(Object.keys(ENV_SWITCHES).every((n) => /^(BRIDGEHEAD|BH)_[A-Z_]+$/.test(n)));
