@@ -400,6 +400,7 @@ test('appliance/: alert rules and the Grafana dashboard use only metric names th
     { panels: Array<{ type: string; targets?: Array<{ expr: string }> }> };
   const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
   assert.ok(exprs.length >= 20, `${exprs.length} dashboard queries`);
+  assert.ok(exprs.some((e) => /rate\(bridgehead_datapath_frames_total\b/.test(e)), 'the data path panel (light vs pipeline frames/s)');
   const rules = fs.readFileSync(path.join(APPLIANCE, 'prometheus-alerts.yml'), 'utf8');
   for (const [where, text] of [...exprs.map((e) => ['dashboard', e]), ['alert rules', rules]]) {
     for (const [name] of text.matchAll(/\bbridgehead_[a-z_]+/g)) assert.ok(exported.has(name), `${where}: ${name} is not exported`);
