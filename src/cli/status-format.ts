@@ -119,6 +119,7 @@ export function formatStatus(s: StatusSnapshot): string {
     const d = s.dataPath;
     out.push(`  data path: ${d.lightFrames} TAP frames sent on the light path, ${d.pipelineFrames} by the pipeline; switches ${d.toPipeline} to the pipeline, ${d.toLight} back`);
   }
+  if (typeof s.busyPollUs === 'number') out.push(`  busy poll: ${s.busyPollUs ? `${num(s.busyPollUs)} us after traffic (light path)` : 'off'}`);
   if (isObj(s.cpuAffinity)) {
     const a = s.cpuAffinity;
     const refused = a.errors ? ` (${a.errors} refused: ${a.error ?? 'unknown'})` : '';

@@ -140,10 +140,12 @@ export async function startInstance(opts: InstanceOptions): Promise<Instance | n
   // before the data plane starts, so no event can arrive before it exists.
   let onEvent: (ev: NativeEvent) => void = () => undefined;
   let tapReader: 'auto' | 'io_uring' | 'read' = TAP_READER_DEFAULT;
+  let busyPollUs: number = LIMITS.busyPollUs.default;
   try {
     const { DataPlane: NativeDataPlane } = loadDataPlane();
     const sw = readEnvSwitches();
     tapReader = sw.tapReader ?? config.tapReader ?? TAP_READER_DEFAULT;
+    busyPollUs = sw.busyPollUs ?? config.busyPollUs ?? LIMITS.busyPollUs.default;
     dp = new NativeDataPlane({
       tap: { name: config.tap },
       listen: tenant ? { address: config.listen.address, port: tenant.port } : config.listen,
@@ -157,7 +159,7 @@ export async function startInstance(opts: InstanceOptions): Promise<Instance | n
       threadNice: threadNice(config),
       dataPath: sw.dataPath ?? config.dataPath ?? 'auto',
       tapReader,
-      busyPollUs: sw.busyPollUs ?? config.busyPollUs ?? LIMITS.busyPollUs.default,
+      busyPollUs,
       udpOffload: sw.udpOffload ?? true,
       tapGro: sw.tapGro ?? true,
       ...(tenant ? { reusePort: true } : {}),
@@ -321,7 +323,7 @@ export async function startInstance(opts: InstanceOptions): Promise<Instance | n
   const status = () => ({ ...buildStatus({ config, identity, registry, dp, drops, startedMs, nowMs: now(),
     pathMtuSource: (id) => pmtu.source(id), failover: () => failover?.status() ?? null, evpn: () => evpn?.status() ?? null,
     handshakeGuard: (t) => driver.guardStats(t), memory: processMemory }), cpuAffinity: cpuAffinityStatus(affinity.setting, dp.threadCpus()),
-    ...(ha ? { ha: ha.status() } : {}) });
+    busyPollUs, ...(ha ? { ha: ha.status() } : {}) });
   const handlers: CtlsockHandlers = {
     status,
     reload: async () => {

@@ -5,7 +5,8 @@
 //   scrape -> metrics-server.ts -> render(): buildStatus() + dataPlaneThreadCpu() -> update() -> text
 //
 // Cardinality is bounded by the config: labels are the peer name, the drop reason, the QoS band,
-// and three code-fixed sets (failover event, data-plane thread, build info). Nothing is counted in
+// and code-fixed sets (failover event, data-plane thread, build info, data path, TAP reader and
+// the errno name of its fallback, the CPU affinity setting). Nothing is counted in
 // JavaScript per packet; counters mirror the data plane's own (reset to its values on each scrape).
 
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
@@ -88,6 +89,17 @@ export class BridgeheadMetrics {
   private readonly qosLimit = this.gauge('qos_limit_packets', 'Capacity of the QoS band in frames', ['band']);
   private readonly qosShaperDelayed = this.counter('qos_shaper_delays', 'Times the WAN shaper made the sender wait for tokens');
   private readonly fqBacklog = this.gauge('fq_backlog_packets', 'Frames waiting in the fair queue (fq_codel transmit path)');
+  // data path (docs/INTERNALS.md 2e-2h): which thread carried the TAP's frames, the TAP reader, thread placement
+  private readonly pathFrames = this.counter('datapath_frames', 'TAP frames read and sent to peers, by the data-plane thread that carried them: light (the receive thread, inline drains included) or pipeline (the transmit thread); they add up to tap_receive_frames_total', ['path']);
+  private readonly pathSwitches = this.counter('datapath_switches', 'Automatic data-path switches (dataPath auto), by the path switched to; a forced path counts none', ['to']);
+  private readonly inlineDrains = this.counter('datapath_inline_drains', 'TAP batches the receive thread read and sent itself right after its TAP writes (replies, ACKs)');
+  private readonly tapReader = this.gauge('tap_reader_info', 'TAP reader in use (value 1): io_uring chains or read() per frame, with why read() runs (asked, or the errno of io_uring\'s failure)', ['reader', 'why']);
+  private readonly uringSubmits = this.counter('tap_uring_submits', 'io_uring submits (syscalls) of TAP read chains');
+  private readonly uringFrames = this.counter('tap_uring_frames', 'TAP frames read by io_uring chains (frames per syscall: divide by tap_uring_submits_total)');
+  private readonly affinityInfo = this.gauge('cpu_affinity_info', 'Thread CPU affinity setting in force (value 1): off, spread or RX,TX', ['setting']);
+  private readonly threadPinnedCpu = this.gauge('dataplane_thread_pinned_cpu', 'CPU the data-plane thread is pinned to (-1: not pinned)', ['thread']);
+  private readonly affinityRefusals = this.counter('cpu_affinity_refusals', 'Thread CPU pinnings the kernel refused (cpuset, seccomp); the thread forwards unpinned');
+  private readonly busyPoll = this.gauge('busy_poll_seconds', 'Light path: how long the receive thread keeps polling after a wake-up that carried traffic (busyPollUs; 0: off)');
   // process
   private readonly threadCpu = this.counter('dataplane_thread_cpu_seconds', 'CPU time of a data-plane thread (user + system)', ['thread']);
   // HA pair member (absent: no series)
@@ -158,6 +170,7 @@ export class BridgeheadMetrics {
     this.updateFailover(s);
     this.updateQueues(s);
     this.updateHa(s, m.nowMs);
+    this.updateDataPath(s);
     for (const c of m.threadCpu) this.threadCpu.inc({ thread: c.thread }, c.seconds);
     this.uptime.set(s.uptimeMs / 1000);
   }
@@ -175,6 +188,31 @@ export class BridgeheadMetrics {
     this.neighFull.inc(dp.neighTable.full);
     this.foQuarantined.set(dp.quarantinedMacs);
     this.foProxied.inc(dp.arpProxied + dp.ndProxied);
+  }
+
+  private updateDataPath(s: StatusSnapshot): void {
+    const d = s.dataPath;
+    if (d) {
+      this.pathFrames.inc({ path: 'light' }, d.lightFrames);
+      this.pathFrames.inc({ path: 'pipeline' }, d.pipelineFrames);
+      this.pathSwitches.inc({ to: 'pipeline' }, d.toPipeline);
+      this.pathSwitches.inc({ to: 'light' }, d.toLight);
+      if (d.inlineDrains !== undefined) this.inlineDrains.inc(d.inlineDrains);
+    }
+    const r = s.tapReader;
+    if (r) {
+      this.tapReader.set(r.why ? { reader: r.reader, why: r.why } : { reader: r.reader }, 1);
+      this.uringSubmits.inc(r.submits);
+      this.uringFrames.inc(r.frames);
+    }
+    const a = s.cpuAffinity;
+    if (a) {
+      this.affinityInfo.set({ setting: a.setting }, 1);
+      this.threadPinnedCpu.set({ thread: 'bh-rx' }, a.rx === 'off' ? -1 : a.rx);
+      this.threadPinnedCpu.set({ thread: 'bh-tx' }, a.tx === 'off' ? -1 : a.tx);
+      this.affinityRefusals.inc(a.errors);
+    }
+    if (s.busyPollUs !== undefined) this.busyPoll.set(s.busyPollUs / 1e6);
   }
 
   private updateHa(s: StatusSnapshot, nowMs: number): void {

@@ -74,7 +74,7 @@ export function buildStatus(d: {
       mergedWrites: s.global.tapGroFrames, udpMerge: s.global.tapUdpGro,
     },
     dataPath: { lightFrames: s.global.txLightFrames, pipelineFrames: s.global.txPipelineFrames,
-      toPipeline: s.global.pathToPipeline, toLight: s.global.pathToLight },
+      toPipeline: s.global.pathToPipeline, toLight: s.global.pathToLight, inlineDrains: s.global.txInlineDrains },
     tapReader: tapReaderState(s.global),
     maxFrameSize: s.global.maxFrameSize,
     fragments: { tx: s.global.txFragments, rx: s.global.rxFragments, reassembled: s.global.reassembled },

@@ -51,11 +51,15 @@ export interface StatusSnapshot {
   /** Which data-plane thread sent the TAP's frames (docs/INTERNALS.md 2f): the receive thread on the
    *  light path (inline drains included) or the transmit thread (pipeline), and the automatic
    *  switches. Optional: older daemons do not report it. */
-  dataPath?: { lightFrames: number; pipelineFrames: number; toPipeline: number; toLight: number };
+  dataPath?: { lightFrames: number; pipelineFrames: number; toPipeline: number; toLight: number;
+    /** TAP batches the receive thread sent right after its TAP writes (2e; part of lightFrames) */
+    inlineDrains?: number };
   /** Thread CPU affinity (docs/INTERNALS.md 2g): the setting ('off', 'spread', 'RX,TX') and the CPU
    *  bh-rx / bh-tx were pinned to at start ('off': not pinned), refusals by the kernel (cpuset).
    *  Optional: older daemons do not report it. */
   cpuAffinity?: { setting: string; rx: number | 'off'; tx: number | 'off'; errors: number; error?: string };
+  /** Light path busy polling in force (docs/INTERNALS.md 2f; busyPollUs, env wins; 0 = off). Optional: older daemons. */
+  busyPollUs?: number;
   /** which TAP reader runs (io_uring chains or read() per frame), why read() runs, io_uring submits vs frames */
   tapReader?: { reader: 'io_uring' | 'read'; why?: string; submits: number; frames: number };
   /** Largest frame accepted (config mtu.maxFrameSize). Optional: older daemons do not report it. */

@@ -5,6 +5,7 @@
 import { describe, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { NetnsSuite } from './lib/suite';
 import { ADDR, type NodeName } from './lib/topology';
 import { Appliance, Sites, pairSites, PORT } from './lib/bridgehead';
@@ -52,7 +53,8 @@ describe('metrics: /metrics on both appliances, valid, moving with traffic', () 
   after(() => S.teardown(), { timeout: 90000 });
 
   S.it('pair the sites with metrics on (loopback default address)', 120000, async () => {
-    sites = await pairSites(S, { patch: (cfg) => { cfg.metrics = { enabled: true }; } });
+    // cpuAffinity and busyPollUs away from their defaults: /metrics must show the settings in force
+    sites = await pairSites(S, { patch: (cfg) => { cfg.metrics = { enabled: true }; cfg.cpuAffinity = 'spread'; cfg.busyPollUs = 200; } });
   });
 
   S.it('both expositions pass promtool check metrics and show the peer up', 60000, async () => {
@@ -90,6 +92,16 @@ describe('metrics: /metrics on both appliances, valid, moving with traffic', () 
       assert.ok(delta(b, a, 'bridgehead_tap_transmit_frames_total') >= 50, `${side}: TAP writes`);
       for (const th of ['bh-rx', 'bh-tx']) assert.ok(value(a, `bridgehead_dataplane_thread_cpu_seconds_total{thread="${th}"}`) >= 0, `${side}: ${th} CPU`);
       assert.ok(value(a, 'bridgehead_mac_table_entries') >= 2, `${side}: t1 and p1 learned`);
+      // the daemon's data-path figures (2f-2h): every TAP frame sent is on one of the two paths
+      const paths = (t: string) => value(t, 'bridgehead_datapath_frames_total{path="light"}') + value(t, 'bridgehead_datapath_frames_total{path="pipeline"}');
+      assert.ok(paths(a) - paths(b) >= 50, `${side}: light + pipeline frames +${paths(a) - paths(b)} for 50 pings`);
+      assert.match(a, /^bridgehead_tap_reader_info\{reader="(io_uring|read",why="[A-Za-z0-9]+)"\} 1$/m, `${side}: TAP reader`);
+      assert.equal(value(a, 'bridgehead_cpu_affinity_info{setting="spread"}'), 1, `${side}: affinity setting`);
+      const cpus = ['bh-rx', 'bh-tx'].map((th) => value(a, `bridgehead_dataplane_thread_pinned_cpu{thread="${th}"}`));
+      if (availableParallelism() >= 2) assert.ok(cpus.every((c) => c >= 0) && cpus[0] !== cpus[1], `${side}: spread pins bh-rx/bh-tx to two CPUs: ${cpus}`);
+      else assert.deepEqual(cpus, [-1, -1], `${side}: one allowed CPU: nothing to spread`);
+      assert.equal(value(a, 'bridgehead_cpu_affinity_refusals_total'), 0);
+      assert.equal(value(a, 'bridgehead_busy_poll_seconds'), 0.0002, `${side}: busyPollUs 200`);
     }
   });
 

@@ -105,6 +105,13 @@ test('formatStatus: the hub shows its relay counters; a mesh site without relaye
   assert.ok(!/topology:/.test(formatStatus(SAMPLE_STATUS)), 'an older daemon without the field');
 });
 
+test('formatStatus: the busy poll line (on, off, older daemons)', () => {
+  const line = (busyPollUs?: number) => formatStatus({ ...SAMPLE_STATUS, busyPollUs }).split('\n').find((l) => l.includes('busy poll'));
+  assert.equal(line(200), '  busy poll: 200 us after traffic (light path)');
+  assert.equal(line(0), '  busy poll: off');
+  assert.equal(line(undefined), undefined);
+});
+
 test('formatStatus: the cpu affinity line (pinned, not pinned, refused)', () => {
   const line = (a: NonNullable<typeof SAMPLE_STATUS.cpuAffinity>) =>
     formatStatus({ ...SAMPLE_STATUS, cpuAffinity: a }).split('\n').find((l) => l.includes('cpu affinity'));

@@ -22,6 +22,7 @@ import { BridgeheadMetrics, snakeCase } from '../../src/daemon/metrics';
 import { MAX_CONNECTIONS, startMetricsServer } from '../../src/daemon/metrics-server';
 import { PeerRegistry, type PeerEntry } from '../../src/daemon/peer-registry';
 import { buildStatus } from '../../src/daemon/status';
+import { cpuAffinityStatus } from '../../src/daemon/cpu-affinity';
 import { cpuSecondsFromStat, dataPlaneThreadCpu } from '../../src/daemon/thread-cpu';
 import type { FailoverStatus } from '../../src/ipc/failover-replies';
 
@@ -33,15 +34,16 @@ class FakeDataPlane {
   readonly tapName = 'bh0';
   rx = new Map<number, { bytes: number; frames: number }>();
   drops: Partial<Record<DropReason, number>> = { auth_failed: 3, frag_timeout: 1 };
+  reader = { ioUring: 1, errno: 0 };
   stats(): DataPlaneStats {
     const drops = Object.fromEntries(DROP_REASONS.map((r) => [r, this.drops[r] ?? 0])) as DataPlaneStats['drops'];
     return {
       global: { rxDatagrams: 500, rxBytes: 64_000, txDatagrams: 400, txBytes: 51_000, tapRxFrames: 390, tapTxFrames: 480,
         floods: 7, eventsDropped: 2, handshakeQueued: 0, udpGso: 1, udpGro: 1, txGsoSends: 0, rxGroBuffers: 0,
         txFragments: 11, rxFragments: 12, reassembled: 6, mssClamped: 0, tapOffload: 0, tapGsoFrames: 0,
-        maxFrameSize: 1522, tapGroFrames: 0, tapUdpGro: 0, txInlineDrains: 0, relayed: 3, relayFloods: 4,
-        txLightFrames: 0, txPipelineFrames: 0, pathToPipeline: 0, pathToLight: 0,
-        tapReaderIoUring: 1, tapReaderErrno: 0, tapUringSubmits: 10, tapUringFrames: 40 },
+        maxFrameSize: 1522, tapGroFrames: 0, tapUdpGro: 0, relayed: 3, relayFloods: 4,
+        txLightFrames: 300, txPipelineFrames: 90, pathToPipeline: 5, pathToLight: 4, txInlineDrains: 21,
+        tapReaderIoUring: this.reader.ioUring, tapReaderErrno: this.reader.errno, tapUringSubmits: 10, tapUringFrames: 40 },
       fq: { enabled: false, enqueued: 0, dequeued: 0, codelDrops: 0, overflowDrops: 0, rejected: 0, backlogFrames: 0, backlogBytes: 0 },
       drops,
       macTable: { size: 4096, capacity: 4096, learned: 5000, moved: 3, full: 17, aged: 900 },
@@ -87,8 +89,10 @@ function setup() {
   dp.rx.set(provider.id, { bytes: 1000, frames: 10 });
   const drops = new DropCounters();
   drops.add('control_invalid');
-  const status = () => buildStatus({ config, identity: { publicKey: new Uint8Array(32).fill(9) }, registry,
-    dp: dp as unknown as DataPlane, drops, startedMs: NOW - 60_000, nowMs: NOW, failover });
+  // the daemon adds the affinity and busy-poll settings to buildStatus's snapshot (instance.ts)
+  const status = () => ({ ...buildStatus({ config, identity: { publicKey: new Uint8Array(32).fill(9) }, registry,
+    dp: dp as unknown as DataPlane, drops, startedMs: NOW - 60_000, nowMs: NOW, failover }),
+  cpuAffinity: cpuAffinityStatus({ kind: 'spread' }, { rx: 1, tx: null, errors: 1, error: 'EINVAL' }), busyPollUs: 250 });
   return { registry, dp, status, provider, dr2 };
 }
 
@@ -137,15 +141,43 @@ test('exposition: every family is filled from the status snapshot the daemon bui
     'bridgehead_events_dropped_total': 2,
     'bridgehead_relayed_frames_total': 3, 'bridgehead_relay_flood_frames_total': 4,
     'bridgehead_dataplane_thread_cpu_seconds_total{thread="bh-rx"}': 12.5, 'bridgehead_uptime_seconds': 60,
+    // data path (2e-2h)
+    'bridgehead_datapath_frames_total{path="light"}': 300, 'bridgehead_datapath_frames_total{path="pipeline"}': 90,
+    'bridgehead_datapath_switches_total{to="pipeline"}': 5, 'bridgehead_datapath_switches_total{to="light"}': 4,
+    'bridgehead_datapath_inline_drains_total': 21,
+    'bridgehead_tap_reader_info{reader="io_uring"}': 1,
+    'bridgehead_tap_uring_submits_total': 10, 'bridgehead_tap_uring_frames_total': 40,
+    'bridgehead_cpu_affinity_info{setting="spread"}': 1,
+    'bridgehead_dataplane_thread_pinned_cpu{thread="bh-rx"}': 1, 'bridgehead_dataplane_thread_pinned_cpu{thread="bh-tx"}': -1,
+    'bridgehead_cpu_affinity_refusals_total': 1,
+    'bridgehead_busy_poll_seconds': 0.00025,
   };
   for (const [k, v] of Object.entries(want)) assert.equal(s.get(k), v, k);
+});
+
+test('exposition: the TAP reader info says why read() runs; the path counters follow the data plane', async () => {
+  const { status, dp } = setup();
+  const m = new BridgeheadMetrics({ version: '1', nodeVersion: 'v20' }, { processMetrics: false });
+  dp.reader = { ioUring: 0, errno: os.constants.errno.ENOSYS };
+  let s = samples(await render(m, status));
+  assert.equal(s.get('bridgehead_tap_reader_info{reader="read",why="ENOSYS"}'), 1);
+  assert.ok(![...s.keys()].some((k) => k.startsWith('bridgehead_tap_reader_info{reader="io_uring"')), 'one reader series only');
+  dp.reader = { ioUring: 0, errno: 0 };
+  s = samples(await render(m, status));
+  assert.equal(s.get('bridgehead_tap_reader_info{reader="read",why="asked"}'), 1);
+  assert.equal(s.get('bridgehead_tap_reader_info{reader="read",why="ENOSYS"}'), undefined, 'stale reader series');
+  // a snapshot without these sections (buildStatus alone, no affinity): no labelled series invented
+  // (unlabelled families render 0 after prom-client's reset, as fq_backlog_packets does with fq off)
+  const { dataPath: _d, tapReader: _r, cpuAffinity: _a, busyPollUs: _b, ...old } = status();
+  const text = await m.render({ status: old, threadCpu: [], nowMs: NOW });
+  assert.doesNotMatch(text, /^bridgehead_(datapath_frames_total|datapath_switches_total|tap_reader_info|cpu_affinity_info|dataplane_thread_pinned_cpu)\{/m);
 });
 
 test('exposition: labels stay within the bounded set, counters end in _total, every family has HELP and TYPE', async () => {
   const { status } = setup();
   const m = new BridgeheadMetrics({ version: '1', nodeVersion: 'v20' }, { processMetrics: false });
   const text = await render(m, status);
-  const allowed = new Set(['peer', 'reason', 'band', 'event', 'thread', 'version', 'nodejs_version']);
+  const allowed = new Set(['peer', 'reason', 'band', 'event', 'thread', 'version', 'nodejs_version', 'path', 'to', 'reader', 'why', 'setting']);
   for (const key of samples(text).keys()) {
     for (const [, label] of key.matchAll(/[{,]([a-z_]+)="/g)) assert.ok(allowed.has(label), `${key}: label ${label}`);
   }
@@ -368,6 +400,7 @@ test('appliance/: alert rules and the Grafana dashboard use only metric names th
     { panels: Array<{ type: string; targets?: Array<{ expr: string }> }> };
   const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
   assert.ok(exprs.length >= 20, `${exprs.length} dashboard queries`);
+  assert.ok(exprs.some((e) => /rate\(bridgehead_datapath_frames_total\b/.test(e)), 'the data path panel (light vs pipeline frames/s)');
   const rules = fs.readFileSync(path.join(APPLIANCE, 'prometheus-alerts.yml'), 'utf8');
   for (const [where, text] of [...exprs.map((e) => ['dashboard', e]), ['alert rules', rules]]) {
     for (const [name] of text.matchAll(/\bbridgehead_[a-z_]+/g)) assert.ok(exported.has(name), `${where}: ${name} is not exported`);

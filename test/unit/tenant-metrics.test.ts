@@ -18,8 +18,13 @@ test('withTenantLabel: with and without labels, escaping', () => {
 
 test('merged exposition: one header per family, a tenant label per sample, promtool-valid', async (t) => {
   const build = { version: '1.0.0', nodeVersion: 'v20.0.0' };
-  const statusA = SAMPLE_STATUS as StatusSnapshot;
-  const statusB: StatusSnapshot = { ...statusA, peers: statusA.peers.map((p) => ({ ...p, name: `${p.name}-b`, rxBytes: 777 })) };
+  // each tenant's data plane has its own path counters, TAP reader and pinned threads
+  const statusA: StatusSnapshot = { ...(SAMPLE_STATUS as StatusSnapshot),
+    dataPath: { lightFrames: 10, pipelineFrames: 5, toPipeline: 1, toLight: 1, inlineDrains: 2 },
+    tapReader: { reader: 'read', why: 'asked', submits: 0, frames: 0 },
+    cpuAffinity: { setting: 'spread', rx: 0, tx: 1, errors: 0 }, busyPollUs: 0 };
+  const statusB: StatusSnapshot = { ...statusA, peers: statusA.peers.map((p) => ({ ...p, name: `${p.name}-b`, rxBytes: 777 })),
+    cpuAffinity: { setting: 'spread', rx: 1, tx: 0, errors: 0 } };
   const front = new BridgeheadMetrics(build);
   const b = new BridgeheadMetrics(build, { processMetrics: false });
   const c = new BridgeheadMetrics(build, { processMetrics: false });
@@ -36,11 +41,14 @@ test('merged exposition: one header per family, a tenant label per sample, promt
   assert.deepEqual(floods.map((l) => /tenant="([^"]*)"/.exec(l)?.[1]), ['', 'acme', 'beta']);
   assert.ok(lines.some((l) => l.startsWith('bridgehead_peer_receive_bytes_total{tenant="acme",peer=') && l.endsWith(' 777')));
   assert.equal(lines.filter((l) => l.startsWith('bridgehead_build_info')).length, 1, 'build info once');
+  assert.ok(lines.includes('bridgehead_dataplane_thread_pinned_cpu{tenant="acme",thread="bh-rx"} 1'), 'per-data-plane pinning, by tenant');
+  assert.ok(lines.includes('bridgehead_dataplane_thread_pinned_cpu{tenant="",thread="bh-rx"} 0'));
+  assert.ok(lines.includes('bridgehead_datapath_frames_total{tenant="beta",path="light"} 10'));
   assert.ok(!lines.some((l) => l.startsWith('process_') && l.includes('tenant=')), 'process families unlabelled');
   assert.ok(lines.some((l) => l.startsWith('process_resident_memory_bytes ')));
   // every sample line of a bridgehead_ family but the process-wide ones carries a tenant
   for (const l of lines) {
-    if (!l.startsWith('bridgehead_') || l.startsWith('bridgehead_build_info') || l.startsWith('bridgehead_dataplane_thread')) continue;
+    if (!l.startsWith('bridgehead_') || l.startsWith('bridgehead_build_info') || l.startsWith('bridgehead_dataplane_thread_cpu_seconds')) continue;
     assert.match(l, /^[a-z_]+\{tenant="/, l);
   }
   const which = spawnSync('sh', ['-c', 'command -v promtool'], { encoding: 'utf8' });
